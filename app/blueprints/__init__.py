@@ -1,0 +1,24 @@
+"""Every blueprint, in navigation order."""
+from app.blueprints.annual_plans import bp as annual_plans
+from app.blueprints.audit import bp as audit
+from app.blueprints.auth import bp as auth
+from app.blueprints.catalog import bp as catalog
+from app.blueprints.customers import bp as customers
+from app.blueprints.health import bp as health
+from app.blueprints.jobs import bp as jobs
+from app.blueprints.revenue import bp as revenue
+from app.blueprints.usage import bp as usage
+from app.blueprints.users import bp as users
+
+BLUEPRINTS = [auth, health, annual_plans, customers, catalog, usage, revenue, jobs, audit, users]
+
+NAVIGATION = [
+    ("annual_plans.index", "Annual plans"),
+    ("customers.index", "Customers"),
+    ("catalog.index", "Catalog"),
+    ("usage.index", "Usage"),
+    ("revenue.index", "Revenue"),
+    ("jobs.index", "Jobs"),
+    ("audit.index", "Audit"),
+    ("users.index", "Users"),
+]

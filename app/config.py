@@ -1,0 +1,127 @@
+"""Configuration read from the environment (and a .env file), once, at start-up."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+# name -> is it a secret (masked by `flask config-check`)
+SETTINGS = {
+    "SECRET_KEY": True,
+    "DATABASE_URL": True,
+    "REDIS_URL": True,
+    "STRIPE_SECRET_KEY": True,
+    "STRIPE_API_BASE": False,
+    "STRIPE_WEBHOOK_SECRET": True,
+    "PANDADOC_API_KEY": True,
+    "PANDADOC_WEBHOOK_KEY": True,
+    "OWN_EMAIL_DOMAINS": False,
+}
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start safely with this configuration."""
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """A development key generated once, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _sqlite_url(instance: Path) -> str:
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance / 'billing.db'}"
+
+
+def normalise_db_url(url: str) -> str:
+    """Heroku-style postgres:// URLs -> the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_env(overrides: dict | None = None) -> dict:
+    """Build the Flask config dict; production refuses unsafe settings."""
+    load_dotenv(ROOT / ".env", override=False)
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH", INSTANCE))
+    env = overrides.get("BILLING_ENV", os.environ.get("BILLING_ENV", "development"))
+    production = env == "production"
+    debug = _flag("FLASK_DEBUG")
+    secret = os.environ.get("SECRET_KEY")
+    if production and not secret:
+        raise ConfigError("SECRET_KEY must be set when BILLING_ENV=production")
+    if production and debug:
+        raise ConfigError("FLASK_DEBUG must be off when BILLING_ENV=production")
+    config = {
+        "BILLING_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret or _dev_secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": normalise_db_url(
+            os.environ.get("DATABASE_URL") or _sqlite_url(instance)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
+        "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
+        "OWN_EMAIL_DOMAINS": [
+            d.strip().lower()
+            for d in os.environ.get("OWN_EMAIL_DOMAINS", "").split(",")
+            if d.strip()
+        ],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "TRUST_PROXY": _flag("TRUST_PROXY", production),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_IP": 20,
+        "LOGIN_THROTTLE_MINUTES": 15,
+    }
+    config.update(overrides)
+    return config
+
+
+def describe(config: dict) -> list[tuple[str, str]]:
+    """(name, shown value) for each setting, secrets masked, for `flask config-check`."""
+    rows = []
+    for name, secret in SETTINGS.items():
+        raw = os.environ.get(name, "")
+        if not raw:
+            rows.append((name, "(not set)"))
+        elif secret:
+            rows.append((name, mask(raw)))
+        else:
+            rows.append((name, raw))
+    return rows
+
+
+def mask(value: str) -> str:
+    """Show only enough of a secret to recognise it."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:4]}…{value[-4:]}"

@@ -1,0 +1,178 @@
+"""Shared fixtures: the app on a migrated database, a per-test rollback, logged-in clients."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="billing-tests-"))
+os.environ["INSTANCE_PATH"] = str(_TMP / "instance")
+os.environ["HUEY_SQLITE_PATH"] = str(_TMP / "huey.db")
+os.environ["HUEY_NAME"] = f"billing-console-test-{uuid.uuid4().hex[:8]}"
+os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+for _name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY", "BILLING_ENV"):
+    os.environ.pop(_name, None)
+
+from flask import session as flask_session  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from flask_sqlalchemy.session import Session as FlaskSession  # noqa: E402
+from flask_wtf.csrf import generate_csrf  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app import jobs as job_queue  # noqa: E402
+from app.extensions import db as _db  # noqa: E402
+from app.services.audit import Actor  # noqa: E402
+from app.services.users import create_user  # noqa: E402
+
+TEST_PASSWORD = "correct-horse-battery"
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _reset_postgres(url: str) -> None:
+    from app.config import normalise_db_url
+
+    engine = create_engine(normalise_db_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(database_url: str, **overrides):
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+              "INSTANCE_PATH": str(_TMP / "instance"), "SERVER_NAME": None}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app():
+    if DATABASE_URL.startswith("postgres"):
+        _reset_postgres(DATABASE_URL)
+    from app.config import normalise_db_url
+
+    application = make_app(normalise_db_url(DATABASE_URL))
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Loopback and unix sockets only: Stripe is the emulator, never the internet."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = False
+            if not local:
+                raise RuntimeError(f"test tried to reach the network: {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+class ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy routes queries to its engine; tests need the one open connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
+@pytest.fixture
+def db(app):
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": ConnectionBoundSession})
+        job_queue.huey.flush()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class CsrfClient:
+    """Wraps the test client so state-changing requests carry a valid CSRF token, like htmx does."""
+
+    def __init__(self, app, client):
+        self.app, self.raw = app, client
+        self._token = None
+
+    def _ensure_token(self):
+        if self._token is None:
+            with self.app.test_request_context():
+                self._token = generate_csrf()
+                raw = flask_session["csrf_token"]
+            with self.raw.session_transaction() as sess:
+                sess["csrf_token"] = raw
+        return self._token
+
+    def _send(self, method, url, csrf=True, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if csrf:
+            headers.setdefault("X-CSRFToken", self._ensure_token())
+        return getattr(self.raw, method)(url, headers=headers, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.raw.get(url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self._send("post", url, **kwargs)
+
+    def put(self, url, **kwargs):
+        return self._send("put", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self._send("patch", url, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self._send("delete", url, **kwargs)
+
+
+@pytest.fixture
+def client(app, db):
+    return CsrfClient(app, app.test_client())
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def factory(role="admin", email=None, password=TEST_PASSWORD, **kwargs):
+        email = email or f"{role}{next(counter)}@staff.example"
+        user = create_user(db.session, Actor.system("tests"), email, role, password, **kwargs)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """`login_as("finance")` signs the client in through the real login form."""
+
+    def sign_in(role="admin", **kwargs):
+        user = make_user(role, **kwargs)
+        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in

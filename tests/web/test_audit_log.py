@@ -1,0 +1,73 @@
+"""The audit helper records before/after; the page filters and paginates; entries never change."""
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from app.models import AuditEntry
+from app.models.audit import AppendOnlyError
+from app.services.audit import Actor, changed_fields, record_audit
+
+
+def test_record_audit_keeps_before_after_and_stripe_request_ids(db):
+    before, after = changed_fields({"term": 12, "rate": Decimal("0.4"), "same": 1},
+                                   {"term": 24, "rate": Decimal("0.5"), "same": 1})
+    entry = record_audit(db.session, Actor.system("tests"), "plan.updated", "annual_plan", 7,
+                         before=before, after=after, stripe_request_ids=["req_123"])
+    db.session.commit()
+    stored = db.session.get(AuditEntry, entry.id)
+    assert stored.before == {"term": 12, "rate": "0.4"}  # Decimals as exact strings
+    assert stored.after == {"term": 24, "rate": "0.5"}
+    assert stored.stripe_request_ids == ["req_123"]
+    assert (stored.object_type, stored.object_id, stored.actor_label) == ("annual_plan", "7", "system:tests")
+
+
+def test_entries_are_append_only(db):
+    entry = record_audit(db.session, Actor.system("tests"), "x", "thing", 1)
+    db.session.commit()
+    entry.action = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditEntry, entry.id))
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def _seed(db, n, object_type="annual_plan", actor="system:a", at=None):
+    for i in range(n):
+        record_audit(db.session, Actor(label=actor), "did", object_type, i)
+        if at:
+            db.session.flush()
+    db.session.commit()
+
+
+def test_page_filters_by_object_actor_and_dates(client, login_as, db):
+    login_as("finance")
+    _seed(db, 3, "annual_plan", "system:loader")
+    _seed(db, 2, "customer", "system:sync")
+    page = client.get("/audit?object_type=customer").get_data(as_text=True)
+    assert page.count("system:sync") >= 2 and "system:loader" not in page
+    page = client.get("/audit?actor=loader").get_data(as_text=True)
+    assert "system:loader" in page and "system:sync" not in page
+    assert "No entries match" in client.get("/audit?until=2000-01-01").get_data(as_text=True)
+    assert "system:sync" in client.get(f"/audit?since={datetime.utcnow():%Y-%m-%d}").get_data(as_text=True)
+
+
+def test_bad_date_filter_is_422(client, login_as):
+    login_as("admin")
+    response = client.get("/audit?since=yesterday")
+    assert response.status_code == 422
+    assert "must be a date like 2027-02-01" in response.get_data(as_text=True)
+
+
+def test_pagination_and_htmx_fragment(client, login_as, db):
+    login_as("admin")
+    _seed(db, 120, "customer", "system:bulk")
+    first = client.get("/audit?object_type=customer").get_data(as_text=True)
+    assert "page 1 of 3" in first and "Older →" in first
+    fragment = client.get("/audit?object_type=customer&page=3", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "page 3 of 3" in html
+    assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]

@@ -1,0 +1,86 @@
+"""Jobs run through Huey; the status partial polls until it shows the finished state."""
+import threading
+import time
+
+from app import jobs as job_queue
+from app.extensions import db as _db
+from app.models import Job
+from app.services.audit import Actor
+from app.services.jobs import start_job
+
+
+def test_a_job_started_from_the_page_runs_through_huey_and_shows_finished(client, login_as, db):
+    login_as("cs")
+    response = client.post("/jobs/selftest")
+    job = db.session.scalar(db.select(Job))
+    assert response.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert job.status == "queued"
+    running = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="load delay:1s"' in running  # polls while not finished
+    assert job_queue.drain() == 1
+    fragment = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "succeeded" in fragment and "5 / 5 (100%)" in fragment and "step 5 of 5" in fragment
+    assert "hx-trigger" not in fragment  # stops polling
+    assert "<html" not in fragment
+
+
+def test_a_rolled_back_transaction_enqueues_nothing(db):
+    start_job(db.session, Actor.system("tests"), "worker.selftest", {"steps": 1, "pause": 0})
+    db.session.rollback()
+    assert job_queue.drain() == 0
+
+
+def test_a_failing_job_records_its_error(db):
+    job = start_job(db.session, Actor.system("tests"), "no.such.kind")
+    db.session.commit()
+    job_queue.drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and "no handler for job kind 'no.such.kind'" in job.error
+
+
+def test_a_duplicate_delivery_does_not_run_a_job_twice(db):
+    job = start_job(db.session, Actor.system("tests"), "worker.selftest", {"steps": 2, "pause": 0})
+    db.session.commit()
+    job_queue.run_job_task(job.id)  # the same id delivered again
+    assert job_queue.drain() == 2
+    db.session.refresh(job)
+    assert job.status == "succeeded" and job.log.count("self-test started") == 1
+
+
+def test_jobs_page_lists_jobs(client, login_as, db):
+    login_as("viewer")
+    start_job(db.session, Actor.system("tests"), "worker.selftest", {"steps": 1, "pause": 0})
+    db.session.commit()
+    page = client.get("/jobs").get_data(as_text=True)
+    assert "worker.selftest" in page and "queued" in page
+    assert "Run worker self-test" not in page  # viewers cannot start jobs
+
+
+def test_a_real_consumer_thread_runs_the_job(tmp_path):
+    """The worker as `flask jobs worker` runs it: a Huey consumer on the configured backend."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'consumer.db'}")
+    with app.app_context():
+        upgrade()
+        job = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 3, "pause": 0.05})
+        _db.session.commit()
+        job_id = job.id
+    consumer = job_queue.huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer._set_signal_handlers = lambda: None  # signals belong to the main thread only
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.app_context():
+                status = _db.session.get(Job, job_id).status
+                _db.session.remove()
+            if status in ("succeeded", "failed"):
+                break
+            time.sleep(0.1)
+    finally:
+        consumer.stop(graceful=True)
+    assert status == "succeeded"
