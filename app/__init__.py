@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, config, errors, htmx
+from app import auth, config, errors, htmx, wiring
 from app.extensions import configure_sqlite, csrf, db, migrate
 
 
@@ -21,16 +21,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table for migrations)
 
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
+    wiring.init_app(app)
     auth.init_app(app)  # the login guard runs before CSRF, so anonymous posts go to /login
     csrf.init_app(app)
     htmx.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
 
-    from app import cli, jobs
+    from app import cli, job_handlers, jobs  # noqa: F401  (job_handlers registers job kinds)
 
     cli.init_app(app)
     app.context_processor(_layout_context)
+    app.add_template_filter(_date_from_unix, "datetime_utc")
     jobs.bind_app(app)
     return app
 
@@ -60,3 +62,10 @@ def stripe_mode(cfg) -> str:
     if key:
         return "test"
     return "not configured"
+
+
+def _date_from_unix(value) -> str:
+    """Stripe's unix timestamps as the UTC date people compare with the contract."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(int(value), UTC).date().isoformat() if value is not None else ""

@@ -119,8 +119,15 @@ def seed_demo():
     user_service.create_user(db.session, CLI_ACTOR, DEMO_ADMIN_EMAIL, "admin", password, "Demo Admin")
     db.session.commit()
     click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL} / {password}")
+    from app.demo import seed_demo_data
+
+    for line in seed_demo_data(db.session):
+        click.echo(line)
 
 
 def init_app(app) -> None:
-    for command in (users_cli, jobs_cli, config_check, seed_demo):
+    from app.cli_annual_plans import annual_plans_cli
+    from app.cli_catalog import catalog_cli
+
+    for command in (users_cli, jobs_cli, config_check, seed_demo, annual_plans_cli, catalog_cli):
         app.cli.add_command(command)

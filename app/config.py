@@ -21,6 +21,8 @@ SETTINGS = {
     "PANDADOC_API_KEY": True,
     "PANDADOC_WEBHOOK_KEY": True,
     "OWN_EMAIL_DOMAINS": False,
+    "CONTRACT_SOURCE": False,
+    "CONTRACT_FILES_DIR": False,
 }
 
 
@@ -85,6 +87,11 @@ def from_env(overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
         "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
+        "PANDADOC_API_BASE": os.environ.get("PANDADOC_API_BASE", ""),
+        "CONTRACT_SOURCE": os.environ.get("CONTRACT_SOURCE", "pandadoc"),
+        "CONTRACT_FILES_DIR": os.environ.get("CONTRACT_FILES_DIR", str(ROOT / "demo" / "contracts")),
+        "BILLING_CONFIG_PATH": os.environ.get("BILLING_CONFIG_PATH", str(ROOT / "config" / "billing.toml")),
+        "CONTRACT_MAPPING_PATH": os.environ.get("CONTRACT_MAPPING_PATH", str(ROOT / "config" / "contract_mapping.toml")),
         "OWN_EMAIL_DOMAINS": [
             d.strip().lower()
             for d in os.environ.get("OWN_EMAIL_DOMAINS", "").split(",")

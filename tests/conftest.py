@@ -29,8 +29,12 @@ from app import jobs as job_queue  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
 from app.services.users import create_user  # noqa: E402
+from stripe_emulator.testing import stripe_client, stripe_emulator, stripe_emulator_server  # noqa: E402,F401
 
 TEST_PASSWORD = "correct-horse-battery"
+PANDADOC_KEY = "test-pandadoc-webhook-key"
+STRIPE_WEBHOOK_SECRET = "whsec_test_billing_console"
+CONTRACTS = Path(__file__).parent / "fixtures" / "contracts"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 
 
@@ -46,18 +50,22 @@ def _reset_postgres(url: str) -> None:
 
 def make_app(database_url: str, **overrides):
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-              "INSTANCE_PATH": str(_TMP / "instance"), "SERVER_NAME": None}
+              "INSTANCE_PATH": str(_TMP / "instance"), "SERVER_NAME": None,
+              "PANDADOC_WEBHOOK_KEY": PANDADOC_KEY, "CONTRACT_SOURCE": "files",
+              "CONTRACT_FILES_DIR": str(CONTRACTS), "OWN_EMAIL_DOMAINS": ["seller.example"],
+              "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
     config.update(overrides)
     return create_app(config)
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(stripe_emulator_server):
     if DATABASE_URL.startswith("postgres"):
         _reset_postgres(DATABASE_URL)
     from app.config import normalise_db_url
 
-    application = make_app(normalise_db_url(DATABASE_URL))
+    application = make_app(normalise_db_url(DATABASE_URL), STRIPE_SECRET_KEY="sk_test_emulator",
+                           STRIPE_API_BASE=stripe_emulator_server.url)
     with application.app_context():
         upgrade()
     return application

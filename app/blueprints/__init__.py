@@ -9,8 +9,9 @@ from app.blueprints.jobs import bp as jobs
 from app.blueprints.revenue import bp as revenue
 from app.blueprints.usage import bp as usage
 from app.blueprints.users import bp as users
+from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, health, annual_plans, customers, catalog, usage, revenue, jobs, audit, users]
+BLUEPRINTS = [auth, health, webhooks, annual_plans, customers, catalog, usage, revenue, jobs, audit, users]
 
 NAVIGATION = [
     ("annual_plans.index", "Annual plans"),

@@ -24,20 +24,23 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, stripe_emulator_server):
     from flask_migrate import upgrade
 
+    from app.demo import seed_demo_data
     from app.extensions import db
     from app.services.audit import Actor
     from app.services.users import create_user
     from tests.conftest import make_app
 
     path = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = make_app(f"sqlite:///{path}", TESTING=False)
+    app = make_app(f"sqlite:///{path}", TESTING=False, STRIPE_SECRET_KEY="sk_test_emulator",
+                   STRIPE_API_BASE=stripe_emulator_server.url)
     with app.app_context():
         upgrade()
         create_user(db.session, Actor.system("tests"), ADMIN_EMAIL, "admin", ADMIN_PASSWORD, "Browser Admin")
         db.session.commit()
+        seed_demo_data(db.session)  # the three sample contracts, one with warnings
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,7 +7,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from app.extensions import db as _db
 
-EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "alembic_version"}
+EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "annual_plans", "annual_plan_lines",
+                   "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version"}
 
 
 def _tables_after_upgrade(url):
@@ -53,3 +54,13 @@ def test_upgrade_on_empty_postgres():
     tables, left = _tables_after_upgrade(_empty_postgres_database(base))
     assert EXPECTED_TABLES <= tables
     assert left <= {"alembic_version"}
+
+
+def test_models_and_migrations_agree(app):
+    """A model change without its migration fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), _db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), _db.metadata)
+    assert diff == []

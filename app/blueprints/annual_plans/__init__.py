@@ -1,11 +1,8 @@
-"""The Annual Plan Table: one row per signed order form."""
+"""The Annual Plan Table: the grid, one row's page, exports, and loading from the contract."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
 bp = Blueprint("annual_plans", __name__, url_prefix="/annual-plans")
 
-
-@bp.get("")
-def index():
-    return render_template("annual_plans/index.html")
+from app.blueprints.annual_plans import actions, cells, customers, views  # noqa: E402,F401  (register routes)

@@ -1,0 +1,1 @@
+"""Pure billing rules: contract text to row values, with no database, Flask or network."""

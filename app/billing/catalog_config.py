@@ -1,0 +1,116 @@
+"""config/billing.toml: products, add-ons, meters and default tiers, checked at start-up."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+FORMULAS = ("sum", "count", "last")
+
+
+class CatalogConfigError(ValueError):
+    """One line naming the file and the key that is wrong."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: int | None  # None is "inf"
+    unit_amount_decimal: Decimal  # cents per unit
+
+    def as_stripe(self) -> dict:
+        return {"up_to": "inf" if self.up_to is None else self.up_to,
+                "unit_amount_decimal": format(self.unit_amount_decimal, "f")}
+
+
+@dataclass(frozen=True)
+class Product:
+    key: str
+    name: str
+    addon_of: str | None
+    unit_label: str | None
+    meter_event: str | None
+    aggregation: str
+    tiers: tuple[Tier, ...]
+
+    @property
+    def metered(self) -> bool:
+        return self.meter_event is not None
+
+    @property
+    def bounds(self) -> tuple[int | None, ...]:
+        return tuple(t.up_to for t in self.tiers)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    currency: str
+    product_key_metadata: str
+    products: dict[str, Product]
+
+    def product(self, key: str) -> Product:
+        if key not in self.products:
+            raise CatalogConfigError(f"unknown product key '{key}' (known: {', '.join(self.products)})")
+        return self.products[key]
+
+    def base_of(self, key: str) -> Product:
+        product = self.product(key)
+        return self.product(product.addon_of) if product.addon_of else product
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogConfigError(f"{path}: {exc}") from exc
+    products = {key: _product(key, entry, path) for key, entry in data.get("products", {}).items()}
+    for product in products.values():
+        if product.addon_of and product.addon_of not in products:
+            raise CatalogConfigError(f"{path}: products.{product.key}.addon_of names unknown '{product.addon_of}'")
+    if not products:
+        raise CatalogConfigError(f"{path}: no [products.*] tables")
+    return Catalog(str(data.get("currency", "usd")).lower(), str(data.get("product_key_metadata", "product_key")), products)
+
+
+def _product(key: str, entry: dict, path) -> Product:
+    where = f"{path}: products.{key}"
+    unknown = set(entry) - {"name", "addon_of", "unit_label", "meter_event", "aggregation", "tiers"}
+    if unknown:
+        raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    aggregation = entry.get("aggregation", "last")
+    if aggregation not in FORMULAS:
+        raise CatalogConfigError(f"{where}.aggregation must be one of {', '.join(FORMULAS)}")
+    tiers = tuple(_tier(t, f"{where}.tiers[{i}]") for i, t in enumerate(entry.get("tiers", [])))
+    if entry.get("meter_event") and (not tiers or tiers[-1].up_to is not None):
+        raise CatalogConfigError(f"{where}.tiers must end with up_to = \"inf\"")
+    bounds = [t.up_to for t in tiers[:-1]]
+    if bounds != sorted(set(bounds)) or None in bounds:
+        raise CatalogConfigError(f"{where}.tiers up_to bounds must rise strictly")
+    return Product(key, entry.get("name", key), entry.get("addon_of"), entry.get("unit_label"),
+                   entry.get("meter_event"), aggregation, tiers)
+
+
+def _tier(entry: dict, where: str) -> Tier:
+    up_to = entry.get("up_to")
+    if up_to != "inf" and not (isinstance(up_to, int) and up_to > 0):
+        raise CatalogConfigError(f"{where}.up_to must be a positive integer or \"inf\"")
+    raw = entry.get("unit_amount_decimal")
+    if not isinstance(raw, str):
+        raise CatalogConfigError(f"{where}.unit_amount_decimal must be a string of cents (no floats)")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise CatalogConfigError(f"{where}.unit_amount_decimal '{raw}' is not a number") from None
+    if amount < 0:
+        raise CatalogConfigError(f"{where}.unit_amount_decimal must not be negative")
+    return Tier(None if up_to == "inf" else up_to, amount)
+
+
+def custom_tiers(catalog: Catalog, product_key: str, rate: Decimal) -> list[dict]:
+    """A custom overage at `rate` cents/unit, on the base product's tier bounds.
+
+    Using the base product's bounds keeps a product and its add-ons aligned whether either
+    is custom or standard (the billing service rejects misaligned tiers).
+    """
+    bounds = catalog.base_of(product_key).bounds or (None,)
+    return [Tier(b, rate).as_stripe() for b in bounds]

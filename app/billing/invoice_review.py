@@ -1,0 +1,38 @@
+"""The growth team's checklist for a draft up-front invoice: Stripe's copy against the contract."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.billing.annual_subscription import unix
+from app.billing.contract_result import due_date
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    ok: bool
+    detail: str
+
+
+def review_checks(plan, invoice: dict, expected_total_cents: int) -> list[Check]:
+    """`invoice` is Stripe's invoice with `customer` (and its `tax_ids`) expanded."""
+    customer = invoice.get("customer") if isinstance(invoice.get("customer"), dict) else {}
+    address = customer.get("address") or {}
+    tax_ids = (customer.get("tax_ids") or {}).get("data", [])
+    due = due_date(plan.start_date, plan.payment_terms_days)
+    return [
+        Check("Invoice is still a draft", invoice.get("status") == "draft", f"status {invoice.get('status')}"),
+        Check("Billing address on the customer", bool(address.get("line1") and address.get("country")),
+              ", ".join(v for v in (address.get("line1"), address.get("city"), address.get("postal_code"),
+                                    address.get("country")) if v) or "missing"),
+        Check("Tax id on the customer, or marked not needed", bool(tax_ids) or plan.tax_id_not_needed,
+              ", ".join(t.get("value", "") for t in tax_ids) or ("marked not needed" if plan.tax_id_not_needed else "missing")),
+        Check("Total equals the contract's up-front total", invoice.get("total") == expected_total_cents,
+              f"Stripe {invoice.get('total')} cents, contract {expected_total_cents} cents"),
+        Check("Due date is start + payment terms", invoice.get("due_date") == unix(due),
+              f"contract {due.isoformat()}"),
+    ]
+
+
+def all_pass(checks: list[Check]) -> bool:
+    return all(c.ok for c in checks)

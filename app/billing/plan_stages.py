@@ -1,0 +1,68 @@
+"""The Annual Plan Table's stages, which button each allows, and what keeps a row from ready."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STAGES = ("received", "loaded", "ready", "invoiced", "amortized", "scheduled", "sent", "live")
+EDITABLE_STAGES = frozenset({"received", "loaded", "ready"})
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str
+    label: str
+    stages: frozenset[str]
+    permission: str
+
+
+BUTTONS = (
+    Button("load", "Load from contract", frozenset({"received", "loaded", "ready"}), "annual_plans.edit"),
+    Button("create_subscription", "Create Annual Subscription", frozenset({"ready"}), "stripe.write"),
+    Button("amortize", "Amortize Invoice", frozenset({"invoiced"}), "stripe.write"),
+    Button("schedule", "Schedule Subscription", frozenset({"amortized"}), "stripe.write"),
+)
+
+
+def readiness_blockers(plan) -> list[str]:
+    """Why a loaded row is not ready for Create Annual Subscription; empty when it is.
+
+    `plan` needs the AnnualPlan attributes only (no database), so this is testable alone.
+    """
+    reasons = []
+    open_fields = sorted({w.field for w in plan.warnings if w.resolved_at is None})
+    if open_fields:
+        reasons.append(f"{len(open_fields)} warning(s) to resolve: {', '.join(open_fields)}")
+    if not plan.contact_email:
+        reasons.append("choose a contact email")
+    if not plan.stripe_customer_id:
+        reasons.append("choose or create the Stripe customer")
+    if plan.start_date is None:
+        reasons.append("set the start date")
+    if not plan.term_months:
+        reasons.append("set the term")
+    included = [ln for ln in plan.lines if ln.included]
+    if not any(ln.upfront_amount_cents for ln in included):
+        reasons.append("include at least one product with an up-front amount")
+    for line in included:
+        if line.overage is None:
+            reasons.append(f"choose the overage for {line.product_key}")
+        elif line.overage == "custom" and line.overage_unit_amount_decimal is None:
+            reasons.append(f"set the custom overage rate for {line.product_key}")
+    return reasons
+
+
+def stage_after_edit(stage: str, blockers: list[str]) -> str:
+    """Edits move a row between loaded and ready; later stages are left to the buttons."""
+    if stage not in ("loaded", "ready"):
+        return stage
+    return "loaded" if blockers else "ready"
+
+
+def button_blocker(button: Button, stage: str, blockers: list[str]) -> str | None:
+    """The reason shown on a disabled button, or None when it may be pressed."""
+    if stage not in button.stages:
+        allowed = " or ".join(s for s in STAGES if s in button.stages)
+        return f"only when the row is {allowed} (it is {stage})"
+    if button.action == "create_subscription" and blockers:
+        return "; ".join(blockers)
+    return None

@@ -1,0 +1,111 @@
+"""What every Annual Plan view needs: the row context, refusals as responses, the actor."""
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user
+
+from app import wiring
+from app.billing.contract_result import due_date
+from app.billing.plan_fields import display, dollars, edit_text, format_cell, value_from_json
+from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
+from app.blueprints.annual_plans import bp
+from app.blueprints.annual_plans.cell_html import display_cell, display_cells
+from app.extensions import db
+from app.models import AnnualPlan, AuditEntry
+from app.services.audit import Actor
+from app.services.plan_errors import PlanError, PlanNotFound, StaleVersion
+from app.services.plan_values import current_values, get_value
+
+
+def actor() -> Actor:
+    return Actor.of(current_user)
+
+
+def field_id(name: str) -> str:
+    return name.replace(".", "-")
+
+
+def can_edit(plan: AnnualPlan) -> bool:
+    from app.auth import can
+    from app.billing.plan_stages import EDITABLE_STAGES
+
+    return can("annual_plans.edit") and plan.stage in EDITABLE_STAGES
+
+
+def plan_row(plan: AnnualPlan) -> dict:
+    """Per-row facts the templates need, computed once per row (the grid draws ~40 cells a row)."""
+    blockers = readiness_blockers(plan) if plan.stage in ("loaded", "ready") else []
+    warnings: dict[str, list] = {}
+    for warning in plan.open_warnings:
+        warnings.setdefault(warning.field, []).append(warning)
+    return {"buttons": [(b, button_blocker(b, plan.stage, blockers)) for b in BUTTONS],
+            "blockers": blockers, "editable": can_edit(plan), "values": current_values(plan),
+            "warnings": warnings, "base": url_for("annual_plans.show", plan_id=plan.id),
+            "line_fields": line_fields()}
+
+
+def line_fields() -> list[str]:
+    from app.billing.plan_fields import LINE_FIELDS
+
+    return [f"line.{p}.{c}" for p in wiring.product_keys() for c in LINE_FIELDS]
+
+
+def row_context(plan: AnnualPlan) -> dict:
+    return {"plan": plan, "products": wiring.product_keys()}
+
+
+# Globals rather than a context processor, so imported macros see them too.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    plan_row=plan_row, format_cell=format_cell, edit_text=edit_text, field_id=field_id, get_value=get_value,
+    dollars=dollars, display=display, due_date=due_date, own_domains=wiring.own_email_domains,
+    display_cell=display_cell, display_cells=display_cells))
+
+
+def render_row(plan: AnnualPlan, status: int = 200, editing: str | None = None,
+               error: str | None = None, typed: str | None = None):
+    html = render_template("annual_plans/_row.html", editing=editing, error=error, typed=typed, **row_context(plan))
+    return html, status
+
+
+def version_arg() -> int | None:
+    raw = request.form.get("version") or request.args.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        abort(422, description="version must be a whole number")
+
+
+def refusal(exc: PlanError, plan_id: int, field: str | None = None, typed: str | None = None):
+    """The row again with the message in place; a stale edit shows the current value (409)."""
+    db.session.rollback()
+    if isinstance(exc, PlanNotFound):
+        abort(404, description=str(exc))
+    plan = db.session.get(AnnualPlan, plan_id)
+    stale = isinstance(exc, StaleVersion)
+    return render_row(plan, 409 if stale else 422, editing=field, error=str(exc),
+                      typed=None if stale else typed)
+
+
+def show_context(plan: AnnualPlan) -> dict:
+    """The row's page: everything on the grid, plus its audit trail and contract differences."""
+    audit = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.object_type == "annual_plan", AuditEntry.object_id == str(plan.id))
+        .order_by(AuditEntry.id.desc()).limit(50)).all()
+    provenance = {p.field: p for p in plan.provenance}
+    return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
+            "editing": None, "error": None, "typed": None, **row_context(plan)}
+
+
+def contract_conflicts(plan: AnnualPlan) -> list[tuple[str, str, str]]:
+    """Fields a person edited whose contract value differs: (field, current, contract)."""
+    contract = plan.contract_values or {}
+    found = []
+    for name in plan.edited_fields or []:
+        if name in contract:
+            theirs = display(value_from_json(name, contract[name]))
+            ours = display(get_value(plan, name))
+            if theirs != ours:
+                found.append((name, ours, theirs))
+    return found

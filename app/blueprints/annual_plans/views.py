@@ -1,0 +1,106 @@
+"""The grid page, one row's page, the exports, and Load from contract."""
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app import wiring
+from app.auth import require
+from app.billing.plan_stages import STAGES
+from app.blueprints.annual_plans import bp
+from app.blueprints.annual_plans.helpers import (
+    actor,
+    refusal,
+    render_row,
+    show_context,
+    version_arg,
+)
+from app.extensions import db
+from app.htmx import is_htmx, render
+from app.models import AnnualPlan
+from app.services.contract_loading import apply_contract_values, load_plan
+from app.services.plan_errors import PlanError, StaleVersion
+from app.services.plan_export import plan_as_dict, plans_as_csv
+
+
+def _query(args):
+    query = select(AnnualPlan).order_by(AnnualPlan.id.desc()).options(
+        selectinload(AnnualPlan.lines), selectinload(AnnualPlan.warnings))
+    if args.get("q"):
+        query = query.where(AnnualPlan.company.ilike(f"%{args['q'].strip()}%"))
+    if args.get("stage") in STAGES:
+        query = query.where(AnnualPlan.stage == args["stage"])
+    return query
+
+
+PAGE_SIZE = 100
+
+
+@bp.get("")
+def index():
+    """Newest first, a hundred rows at a time; scrolling to the end fetches the next hundred."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db.session.scalars(_query(request.args).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    more_args = {**request.args.to_dict(), "page": page + 1} if len(rows) > PAGE_SIZE else None
+    partial = "annual_plans/_rows.html" if page > 1 else "annual_plans/_table.html"
+    return render("annual_plans/index.html", partial, plans=rows[:PAGE_SIZE], args=request.args,
+                  more_args=more_args, stages=STAGES, products=wiring.product_keys(),
+                  editing=None, error=None, typed=None)
+
+
+def export_csv():
+    plans = db.session.scalars(_query(request.args)).all()
+    return Response(plans_as_csv(plans, wiring.product_keys()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=annual-plans.csv"})
+
+
+# A blueprint prefix always adds a "/", so the spreadsheet export is registered on the app.
+bp.record_once(lambda state: state.app.add_url_rule(
+    "/annual-plans.csv", "annual_plans.export_csv", export_csv, methods=["GET"]))
+
+
+@bp.get("/<int:plan_id>.json")
+def show_json(plan_id: int):
+    return jsonify(plan_as_dict(db.get_or_404(AnnualPlan, plan_id)))
+
+
+@bp.get("/<int:plan_id>")
+def show(plan_id: int):
+    return render_template("annual_plans/show.html", **show_context(db.get_or_404(AnnualPlan, plan_id)))
+
+
+@bp.get("/<int:plan_id>/row")
+def row(plan_id: int):
+    return render_row(db.get_or_404(AnnualPlan, plan_id))
+
+
+@bp.post("/<int:plan_id>/load")
+@require("annual_plans.edit")
+def load(plan_id: int):
+    try:
+        result = load_plan(db.session, actor(), plan_id, wiring.contract_source(),
+                           wiring.contract_mapping(), wiring.own_email_domains())
+    except PlanError as exc:
+        return refusal(exc, plan_id)
+    db.session.commit()
+    if result.conflicts and is_htmx():
+        return "", 204, {"HX-Redirect": url_for("annual_plans.show", plan_id=plan_id, _anchor="reload")}
+    if not is_htmx():
+        return redirect(url_for("annual_plans.show", plan_id=plan_id))
+    return render_row(result.plan, 200, error=result.error or None)
+
+
+@bp.post("/<int:plan_id>/contract-values")
+@require("annual_plans.edit")
+def apply_contract(plan_id: int):
+    fields = request.form.getlist("field")
+    if not fields:
+        abort(422, description="tick at least one field to take from the contract")
+    try:
+        apply_contract_values(db.session, actor(), plan_id, fields, version_arg())
+    except PlanError as exc:
+        db.session.rollback()
+        abort(409 if isinstance(exc, StaleVersion) else 422, description=str(exc))
+    db.session.commit()
+    return redirect(url_for("annual_plans.show", plan_id=plan_id))

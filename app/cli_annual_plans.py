@@ -1,0 +1,167 @@
+"""`flask annual-plans ...`: scripted fixes and replays, with the grid's validation and versions."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app import wiring
+from app.extensions import db
+from app.gateways.contracts import ContractSourceError, read_details_file
+from app.models import AnnualPlan
+from app.services.audit import Actor
+from app.services.contract_loading import load_plan
+from app.services.contract_webhooks import create_plan_for_document
+from app.services.plan_editing import confirm_warning, update_field
+from app.services.plan_errors import PlanError
+from app.services.plan_export import plan_as_dict
+
+CLI_ACTOR = Actor.system("cli")
+annual_plans_cli = AppGroup("annual-plans", help="The Annual Plan Table from the command line.")
+
+
+def _fail(message: str):
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+class _OneDocument:
+    """A contract source that serves one details file (import-contract)."""
+
+    def __init__(self, details: dict):
+        self.details = details
+
+    def fetch_details(self, document_id: str) -> dict:
+        return self.details
+
+
+def _load(plan_id: int, source) -> None:
+    result = load_plan(db.session, CLI_ACTOR, plan_id, source, wiring.contract_mapping(), wiring.own_email_domains())
+    db.session.commit()
+    if result.error:
+        _fail(f"row {plan_id}: {result.error}")
+    plan = result.plan
+    click.echo(f"row {plan.id}: {plan.stage}, {len(plan.open_warnings)} open warnings"
+               + (f", {len(result.conflicts)} edited fields differ from the contract (see the row's page)"
+                  if result.conflicts else ""))
+
+
+@annual_plans_cli.command("list")
+def list_plans():
+    for plan in db.session.scalars(select(AnnualPlan).order_by(AnnualPlan.id)):
+        click.echo(f"{plan.id:>5}  {plan.stage:<10} {(plan.company or '-'):<28} {plan.document_id:<26} "
+                   f"warnings={len(plan.open_warnings)} v{plan.version}")
+
+
+@annual_plans_cli.command("show")
+@click.argument("plan_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /annual-plans/<id>.json")
+def show(plan_id, as_json):
+    plan = db.session.get(AnnualPlan, plan_id) or _fail(f"no annual plan row {plan_id}")
+    data = plan_as_dict(plan)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if key not in ("lines", "warnings"):
+            click.echo(f"{key:<26} {value}")
+    for line in data["lines"]:
+        click.echo(f"line {line['product_key']:<20} " + " ".join(f"{k}={v}" for k, v in line.items() if k != "product_key"))
+    for warning in data["warnings"]:
+        click.echo(f"WARNING {warning['field']}: {warning['message']}")
+
+
+@annual_plans_cli.command("set")
+@click.argument("plan_id", type=int)
+@click.argument("field")
+@click.argument("value")
+@click.option("--version", type=int, help="Refuse if the row is no longer at this version.")
+def set_field(plan_id, field, value, version):
+    """FIELD as in the JSON: company, start_date, line.<product>.upfront_amount_cents (cents), ..."""
+    try:
+        plan = update_field(db.session, CLI_ACTOR, plan_id, field, value, version, money_in="cents")
+    except PlanError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"row {plan.id}: {field} set; stage {plan.stage}, version {plan.version}")
+
+
+@annual_plans_cli.command("confirm-warning")
+@click.argument("plan_id", type=int)
+@click.argument("field")
+def confirm(plan_id, field):
+    try:
+        plan = confirm_warning(db.session, CLI_ACTOR, plan_id, field)
+    except PlanError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"row {plan.id}: warning on {field} confirmed; {len(plan.open_warnings)} open, stage {plan.stage}")
+
+
+@annual_plans_cli.command("load")
+@click.argument("plan_id", type=int)
+def load(plan_id):
+    """Load from contract again (what the row's button does)."""
+    try:
+        _load(plan_id, wiring.contract_source())
+    except (PlanError, ContractSourceError) as exc:
+        _fail(str(exc))
+
+
+@annual_plans_cli.command("import-contract")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_contract(path):
+    """Create (or re-load) the row for a details JSON file: replays a missed webhook."""
+    try:
+        details = read_details_file(path)
+        plan = create_plan_for_document(db.session, details["id"], details.get("name", ""), CLI_ACTOR,
+                                        note=f"imported from {path}", load=False)
+        plan_id = plan.id if plan else db.session.scalar(
+            select(AnnualPlan.id).where(AnnualPlan.document_id == details["id"]))
+        db.session.commit()
+        _load(plan_id, _OneDocument(details))
+    except (PlanError, ContractSourceError) as exc:
+        _fail(str(exc))
+    click.echo(plan_id)
+
+
+def _run_action(plan_id: int, action: str) -> None:
+    from app.services.annual_subscription import run_action
+
+    try:
+        plan = run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), CLI_ACTOR, plan_id, action)
+    except PlanError as exc:
+        _fail(f"row {plan_id}: {exc}")
+    ids = {"create_subscription": f"invoice {plan.invoice_id}", "amortize": f"invoice {plan.invoice_id} metadata",
+           "schedule": f"schedule {plan.subscription_schedule_id}", "send_invoice": f"invoice {plan.invoice_id} sent"}
+    click.echo(f"row {plan.id}: {plan.stage}; {ids[action]}")
+
+
+@annual_plans_cli.command("create-subscription")
+@click.argument("plan_id", type=int)
+def create_subscription(plan_id):
+    """Create Annual Subscription: custom prices, the draft invoice and its up-front lines."""
+    _run_action(plan_id, "create_subscription")
+
+
+@annual_plans_cli.command("amortize")
+@click.argument("plan_id", type=int)
+def amortize(plan_id):
+    """Amortize Invoice: revenue-tracking metadata and line periods."""
+    _run_action(plan_id, "amortize")
+
+
+@annual_plans_cli.command("schedule")
+@click.argument("plan_id", type=int)
+def schedule(plan_id):
+    """Schedule Subscription: the subscription schedule for the whole term."""
+    _run_action(plan_id, "schedule")
+
+
+@annual_plans_cli.command("send-invoice")
+@click.argument("plan_id", type=int)
+def send_invoice(plan_id):
+    """Finalize and send the reviewed up-front invoice (every review check must pass)."""
+    _run_action(plan_id, "send_invoice")

@@ -1,0 +1,233 @@
+"""The one seam to Stripe: a shared StripeClient, our verbs, plain dicts out, one error type.
+
+Every write takes the caller's deterministic idempotency key, so a retry or a double click
+replays Stripe's first answer instead of making a second object. A plain 429 is not
+retried by stripe-python; we back off and retry it here.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import stripe
+
+API_VERSION = stripe.api_version
+RATE_LIMIT_ATTEMPTS = 6
+
+
+class StripeGatewayError(RuntimeError):
+    """A Stripe failure in words a billing person can act on."""
+
+    def __init__(self, message: str, code: str | None = None, http_status: int | None = None,
+                 request_id: str | None = None, param: str | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.code, self.http_status, self.request_id = code, http_status, request_id
+        self.param, self.retryable = param, retryable
+
+
+class StripeNotConfigured(StripeGatewayError):
+    pass
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    id: str
+    name: str | None
+    email: str | None
+    address: dict | None
+    tax_ids: tuple[str, ...] = ()
+
+
+def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
+    addresses = {"api": api_base, "meter_events": api_base} if api_base else None
+    return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
+
+
+class StripeGateway:
+    """Cheap to make per request or job; it collects the request ids of the calls it made."""
+
+    def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep):
+        self.client, self.sleep = client, sleep
+        self.request_ids: list[str] = []
+
+    def _call(self, fn: Callable, *args, **kwargs) -> dict:
+        if self.client is None:
+            raise StripeNotConfigured("Stripe is not configured: set STRIPE_SECRET_KEY (make run starts the emulator)")
+        for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            try:
+                result = fn(*args, **kwargs)
+            except stripe.RateLimitError as exc:
+                if attempt == RATE_LIMIT_ATTEMPTS:
+                    raise _translate(exc) from exc
+                self.sleep(min(0.25 * 2 ** attempt, 8.0) * (0.5 + random.random() / 2))
+                continue
+            except stripe.StripeError as exc:
+                raise _translate(exc) from exc
+            return self._plain(result)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _plain(self, result) -> dict:
+        response = getattr(result, "last_response", None)
+        if response is not None and response.request_id:
+            self.request_ids.append(response.request_id)
+        return result.to_dict()
+
+    def _list(self, fn: Callable, params: dict) -> list[dict]:
+        return self._call(fn, params=params)["data"]
+
+    # customers
+    def find_customers(self, text: str, limit: int = 10) -> list[CustomerSummary]:
+        """By exact email through a list filter (no search lag), else by name through search."""
+        text = text.strip()
+        if "@" in text:
+            found = self._list(self.client.v1.customers.list, {"email": text, "limit": limit})
+        else:
+            escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+            found = self._call(self.client.v1.customers.search,
+                               params={"query": f"name~'{escaped}'", "limit": limit})["data"]
+        return [_customer(c) for c in found]
+
+    def retrieve_customer(self, customer_id: str) -> CustomerSummary:
+        return _customer(self._call(self.client.v1.customers.retrieve, customer_id,
+                                    params={"expand": ["tax_ids"]}))
+
+    def create_customer_raw(self, params: dict, idempotency_key: str) -> dict:
+        return self._call(self.client.v1.customers.create, params=params,
+                          options={"idempotency_key": idempotency_key})
+
+    def create_tax_id(self, customer_id: str, type_: str, value: str, idempotency_key: str) -> dict:
+        return self._call(self.client.v1.customers.tax_ids.create, customer_id,
+                          params={"type": type_, "value": value}, options={"idempotency_key": idempotency_key})
+
+
+    # catalog
+    def list_all(self, list_fn: Callable, *args, params: dict | None = None) -> list[dict]:
+        """Every page of a list (catalogs and invoices are small); newest first, as Stripe returns them."""
+        params = {"limit": 100, **(params or {})}
+        found: list[dict] = []
+        while True:
+            page = self._call(list_fn, *args, params=params)
+            found += page["data"]
+            if not page.get("has_more"):
+                return found
+            params["starting_after"] = page["data"][-1]["id"]
+
+    def list_products(self) -> list[dict]:
+        return self.list_all(self.client.v1.products.list, params={"active": True})
+
+    def list_meters(self) -> list[dict]:
+        return self.list_all(self.client.v1.billing.meters.list, params={"status": "active"})
+
+    def find_price(self, lookup_key: str) -> dict | None:
+        found = self._call(self.client.v1.prices.list, params={"lookup_keys": [lookup_key], "limit": 1})["data"]
+        return found[0] if found else None
+
+    def create_product(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.products.create, params=params, options={"idempotency_key": key})
+
+    def create_meter(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.billing.meters.create, params=params, options={"idempotency_key": key})
+
+    def create_price(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.prices.create, params=params, options={"idempotency_key": key})
+
+    def archive_price(self, price_id: str, key: str) -> dict:
+        return self._call(self.client.v1.prices.update, price_id, params={"active": False},
+                          options={"idempotency_key": key})
+
+    def retrieve_price(self, price_id: str) -> dict:
+        return self._call(self.client.v1.prices.retrieve, price_id, params={"expand": ["tiers"]})
+
+    # invoices
+    def create_invoice(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.invoices.create, params=params, options={"idempotency_key": key})
+
+    def create_invoice_item(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.invoice_items.create, params=params, options={"idempotency_key": key})
+
+    def update_invoice_item(self, item_id: str, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.invoice_items.update, item_id, params=params,
+                          options={"idempotency_key": key})
+
+    def retrieve_invoice(self, invoice_id: str) -> dict:
+        return self._call(self.client.v1.invoices.retrieve, invoice_id,
+                          params={"expand": ["customer", "customer.tax_ids"]})
+
+    def invoice_lines(self, invoice_id: str) -> list[dict]:
+        return self.list_all(self.client.v1.invoices.line_items.list, invoice_id)
+
+    def list_invoices(self, params: dict) -> list[dict]:
+        return self._call(self.client.v1.invoices.list, params=params)["data"]
+
+    def update_invoice(self, invoice_id: str, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.invoices.update, invoice_id, params=params, options={"idempotency_key": key})
+
+    def finalize_invoice(self, invoice_id: str, key: str) -> dict:
+        return self._call(self.client.v1.invoices.finalize_invoice, invoice_id, params={"auto_advance": False},
+                          options={"idempotency_key": key})
+
+    def send_invoice(self, invoice_id: str, key: str) -> dict:
+        return self._call(self.client.v1.invoices.send_invoice, invoice_id, options={"idempotency_key": key})
+
+    def void_invoice(self, invoice_id: str, key: str) -> dict:
+        return self._call(self.client.v1.invoices.void_invoice, invoice_id, options={"idempotency_key": key})
+
+    def delete_invoice(self, invoice_id: str) -> dict:
+        return self._call(self.client.v1.invoices.delete, invoice_id)
+
+    # coupons and schedules
+    def create_coupon(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.coupons.create, params=params, options={"idempotency_key": key})
+
+    def create_schedule(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.subscription_schedules.create, params=params,
+                          options={"idempotency_key": key})
+
+    def retrieve_schedule(self, schedule_id: str) -> dict:
+        return self._call(self.client.v1.subscription_schedules.retrieve, schedule_id)
+
+    def list_schedules(self, customer_id: str) -> list[dict]:
+        return self._call(self.client.v1.subscription_schedules.list, params={"customer": customer_id, "limit": 100})["data"]
+
+    def cancel_schedule(self, schedule_id: str, key: str) -> dict:
+        return self._call(self.client.v1.subscription_schedules.cancel, schedule_id, options={"idempotency_key": key})
+
+    # customers' credit
+    def create_balance_transaction(self, customer_id: str, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.customers.balance_transactions.create, customer_id, params=params,
+                          options={"idempotency_key": key})
+
+    def create_credit_grant(self, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
+
+    # webhooks
+    def construct_event(self, payload: bytes, signature: str, secret: str) -> dict:
+        """Verify Stripe-Signature on the raw body; StripeGatewayError when it does not match."""
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, secret)
+        except (ValueError, stripe.SignatureVerificationError) as exc:
+            raise StripeGatewayError(f"bad Stripe webhook signature: {exc}", code="signature") from exc
+        return event.to_dict()
+
+
+def _customer(data: dict) -> CustomerSummary:
+    tax_ids = data.get("tax_ids") or {}
+    values = tuple(t["value"] for t in tax_ids.get("data", [])) if isinstance(tax_ids, dict) else ()
+    return CustomerSummary(data["id"], data.get("name"), data.get("email"), data.get("address"), values)
+
+
+def _translate(exc: stripe.StripeError) -> StripeGatewayError:
+    error = getattr(exc, "error", None)
+    message = getattr(error, "message", None) or exc.user_message or str(exc) or type(exc).__name__
+    retryable = isinstance(exc, stripe.RateLimitError | stripe.APIConnectionError) or (exc.http_status or 0) >= 500
+    prefix = {
+        stripe.RateLimitError: "Stripe rate limit: ",
+        stripe.APIConnectionError: "Could not reach Stripe: ",
+        stripe.AuthenticationError: "Stripe refused the API key: ",
+        stripe.IdempotencyError: "Stripe idempotency conflict: ",
+    }.get(type(exc), "Stripe: ")
+    return StripeGatewayError(prefix + message, code=exc.code, http_status=exc.http_status,
+                              request_id=exc.request_id, param=getattr(exc, "param", None),
+                              retryable=retryable)

@@ -1,0 +1,147 @@
+"""Running a row's Stripe buttons: lock the row, re-plan, check the plan, make each call once.
+
+Each call goes through `stripe_write` (recorded before and after, deterministic key); a
+retry after a crash finds what Stripe already made, by our record, by Stripe's idempotency
+replay within 24 h, and by the object's `annual_plan_step` metadata after that.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.billing.annual_subscription import PlannedCall, WritePlan
+from app.billing.catalog_config import Catalog
+from app.gateways.stripe import StripeGatewayError
+from app.models import AnnualPlan, StripeOperation
+from app.services.audit import Actor, record_audit
+from app.services.plan_errors import PlanError, get_plan
+from app.services.plan_locks import row_lock
+from app.services.plan_values import touch
+from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
+from app.services.stripe_writes import stripe_write
+
+TRANSITIONS = {"create_subscription": ("ready", "invoiced"), "amortize": ("invoiced", "amortized"),
+               "schedule": ("amortized", "scheduled"), "send_invoice": ("scheduled", "sent")}
+
+
+@dataclass
+class ActionPreview:
+    plan: AnnualPlan
+    write_plan: WritePlan
+    existing: list[str]
+
+
+def preview_action(session, gateway, catalog: Catalog, plan_id: int, action: str) -> ActionPreview:
+    plan = get_plan(session, plan_id)
+    write_plan = plan_action(session, gateway, catalog, plan, action)
+    before, _ = _transition(action)
+    if plan.stage != before:
+        write_plan.refusals.insert(0, f"row {plan.id} is {plan.stage}; this button needs it {before}")
+    return ActionPreview(plan, write_plan, describe_existing(plan))
+
+
+def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, action: str,
+               fingerprint: str | None = None) -> AnnualPlan:
+    """Everything or a clear refusal; on a Stripe error the row says so and a retry resumes."""
+    _transition(action)
+    with row_lock(session, plan_id, action):
+        preview = preview_action(session, gateway, catalog, plan_id, action)
+        if preview.write_plan.refusals:
+            raise PlanError("; ".join(preview.write_plan.refusals))
+        if fingerprint and fingerprint != preview.write_plan.fingerprint:
+            raise PlanError("the row changed since the plan was shown; review the new plan and confirm again")
+        plan = preview.plan
+        try:
+            results = _execute(session, gateway, plan, preview.write_plan)
+        except StripeGatewayError as exc:
+            plan = get_plan(session, plan_id)
+            plan.stripe_error = f"{action}: {exc}"
+            record_audit(session, actor, f"annual_plan.{action}_failed", "annual_plan", plan.id,
+                         note=str(exc), stripe_request_ids=[r for r in [exc.request_id] if r])
+            session.commit()
+            raise PlanError(f"Stripe refused or failed: {exc}; nothing was duplicated, press again to resume") from exc
+        plan = get_plan(session, plan_id)
+        _apply_results(plan, action, results)
+        record_audit(session, actor, f"annual_plan.{action}", "annual_plan", plan.id,
+                     after={"results": results, "stage": plan.stage}, stripe_request_ids=gateway.request_ids)
+        session.commit()
+        return plan
+
+
+def _transition(action: str) -> tuple[str, str]:
+    if action not in TRANSITIONS:
+        raise PlanError(f"unknown action '{action}'")
+    return TRANSITIONS[action]
+
+
+def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[str, str]:
+    results: dict[str, str] = {}
+    for call in write_plan.calls:
+        params = _resolve(call.params, results)
+        outcome = stripe_write(
+            session, gateway, key=call.key, subject=("annual_plan", plan.id), action=f"{write_plan.action}:{call.step}",
+            summary={"summary": call.summary, "target": call.target}, call=_caller(gateway, call, params),
+            find=_finder(gateway, plan, call, results))
+        results[call.step] = outcome.object_id
+    return results
+
+
+def _caller(gateway, call: PlannedCall, params: dict):
+    method = getattr(gateway, call.verb)
+    if call.target and params:
+        return lambda: method(call.target, params, call.key)
+    if call.target:
+        return lambda: method(call.target, call.key)
+    return lambda: method(params, call.key)
+
+
+def _resolve(params, results):
+    """Put ids made by earlier steps where the plan says `{invoice}`."""
+    if params == INVOICE:
+        return results["invoice"]
+    if isinstance(params, dict):
+        return {k: _resolve(v, results) for k, v in params.items()}
+    if isinstance(params, list):
+        return [_resolve(v, results) for v in params]
+    return params
+
+
+def _finder(gateway, plan: AnnualPlan, call: PlannedCall, results: dict):
+    """After Stripe forgot the key: look for the object by its `annual_plan_step` metadata."""
+    def matches(obj) -> bool:
+        return (obj.get("metadata") or {}).get("annual_plan_step") == call.key
+
+    if call.verb == "create_invoice":
+        return lambda: next((i for i in gateway.list_invoices({"customer": plan.stripe_customer_id, "limit": 100})
+                             if matches(i)), None)
+    if call.verb == "create_invoice_item":
+        return lambda: next((ln for ln in gateway.invoice_lines(results["invoice"]) if matches(ln)), None)
+    if call.verb == "create_schedule":
+        return lambda: next((s for s in gateway.list_schedules(plan.stripe_customer_id) if matches(s)), None)
+    return None  # prices and coupons: the idempotency key and our record are enough (coupon ids are ours)
+
+
+def _apply_results(plan: AnnualPlan, action: str, results: dict) -> None:
+    if action == "create_subscription":
+        plan.invoice_id, plan.invoice_status = results["invoice"], "draft"
+        for line in plan.lines:
+            if f"price.{line.product_key}" in results:
+                line.price_id = results[f"price.{line.product_key}"]
+    elif action == "amortize":
+        from app.billing.annual_subscription import amortization_metadata
+
+        plan.amortization = amortization_metadata(plan)
+    elif action == "schedule":
+        plan.subscription_schedule_id, plan.schedule_status = results["schedule"], "not_started"
+    elif action == "send_invoice":
+        plan.invoice_status = "open"
+    plan.stage = TRANSITIONS[action][1]
+    plan.stripe_error = ""
+    touch(plan)
+
+
+def operations_for(session, plan_id: int) -> list[StripeOperation]:
+    return session.scalars(select(StripeOperation).where(
+        StripeOperation.subject_type == "annual_plan", StripeOperation.subject_id == str(plan_id))
+        .order_by(StripeOperation.id)).all()

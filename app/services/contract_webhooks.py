@@ -1,0 +1,113 @@
+"""PandaDoc's contract-completed webhook: verify, store, create rows, queue their loading."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.models import AnnualPlan, WebhookEvent
+from app.services.audit import Actor, record_audit
+from app.services.jobs import start_job
+from app.timeutil import utcnow
+
+WEBHOOK_ACTOR = Actor.system("pandadoc-webhook")
+KEPT_HEADERS = ("content-type", "user-agent", "x-pandadoc-webhook-event-id")
+
+
+class WebhookRejected(ValueError):
+    """The body is not what PandaDoc sends; stored as failed, answered 400."""
+
+
+@dataclass
+class WebhookOutcome:
+    duplicate: bool = False
+    created_plan_ids: list[int] = field(default_factory=list)
+    existing_documents: list[str] = field(default_factory=list)
+    ignored: int = 0
+
+
+def signature_valid(raw_body: bytes, signature: str | None, key: str) -> bool:
+    """Hex HMAC-SHA256 of the raw bytes with the shared key, compared in constant time."""
+    if not key or not signature:
+        return False
+    expected = hmac.new(key.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def receive_pandadoc_webhook(session, raw_body: bytes, headers: dict) -> WebhookOutcome:
+    """Store first (deduplicated per delivery), then act; a bad body is kept as failed.
+
+    `headers` has lower-case names.
+    """
+    delivery_id = headers.get("x-pandadoc-webhook-event-id") or "sha256:" + hashlib.sha256(raw_body).hexdigest()
+    if session.scalar(select(WebhookEvent.id).where(
+            WebhookEvent.source == "pandadoc", WebhookEvent.delivery_id == delivery_id)):
+        return WebhookOutcome(duplicate=True)
+    event = WebhookEvent(source="pandadoc", delivery_id=delivery_id, verified=True,
+                         body=raw_body.decode("utf-8", "replace"),
+                         headers={k: v for k, v in headers.items() if k in KEPT_HEADERS})
+    session.add(event)
+    session.flush()
+    try:
+        notifications = _notifications(raw_body)
+    except WebhookRejected as exc:
+        event.status, event.error = "failed", str(exc)
+        raise
+    outcome = WebhookOutcome()
+    for note in notifications:
+        _handle(session, note, event, outcome)
+    event.status = "processed" if outcome.created_plan_ids or outcome.existing_documents else "ignored"
+    event.event_type = ",".join(sorted({n.get("event", "") for n in notifications}))
+    event.processed_at = utcnow()
+    return outcome
+
+
+def _notifications(raw_body: bytes) -> list[dict]:
+    try:
+        body = json.loads(raw_body)
+    except ValueError as exc:
+        raise WebhookRejected(f"body is not JSON: {exc}") from exc
+    if not isinstance(body, list) or not all(isinstance(n, dict) and "event" in n for n in body):
+        raise WebhookRejected("body must be a JSON array of notifications, each with an 'event'")
+    return body
+
+
+def _is_completion(note: dict) -> bool:
+    data = note.get("data") or {}
+    return note.get("event") == "document_state_changed" and data.get("status") == "document.completed"
+
+
+def _handle(session, note: dict, event: WebhookEvent, outcome: WebhookOutcome) -> None:
+    data = note.get("data") or {}
+    document_id = data.get("id")
+    if not _is_completion(note) or not document_id:
+        outcome.ignored += 1
+        return
+    plan = create_plan_for_document(session, document_id, data.get("name", ""), WEBHOOK_ACTOR,
+                                    note=f"webhook delivery {event.delivery_id}")
+    if plan is None:
+        outcome.existing_documents.append(document_id)
+    else:
+        outcome.created_plan_ids.append(plan.id)
+
+
+def create_plan_for_document(session, document_id: str, name: str, actor: Actor, note: str = "",
+                             load: bool = True) -> AnnualPlan | None:
+    """One row per document, even when two deliveries race; None when the row exists."""
+    if session.scalar(select(AnnualPlan.id).where(AnnualPlan.document_id == document_id)):
+        return None
+    try:
+        with session.begin_nested():
+            plan = AnnualPlan(document_id=document_id, name=name or "", stage="received")
+            session.add(plan)
+    except IntegrityError:
+        return None
+    record_audit(session, actor, "annual_plan.received", "annual_plan", plan.id,
+                 after={"document_id": document_id, "name": name}, note=note)
+    if load:
+        start_job(session, actor, "annual_plans.load", {"plan_id": plan.id})
+    return plan

@@ -1,0 +1,133 @@
+"""Stripe's webhooks: stored first (unique on event id), then handled in one transaction.
+
+Handlers look rows up by the ids we stored, so an event for an object we don't know is
+recorded as ignored, and a replayed event changes nothing.
+"""
+from __future__ import annotations
+
+import calendar
+
+from sqlalchemy import select
+
+from app.billing.annual_subscription import add_months, unix
+from app.models import AnnualPlan, WebhookEvent
+from app.services.audit import Actor, record_audit
+from app.services.plan_values import touch
+from app.services.stripe_writes import stripe_write
+from app.timeutil import utcnow
+
+STRIPE_ACTOR = Actor.system("stripe-webhook")
+
+
+def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
+    """Returns what happened: duplicate, processed, ignored or failed (the error is on the row)."""
+    stored = session.scalar(select(WebhookEvent).where(WebhookEvent.source == "stripe",
+                                                      WebhookEvent.delivery_id == event["id"]))
+    if stored is not None and stored.status in ("processed", "ignored"):
+        return "duplicate"
+    if stored is None:  # a failed one is handled again when Stripe retries it
+        stored = WebhookEvent(source="stripe", delivery_id=event["id"], event_type=event["type"], verified=True,
+                              body=raw_body.decode("utf-8", "replace"), headers={})
+        session.add(stored)
+        session.commit()  # kept even if handling fails below
+    handler = HANDLERS.get(event["type"])
+    try:
+        handled = handler(session, gateway, event["data"]["object"]) if handler else False
+    except Exception as exc:  # noqa: BLE001 - the error belongs on the stored event
+        session.rollback()
+        stored = session.get(WebhookEvent, stored.id)
+        stored.status, stored.error = "failed", f"{type(exc).__name__}: {exc}"
+        session.commit()
+        return "failed"
+    stored.status = "processed" if handled else "ignored"
+    stored.processed_at = utcnow()
+    session.commit()
+    return stored.status
+
+
+def _plan_by(session, column, value) -> AnnualPlan | None:
+    return session.scalar(select(AnnualPlan).where(column == value)) if value else None
+
+
+def _schedule_changed(session, gateway, schedule: dict) -> bool:
+    plan = _plan_by(session, AnnualPlan.subscription_schedule_id, schedule["id"])
+    if plan is None:
+        return False
+    before = {"stage": plan.stage, "schedule_status": plan.schedule_status, "subscription_id": plan.subscription_id}
+    plan.schedule_status = schedule.get("status")
+    subscription = schedule.get("subscription") or schedule.get("released_subscription")
+    if subscription and not plan.subscription_id:
+        plan.subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
+    if plan.subscription_id and plan.stage in ("scheduled", "sent"):
+        plan.stage = "live"
+    touch(plan)
+    record_audit(session, STRIPE_ACTOR, "annual_plan.schedule_updated", "annual_plan", plan.id, before=before,
+                 after={"stage": plan.stage, "schedule_status": plan.schedule_status,
+                        "subscription_id": plan.subscription_id})
+    return True
+
+
+def _subscription_created(session, gateway, subscription: dict) -> bool:
+    schedule = subscription.get("schedule")
+    if not schedule:
+        return False
+    schedule_id = schedule if isinstance(schedule, str) else schedule["id"]
+    return _schedule_changed(session, gateway, {"id": schedule_id, "status": "active", "subscription": subscription["id"]})
+
+
+def _invoice_status(status: str):
+    def handle(session, gateway, invoice: dict) -> bool:
+        plan = _plan_by(session, AnnualPlan.invoice_id, invoice["id"])
+        if plan is None:
+            return False
+        before = plan.invoice_status
+        plan.invoice_status = status
+        touch(plan)
+        record_audit(session, STRIPE_ACTOR, f"annual_plan.invoice_{status}", "annual_plan", plan.id,
+                     before={"invoice_status": before}, after={"invoice_status": status})
+        return True
+
+    return handle
+
+
+def _invoice_paid(session, gateway, invoice: dict) -> bool:
+    """The prepaid fee becomes a billing credit grant scoped to metered prices, so usage draws it down."""
+    plan = _plan_by(session, AnnualPlan.invoice_id, invoice["id"])
+    if plan is None:
+        return False
+    _invoice_status("paid")(session, gateway, invoice)
+    plan.invoice_paid_at = utcnow()
+    key = f"annual-plan-{plan.id}-a{plan.stripe_attempt}-credit-{invoice['id']}"
+    params = {"customer": plan.stripe_customer_id, "name": f"{plan.company}: prepaid annual credit",
+              "category": "paid", "amount": {"type": "monetary", "monetary": {
+                  "currency": invoice.get("currency", "usd"), "value": invoice["amount_paid"]}},
+              "applicability_config": {"scope": {"price_type": "metered"}},
+              "effective_at": max(unix(plan.start_date), calendar.timegm(utcnow().timetuple())),
+              "expires_at": unix(add_months(plan.start_date, 12)),
+              "metadata": {"annual_plan_id": str(plan.id), "invoice_id": invoice["id"]}}
+    session.commit()
+    outcome = stripe_write(session, gateway, key=key, subject=("annual_plan", plan.id), action="credit_grant",
+                           summary={"amount": invoice["amount_paid"]}, call=lambda: gateway.create_credit_grant(params, key))
+    plan = session.get(AnnualPlan, plan.id)
+    plan.credit_grant_id = outcome.object_id
+    touch(plan)
+    record_audit(session, STRIPE_ACTOR, "annual_plan.credit_granted", "annual_plan", plan.id,
+                 after={"credit_grant_id": outcome.object_id, "amount_cents": invoice["amount_paid"]},
+                 stripe_request_ids=gateway.request_ids)
+    return True
+
+
+HANDLERS = {
+    "subscription_schedule.created": _schedule_changed,
+    "subscription_schedule.updated": _schedule_changed,
+    "subscription_schedule.released": _schedule_changed,
+    "subscription_schedule.canceled": _schedule_changed,
+    "subscription_schedule.completed": _schedule_changed,
+    "customer.subscription.created": _subscription_created,
+    "invoice.finalized": _invoice_status("open"),
+    "invoice.sent": _invoice_status("open"),
+    "invoice.paid": _invoice_paid,
+    "invoice.voided": _invoice_status("void"),
+    "invoice.marked_uncollectible": _invoice_status("uncollectible"),
+}
+

@@ -1,0 +1,58 @@
+"""Recording every Stripe write before and after, so no retry or crash makes a second object.
+
+These services commit on purpose: the pending record must be durable before Stripe is
+called, and the result right after, whatever the caller's transaction does next.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.gateways.stripe import StripeGatewayError
+from app.models import StripeOperation
+from app.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    object_id: str
+    data: dict | None  # None when replayed from our own record without calling Stripe
+    replayed: bool
+
+
+def stripe_write(session, gateway, *, key: str, subject: tuple[str, object], action: str,
+                 summary: dict, call: Callable[[], dict],
+                 find: Callable[[], dict | None] | None = None) -> WriteOutcome:
+    """Run `call` once per idempotency key; a succeeded record short-circuits a second run.
+
+    When an earlier attempt's outcome is unknown (pending or failed), `find` first looks for
+    the object in Stripe, since Stripe forgets idempotency keys after 24 hours.
+    """
+    op = session.scalar(select(StripeOperation).where(StripeOperation.idempotency_key == key))
+    if op is not None and op.status == "succeeded":
+        return WriteOutcome(op.stripe_object_id, None, True)
+    if op is not None and find is not None:
+        found = find()
+        if found is not None:
+            op.status, op.stripe_object_id, op.finished_at = "succeeded", found["id"], utcnow()
+            op.error = "found in Stripe by metadata after an interrupted attempt"
+            session.commit()
+            return WriteOutcome(found["id"], found, True)
+    if op is None:
+        op = StripeOperation(subject_type=subject[0], subject_id=str(subject[1]), action=action,
+                             idempotency_key=key, request_summary=summary, attempts=0)
+        session.add(op)
+    op.status, op.error, op.attempts = "pending", "", op.attempts + 1
+    session.commit()  # durable before the call
+    try:
+        data = call()
+    except StripeGatewayError as exc:
+        op.status, op.error, op.request_id, op.finished_at = "failed", str(exc), exc.request_id, utcnow()
+        session.commit()
+        raise
+    op.status, op.stripe_object_id, op.finished_at = "succeeded", data.get("id"), utcnow()
+    op.request_id = gateway.request_ids[-1] if gateway.request_ids else None
+    session.commit()  # durable right after the call
+    return WriteOutcome(op.stripe_object_id, data, False)

@@ -1,0 +1,55 @@
+"""The app's collaborators for views, CLI commands and jobs (built once in create_app)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.billing.catalog_config import Catalog, CatalogConfigError, load_catalog
+from app.billing.contract_mapping import ContractMapping, MappingError, load_mapping
+from app.config import ConfigError
+from app.gateways.contracts import build_contract_source
+from app.gateways.stripe import StripeGateway, build_client
+
+
+def init_app(app) -> None:
+    try:
+        app.extensions["contract_mapping"] = load_mapping(app.config["CONTRACT_MAPPING_PATH"])
+    except MappingError as exc:
+        raise ConfigError(f"contract mapping: {exc}") from exc
+    try:
+        app.extensions["catalog"] = load_catalog(app.config["BILLING_CONFIG_PATH"])
+    except CatalogConfigError as exc:
+        raise ConfigError(f"billing config: {exc}") from exc
+    unknown = set(product_keys_of(app.extensions["contract_mapping"])) - set(app.extensions["catalog"].products)
+    if unknown:
+        raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")
+    key = app.config["STRIPE_SECRET_KEY"]
+    app.extensions["stripe_client"] = build_client(key, app.config["STRIPE_API_BASE"] or None) if key else None
+
+
+def contract_mapping() -> ContractMapping:
+    return current_app.extensions["contract_mapping"]
+
+
+def product_keys_of(mapping: ContractMapping) -> list[str]:
+    return [p.product_key for p in mapping.products]
+
+
+def product_keys() -> list[str]:
+    return product_keys_of(contract_mapping())
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["catalog"]
+
+
+def contract_source():
+    return build_contract_source(current_app.config)
+
+
+def stripe_gateway() -> StripeGateway:
+    """A fresh gateway per request or job, sharing the app's one StripeClient."""
+    return StripeGateway(current_app.extensions["stripe_client"])
+
+
+def own_email_domains() -> list[str]:
+    return current_app.config["OWN_EMAIL_DOMAINS"]

@@ -1,0 +1,294 @@
+"""Stripe emulator throughput from one client process, using stripe-python's StripeClient.
+
+Starts the emulator in its own process (persistence off) unless --url is given, then reports
+the median of several runs for: customer creates/s, v1 meter events/s, v2 meter event stream
+events/s (100 events a call; measured when the emulator serves the v2 stream). Beside each
+figure: the emulator's CPU time per call, and the "SDK ceiling", the same calls against a
+zero-work server replaying the emulator's own response, which is the most any server could
+give this client process. The emulator's capacity over raw keep-alive HTTP is printed too.
+
+    .venv/bin/python bench/bench_emulator.py [--runs 5] [--n 1000] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+import stripe
+
+API_KEY = "sk_test_bench"
+_ids = itertools.count()
+
+
+def make_client(url, api_key=API_KEY):
+    """The app's client settings; a session without proxy-environment lookups per request."""
+    session = requests.Session()
+    session.trust_env = False
+    return stripe.StripeClient(api_key, base_addresses={"api": url, "meter_events": url},
+                               max_network_retries=2,
+                               http_client=stripe.RequestsClient(session=session))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_emulator():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(f"{url}/_emulator/health", timeout=1)
+            return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("emulator did not start")
+
+
+def cpu_seconds(pid):
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn, n, threads):
+    """Ops per second for `n` calls of `fn(i)` spread over `threads` client threads."""
+    start = time.perf_counter()
+    if threads == 1:
+        for i in range(n):
+            fn(i)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(fn, range(n)))
+    return n / (time.perf_counter() - start)
+
+
+def measure(name, make_fn, url, n, runs, threads, pid, unit_per_call=1, ceiling=None):
+    """Print the median rate against the emulator, and against a replay server if asked."""
+    fn = make_fn(url)
+    fn(0)
+    rates, cpu = [], []
+    for _ in range(runs):
+        before = cpu_seconds(pid)
+        rates.append(timed(fn, n, threads) * unit_per_call)
+        if before is not None:
+            cpu.append((cpu_seconds(pid) - before) / n * 1e6)
+    rate = statistics.median(rates)
+    line = f"{name:<44} median {rate:7.0f}/s (runs {', '.join(f'{r:.0f}' for r in rates)})"
+    if cpu:
+        line += f"; emulator CPU {statistics.median(cpu):.0f} us/call"
+    if ceiling is not None:
+        replay_url, stop = replay_server(ceiling)
+        try:
+            replay_fn = make_fn(replay_url)
+            top = statistics.median(timed(replay_fn, n, threads) * unit_per_call
+                                    for _ in range(runs))
+        finally:
+            stop()
+        line += f"; SDK ceiling {top:.0f}/s ({rate / top:.0%})"
+    print(line, flush=True)
+    return rate
+
+
+REPLAY = """
+import socket, sys, threading
+body = open(sys.argv[2], "rb").read()
+resp = (b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nRequest-Id: req_replay\\r\\n"
+        b"Content-Length: %d\\r\\n\\r\\n" % len(body)) + body
+def serve(c):
+    buf = b""
+    while True:
+        while b"\\r\\n\\r\\n" not in buf:
+            data = c.recv(65536)
+            if not data:
+                return
+            buf += data
+        head, _, buf = buf.partition(b"\\r\\n\\r\\n")
+        size = 0
+        for line in head.split(b"\\r\\n"):
+            if line.lower().startswith(b"content-length:"):
+                size = int(line.split(b":")[1])
+        while len(buf) < size:
+            buf += c.recv(65536)
+        buf = buf[size:]
+        c.sendall(resp)
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
+
+def replay_server(body):
+    """A zero-work HTTP server (own process) that answers every request with `body`."""
+    import tempfile
+
+    port = free_port()
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(body)
+    proc = subprocess.Popen([sys.executable, "-c", REPLAY, str(port), f.name])
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.02)
+
+    def stop():
+        proc.kill()
+        proc.wait()
+        os.unlink(f.name)
+    return f"http://127.0.0.1:{port}", stop
+
+
+def customer_create(url):
+    client = make_client(url)
+    return lambda i: client.v1.customers.create(
+        params={"email": f"bench{i}@example.com", "metadata": {"org_id": str(i)}},
+        options={"idempotency_key": f"bench-cus-{next(_ids)}"})
+
+
+def has_route(url, path, method="POST"):
+    resp = requests.request(method, f"{url}{path}", auth=(API_KEY, ""), data={})
+    return resp.status_code != 404 or "Unrecognized request URL" not in resp.text
+
+
+def sample(url, path, data=None, json=None, key=API_KEY):
+    """One real response body from the emulator, for the replay server."""
+    resp = requests.post(f"{url}{path}", data=data, json=json,
+                         headers={"Authorization": f"Bearer {key}"})
+    resp.raise_for_status()
+    return resp.content
+
+
+def meter_setup(client):
+    customer = client.v1.customers.create()
+    meter = client.v1.billing.meters.create(params={
+        "display_name": "Bench events", "event_name": f"bench_{next(_ids)}_{os.getpid()}",
+        "default_aggregation": {"formula": "sum"}})
+    return customer, meter
+
+
+def v1_meter_event(customer, meter):
+    def make(url):
+        client = make_client(url)
+
+        def send(i):
+            client.v1.billing.meter_events.create(params={
+                "event_name": meter.event_name, "identifier": f"bench-{next(_ids)}-{time.time()}",
+                "payload": {"stripe_customer_id": customer.id, "value": "1"}})
+        return send
+    return make
+
+
+def _events(customer, meter, batch):
+    base = next(_ids)
+    return [{"event_name": meter.event_name, "identifier": f"bench-v2-{base}-{k}-{time.time()}",
+             "payload": {"stripe_customer_id": customer.id, "value": "1"}}
+            for k in range(batch)]
+
+
+def v2_stream(token, customer, meter, batch=100):
+    def make(url):
+        stream = make_client(url, token)
+        return lambda i: stream.v2.billing.meter_event_stream.create(
+            params={"events": _events(customer, meter, batch)})
+    return make
+
+
+def raw_capacity(url, n, threads):
+    """Requests/s the emulator sustains for customer creates over keep-alive HTTP."""
+    parts = urllib.parse.urlsplit(url)
+    body = "email=raw%40example.com&metadata[org_id]=1"
+
+    def worker(count):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port)
+        for _ in range(count):
+            conn.request("POST", "/v1/customers", body, {
+                "Authorization": f"Bearer {API_KEY}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Idempotency-Key": f"raw-{next(_ids)}"})
+            conn.getresponse().read()
+        conn.close()
+
+    start = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(n // threads,)) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return n // threads * threads / (time.perf_counter() - start)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--url", help="use a running emulator instead of starting one")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--n", type=int, default=1000, help="calls per run")
+    p.add_argument("--threads", type=int, default=4, help="client threads for threaded runs")
+    args = p.parse_args(argv)
+    proc, url = (None, args.url) if args.url else start_emulator()
+    pid = proc.pid if proc else None
+    try:
+        client = make_client(url)
+        print(f"stripe-python {stripe.VERSION}, emulator {url}, {args.runs} runs x {args.n} "
+              f"calls, {os.cpu_count()} CPUs", flush=True)
+        run = dict(n=args.n, runs=args.runs, pid=pid)
+        body = sample(url, "/v1/customers", {"email": "s@example.com", "metadata[org_id]": "1"})
+        measure("customers.create, 1 client thread", customer_create, url, threads=1,
+                ceiling=body, **run)
+        measure(f"customers.create, {args.threads} client threads", customer_create, url,
+                threads=args.threads, **run)
+        rates = [raw_capacity(url, args.n, args.threads) for _ in range(args.runs)]
+        print(f"{'customers.create, raw HTTP keep-alive':<44} median "
+              f"{statistics.median(rates):7.0f}/s (emulator capacity, no SDK)", flush=True)
+        if not has_route(url, "/v1/billing/meter_events"):
+            print("v1 meter events: not served by this emulator yet (skipped)")
+            return
+        customer, meter = meter_setup(client)
+        body = sample(url, "/v1/billing/meter_events", {
+            "event_name": meter.event_name, "identifier": f"sample-{time.time()}",
+            "payload[stripe_customer_id]": customer.id, "payload[value]": "1"})
+        measure("v1 meter events, 1 client thread", v1_meter_event(customer, meter), url,
+                threads=1, ceiling=body, **run)
+        measure(f"v1 meter events, {args.threads} client threads",
+                v1_meter_event(customer, meter), url, threads=args.threads, **run)
+        if not has_route(url, "/v2/billing/meter_event_session"):
+            print("v2 meter event stream: not served by this emulator yet (skipped)")
+            return
+        token = client.v2.billing.meter_event_session.create().authentication_token
+        body = sample(url, "/v2/billing/meter_event_stream",
+                      json={"events": _events(customer, meter, 100)}, key=token)
+        measure("v2 stream events (100 per call), 1 thread", v2_stream(token, customer, meter),
+                url, **{**run, "n": max(args.n // 10, 20)}, threads=1, unit_per_call=100,
+                ceiling=body)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`python -m stripe_emulator --port 12111 ...`: serve the emulator until interrupted."""
+
+import argparse
+import logging
+import signal
+import sys
+
+from .app import Emulator
+from .server import Server
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m stripe_emulator",
+                                description="Local Stripe API emulator (test mode only).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=12111)
+    p.add_argument("--latency-ms", type=int, default=0, help="added to every API request")
+    p.add_argument("--rate-limit", type=float, default=None,
+                   help="requests per second before 429s (token bucket)")
+    p.add_argument("--fail-rate", type=float, default=0.0,
+                   help="fraction of API requests answered with an injected 500")
+    p.add_argument("--state", default=None, help="JSON file to persist state across restarts")
+    p.add_argument("--webhook-url", default=None)
+    p.add_argument("--webhook-secret", default=None)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    emulator = Emulator(state_file=args.state, latency_ms=args.latency_ms,
+                        rate_limit=args.rate_limit, fail_rate=args.fail_rate,
+                        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+    server = Server(emulator, args.host, args.port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    logging.getLogger("stripe_emulator").info("listening on %s", server.url)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.shutdown()
+        if emulator.persistence:
+            emulator.persistence.save(emulator.state)
+
+
+if __name__ == "__main__":
+    main()
