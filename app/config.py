@@ -85,6 +85,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT"),  # requests/s per process; 0 = no pacing
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
         "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
         "PANDADOC_API_BASE": os.environ.get("PANDADOC_API_BASE", ""),

@@ -7,7 +7,7 @@ from app.billing.catalog_config import Catalog, CatalogConfigError, load_catalog
 from app.billing.contract_mapping import ContractMapping, MappingError, load_mapping
 from app.config import ConfigError
 from app.gateways.contracts import build_contract_source
-from app.gateways.stripe import StripeGateway, build_client
+from app.gateways.stripe import RequestPacer, StripeGateway, build_client, default_rate
 
 
 def init_app(app) -> None:
@@ -24,6 +24,8 @@ def init_app(app) -> None:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")
     key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe_client"] = build_client(key, app.config["STRIPE_API_BASE"] or None) if key else None
+    rate = app.config["STRIPE_RATE_LIMIT"]
+    app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
 
 
 def contract_mapping() -> ContractMapping:
@@ -48,7 +50,7 @@ def contract_source():
 
 def stripe_gateway() -> StripeGateway:
     """A fresh gateway per request or job, sharing the app's one StripeClient."""
-    return StripeGateway(current_app.extensions["stripe_client"])
+    return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_pacer"])
 
 
 def own_email_domains() -> list[str]:

@@ -19,12 +19,18 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
+if [ -z "${PANDADOC_API_KEY:-}" ]; then
+  export CONTRACT_SOURCE=${CONTRACT_SOURCE:-files}   # contracts come from demo/contracts/
+fi
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   export STRIPE_SECRET_KEY=sk_test_emulator
   export STRIPE_API_BASE=http://127.0.0.1:$EMULATOR_PORT
+  export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_local_emulator}
   echo "No STRIPE_SECRET_KEY: starting the local Stripe emulator on $STRIPE_API_BASE"
   .venv/bin/python -m stripe_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
-    --state instance/stripe-emulator.json >instance/stripe-emulator.log 2>&1 &
+    --state instance/stripe-emulator.json \
+    --webhook-url "http://127.0.0.1:$PORT/webhooks/stripe" --webhook-secret "$STRIPE_WEBHOOK_SECRET" \
+    >instance/stripe-emulator.log 2>&1 &
   pids+=($!)
   for _ in $(seq 1 50); do
     .venv/bin/python -c "import socket,sys; socket.create_connection(('127.0.0.1', $EMULATOR_PORT), 1)" 2>/dev/null && break
@@ -33,6 +39,9 @@ if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
 fi
 
 $FLASK db upgrade
+$FLASK catalog bootstrap >instance/catalog-bootstrap.log 2>&1 \
+  && echo "Stripe catalog ready (see instance/catalog-bootstrap.log)" \
+  || { echo "catalog bootstrap failed:"; tail -3 instance/catalog-bootstrap.log; }
 $FLASK seed-demo
 
 $FLASK jobs worker --workers 2 >instance/worker.log 2>&1 &

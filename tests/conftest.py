@@ -53,7 +53,7 @@ def make_app(database_url: str, **overrides):
               "INSTANCE_PATH": str(_TMP / "instance"), "SERVER_NAME": None,
               "PANDADOC_WEBHOOK_KEY": PANDADOC_KEY, "CONTRACT_SOURCE": "files",
               "CONTRACT_FILES_DIR": str(CONTRACTS), "OWN_EMAIL_DOMAINS": ["seller.example"],
-              "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
+              "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET, "STRIPE_RATE_LIMIT": 0}
     config.update(overrides)
     return create_app(config)
 

@@ -78,15 +78,14 @@ def first_year(plan) -> dict:
     return {"start": unix(plan.start_date), "end": unix(add_months(plan.start_date, FIRST_YEAR_MONTHS))}
 
 
-def item_params(plan, line, product_id: str, product_name: str, invoice_id: str, currency: str, key: str) -> dict:
+def upfront_line(plan, line, product_id: str, product_name: str, currency: str, key: str) -> dict:
+    """One up-front line for `add_lines`: the product's annual fee over the first contract year."""
     return {
-        "customer": plan.stripe_customer_id,
-        "invoice": invoice_id,
         "price_data": {"currency": currency, "product": product_id, "unit_amount": line.upfront_amount_cents},
-        "quantity": 1,
         "period": first_year(plan),
         "description": f"{product_name}: up-front annual fee",
-        "metadata": {"annual_plan_id": str(plan.id), "product_key": line.product_key, "annual_plan_step": key},
+        "metadata": {"annual_plan_id": str(plan.id), "product_key": line.product_key,
+                     "annual_plan_step": f"{key}.{line.product_key}"},
     }
 
 

@@ -7,6 +7,7 @@ retried by stripe-python; we back off and retry it here.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,30 @@ class CustomerSummary:
     tax_ids: tuple[str, ...] = ()
 
 
+class RequestPacer:
+    """A process-wide token bucket, so a long run stays under Stripe's rate limit instead of
+    hitting 429s and backing off (test mode allows 25 requests/s, live mode 100)."""
+
+    def __init__(self, per_second: float):
+        self.per_second = per_second
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def wait(self) -> None:
+        if self.per_second <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + 1.0 / self.per_second
+        if start > now:
+            time.sleep(start - now)
+
+
+def default_rate(api_key: str) -> float:
+    return 90.0 if api_key.startswith(("sk_live", "rk_live")) else 24.0
+
+
 def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
     addresses = {"api": api_base, "meter_events": api_base} if api_base else None
     return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
@@ -48,14 +73,19 @@ def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClie
 class StripeGateway:
     """Cheap to make per request or job; it collects the request ids of the calls it made."""
 
-    def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep):
-        self.client, self.sleep = client, sleep
+    def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
+                 pacer: RequestPacer | None = None):
+        self.client, self.sleep, self.pacer = client, sleep, pacer
         self.request_ids: list[str] = []
+        self.calls = 0
 
     def _call(self, fn: Callable, *args, **kwargs) -> dict:
         if self.client is None:
             raise StripeNotConfigured("Stripe is not configured: set STRIPE_SECRET_KEY (make run starts the emulator)")
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            if self.pacer is not None:
+                self.pacer.wait()
+            self.calls += 1
             try:
                 result = fn(*args, **kwargs)
             except stripe.RateLimitError as exc:
@@ -90,8 +120,9 @@ class StripeGateway:
         return [_customer(c) for c in found]
 
     def retrieve_customer(self, customer_id: str) -> CustomerSummary:
-        return _customer(self._call(self.client.v1.customers.retrieve, customer_id,
-                                    params={"expand": ["tax_ids"]}))
+        customer = self._call(self.client.v1.customers.retrieve, customer_id)
+        customer["tax_ids"] = {"data": self.customer_tax_ids(customer_id)}
+        return _customer(customer)
 
     def create_customer_raw(self, params: dict, idempotency_key: str) -> dict:
         return self._call(self.client.v1.customers.create, params=params,
@@ -147,13 +178,23 @@ class StripeGateway:
     def create_invoice_item(self, params: dict, key: str) -> dict:
         return self._call(self.client.v1.invoice_items.create, params=params, options={"idempotency_key": key})
 
+    def add_invoice_lines(self, invoice_id: str, params: dict, key: str) -> dict:
+        return self._call(self.client.v1.invoices.add_lines, invoice_id, params=params,
+                          options={"idempotency_key": key})
+
     def update_invoice_item(self, item_id: str, params: dict, key: str) -> dict:
         return self._call(self.client.v1.invoice_items.update, item_id, params=params,
                           options={"idempotency_key": key})
 
     def retrieve_invoice(self, invoice_id: str) -> dict:
-        return self._call(self.client.v1.invoices.retrieve, invoice_id,
-                          params={"expand": ["customer", "customer.tax_ids"]})
+        """With the customer expanded and its tax ids (from their own list) under customer.tax_ids."""
+        invoice = self._call(self.client.v1.invoices.retrieve, invoice_id, params={"expand": ["customer"]})
+        if isinstance(invoice.get("customer"), dict):
+            invoice["customer"]["tax_ids"] = {"data": self.customer_tax_ids(invoice["customer"]["id"])}
+        return invoice
+
+    def customer_tax_ids(self, customer_id: str) -> list[dict]:
+        return self.list_all(self.client.v1.customers.tax_ids.list, customer_id)
 
     def invoice_lines(self, invoice_id: str) -> list[dict]:
         return self.list_all(self.client.v1.invoices.line_items.list, invoice_id)

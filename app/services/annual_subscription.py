@@ -78,22 +78,23 @@ def _transition(action: str) -> tuple[str, str]:
 def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[str, str]:
     results: dict[str, str] = {}
     for call in write_plan.calls:
-        params = _resolve(call.params, results)
+        params, target = _resolve(call.params, results), _resolve(call.target, results)
+        call = PlannedCall(call.step, call.verb, call.summary, params, call.key, target)
         outcome = stripe_write(
             session, gateway, key=call.key, subject=("annual_plan", plan.id), action=f"{write_plan.action}:{call.step}",
-            summary={"summary": call.summary, "target": call.target}, call=_caller(gateway, call, params),
-            find=_finder(gateway, plan, call, results))
+            summary={"summary": call.summary, "target": call.target}, call=_caller(gateway, call),
+            find=_finder(gateway, plan, call))
         results[call.step] = outcome.object_id
     return results
 
 
-def _caller(gateway, call: PlannedCall, params: dict):
+def _caller(gateway, call: PlannedCall):
     method = getattr(gateway, call.verb)
-    if call.target and params:
-        return lambda: method(call.target, params, call.key)
+    if call.target and call.params:
+        return lambda: method(call.target, call.params, call.key)
     if call.target:
         return lambda: method(call.target, call.key)
-    return lambda: method(params, call.key)
+    return lambda: method(call.params, call.key)
 
 
 def _resolve(params, results):
@@ -107,7 +108,7 @@ def _resolve(params, results):
     return params
 
 
-def _finder(gateway, plan: AnnualPlan, call: PlannedCall, results: dict):
+def _finder(gateway, plan: AnnualPlan, call: PlannedCall):
     """After Stripe forgot the key: look for the object by its `annual_plan_step` metadata."""
     def matches(obj) -> bool:
         return (obj.get("metadata") or {}).get("annual_plan_step") == call.key
@@ -115,8 +116,12 @@ def _finder(gateway, plan: AnnualPlan, call: PlannedCall, results: dict):
     if call.verb == "create_invoice":
         return lambda: next((i for i in gateway.list_invoices({"customer": plan.stripe_customer_id, "limit": 100})
                              if matches(i)), None)
-    if call.verb == "create_invoice_item":
-        return lambda: next((ln for ln in gateway.invoice_lines(results["invoice"]) if matches(ln)), None)
+    if call.verb == "add_invoice_lines":
+        def added():
+            steps = {(ln.get("metadata") or {}).get("annual_plan_step", "") for ln in gateway.invoice_lines(call.target)}
+            return {"id": call.target} if any(s.startswith(call.key + ".") for s in steps) else None
+
+        return added
     if call.verb == "create_schedule":
         return lambda: next((s for s in gateway.list_schedules(plan.stripe_customer_id) if matches(s)), None)
     return None  # prices and coupons: the idempotency key and our record are enough (coupon ids are ours)

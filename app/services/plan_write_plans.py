@@ -14,10 +14,10 @@ from app.billing.annual_subscription import (
     coupon_params,
     first_year,
     invoice_params,
-    item_params,
     schedule_params,
     step_key,
     unix,
+    upfront_line,
 )
 from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
 from app.billing.contract_result import due_date
@@ -77,14 +77,16 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
     key = _key(plan, "create_subscription", "invoice")
     out.calls.append(PlannedCall("invoice", "create_invoice", f"Draft invoice due {due.isoformat()}",
                                  invoice_params(plan, key), key))
+    key = _key(plan, "create_subscription", "lines")
+    lines, names = [], []
     for line in plan.lines:
         if line.included and line.upfront_amount_cents:
             product = catalog.product(line.product_key)
-            key = _key(plan, "create_subscription", f"item.{line.product_key}")
-            params = item_params(plan, line, catalog_id(session, "product", product.key), product.name,
-                                 INVOICE, catalog.currency, key)
-            out.calls.append(PlannedCall(f"item.{line.product_key}", "create_invoice_item",
-                                         f"Up-front line: {product.name}", params, key))
+            lines.append(upfront_line(plan, line, catalog_id(session, "product", product.key), product.name,
+                                      catalog.currency, key))
+            names.append(product.name)
+    out.calls.append(PlannedCall("lines", "add_invoice_lines", f"Up-front lines in one call: {', '.join(names)}",
+                                 {"lines": lines}, key, target=INVOICE))
 
 
 def expected_lines(plan) -> dict[str, int]:

@@ -57,11 +57,6 @@ def at_time(state, now):
         state.clock = real
 
 
-def clock_id_of(state, customer_id):
-    customer = state.objects.get("customer", {}).get(customer_id)
-    return customer["test_clock"] if customer else None
-
-
 def now_for(state, clock_id):
     """The time a customer sees: its test clock's frozen time, or the emulator clock."""
     if clock_id:

@@ -53,6 +53,7 @@ class Deliveries:
         self.inflight = 0
         self.thread = None
         self.stopping = False
+        self.generation = 0  # bumped by a reset: in-flight deliveries of older state drop
 
     def add(self, event, targets):
         body = json.dumps(render(self.state, event), separators=(",", ":")).encode()
@@ -61,13 +62,15 @@ class Deliveries:
                 record = {"id": f"whdel_{next(_ids)}", "event": event["id"],
                           "type": event["type"], "endpoint": endpoint_id, "url": url,
                           "attempts": 0, "status": "pending", "http_status": None,
-                          "error": None, "_secret": secret, "_body": body, "_due": 0.0}
+                          "error": None, "_secret": secret, "_body": body, "_due": 0.0,
+                          "_generation": self.generation}
                 self.records.append(record)
                 self.queue.append(record)
             self.cond.notify_all()
 
     def clear(self):
         with self.cond:
+            self.generation += 1
             self.queue.clear()
             self.records.clear()
 
@@ -101,21 +104,21 @@ class Deliveries:
             record["http_status"], record["error"] = status, error
             if status is not None and 200 <= status < 300:
                 record["status"] = "succeeded"
-            elif record["attempts"] >= self.config["max_attempts"]:
+            elif record["attempts"] >= self.config["max_attempts"] or \
+                    record["_generation"] != self.generation:
                 record["status"] = "failed"
             else:
                 delay = self.config["backoff_seconds"] * 2 ** (record["attempts"] - 1)
                 record["_due"] = time.monotonic() + delay
                 self.queue.append(record)
             self.cond.notify_all()
-        if record["status"] != "pending":
+        if record["status"] == "succeeded" and record["_generation"] == self.generation:
             self._settled(record)
 
     def _settled(self, record):
         with self.state.lock:
             event = self.state.find(record["event"])
-            if event is not None and event["pending_webhooks"] > 0 and \
-                    record["status"] == "succeeded":
+            if event is not None and event["pending_webhooks"] > 0:
                 event["pending_webhooks"] -= 1
 
     def run(self):
