@@ -19,15 +19,37 @@ def _confirm(page, button_label):
     page.wait_for_selector(".flash-success")
 
 
+def _own_row(app) -> None:
+    """A row of its own (Globex's contract under another name), so other browser tests keep theirs."""
+    import json
+
+    from app import wiring
+    from app.cli_annual_plans import _OneDocument
+    from app.extensions import db
+    from app.services.audit import Actor
+    from app.services.catalog import bootstrap_catalog
+    from app.services.contract_loading import load_plan
+    from app.services.contract_webhooks import create_plan_for_document
+    from tests.conftest import CONTRACTS
+
+    details = json.loads((CONTRACTS / "globex.details.json").read_text())
+    details["id"] = "FlowTestDocument0001"
+    for token in details["tokens"]:
+        if token["name"] == "Client.Company":
+            token["value"] = "Flowco Industries"
+    with app.app_context():
+        bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+        plan = create_plan_for_document(db.session, details["id"], "Flow test", Actor.system("tests"), load=False)
+        db.session.commit()
+        load_plan(db.session, Actor.system("tests"), plan.id, _OneDocument(details), wiring.contract_mapping(), [])
+        db.session.commit()
+
+
 def test_loaded_row_to_sent(signed_in, live_server):
     page = signed_in
-    with live_server["app"].app_context():
-        from app import wiring
-        from app.extensions import db
-        from app.services.catalog import bootstrap_catalog
-
-        bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
-    _row(page, "Globex").locator("a", has_text="choose…").click()
+    _own_row(live_server["app"])
+    page.reload()
+    _row(page, "Flowco").locator("a", has_text="choose…").click()
     page.click("text=Create a Stripe customer from this row")
     page.fill("#customer input[name=line1]", "742 Evergreen Terrace")
     page.fill("#customer input[name=city]", "Springfield")

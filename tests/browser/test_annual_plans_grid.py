@@ -5,7 +5,10 @@ SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
 def _row(page, company):
-    return page.locator("tr[id^=plan-]", has_text=company).first
+    """The row whose company cell says `company` (other cells, e.g. emails, may mention it too)."""
+    row_id = page.locator("tr[id^=plan-]").filter(
+        has=page.locator('td[data-field="company"]', has_text=company)).first.get_attribute("id")
+    return page.locator(f"#{row_id}")  # stable while the company cell is being edited
 
 
 def _cell(row, field):
@@ -38,7 +41,7 @@ def test_escape_cancels_an_edit(signed_in):
     cell.click()
     cell.locator("input[name=value]").fill("Something else")
     cell.locator("input[name=value]").press("Escape")
-    page.wait_for_selector('tr:has-text("Globex") td[data-field="company"]:not(.editing)')
+    _cell(_row(page, "Globex"), "company").and_(page.locator(":not(.editing)")).wait_for()
     assert "Globex Corporation" in _cell(_row(page, "Globex"), "company").inner_text()
 
 
