@@ -1,8 +1,8 @@
-"""config/billing.toml: products, add-ons, meters and default tiers, checked at start-up."""
+"""config/billing.toml: products, add-ons, meters, default tiers and plans, checked at start-up."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class Product:
     meter_event: str | None
     aggregation: str
     tiers: tuple[Tier, ...]
+    default_plan: str | None = None  # the plan of a customer whose plans_map omits this product
+    trial_plan: str | None = None  # the premium plan whose features a free trial adds
 
     @property
     def metered(self) -> bool:
@@ -43,10 +45,22 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Plan:
+    key: str
+    product: str
+    name: str
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Catalog:
     currency: str
     product_key_metadata: str
     products: dict[str, Product]
+    plans: dict[str, Plan] = field(default_factory=dict)
+
+    def plans_of(self, product_key: str) -> list[Plan]:
+        return [p for p in self.plans.values() if p.product == product_key]
 
     def product(self, key: str) -> Product:
         if key not in self.products:
@@ -69,12 +83,34 @@ def load_catalog(path: str | Path) -> Catalog:
             raise CatalogConfigError(f"{path}: products.{product.key}.addon_of names unknown '{product.addon_of}'")
     if not products:
         raise CatalogConfigError(f"{path}: no [products.*] tables")
-    return Catalog(str(data.get("currency", "usd")).lower(), str(data.get("product_key_metadata", "product_key")), products)
+    plans = {key: _plan(key, entry, path, products) for key, entry in data.get("plans", {}).items()}
+    for product in products.values():
+        for kind in ("default_plan", "trial_plan"):
+            named = getattr(product, kind)
+            if named is not None and (named not in plans or plans[named].product != product.key):
+                raise CatalogConfigError(f"{path}: products.{product.key}.{kind} names '{named}', "
+                                         f"which is not a plan of {product.key}")
+    return Catalog(str(data.get("currency", "usd")).lower(), str(data.get("product_key_metadata", "product_key")),
+                   products, plans)
+
+
+def _plan(key: str, entry: dict, path, products: dict[str, Product]) -> Plan:
+    where = f"{path}: plans.{key}"
+    unknown = set(entry) - {"product", "name", "features"}
+    if unknown:
+        raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    if entry.get("product") not in products:
+        raise CatalogConfigError(f"{where}.product must name a product (known: {', '.join(products)})")
+    features = entry.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, str) and f for f in features):
+        raise CatalogConfigError(f"{where}.features must be a list of feature keys")
+    return Plan(key, entry["product"], str(entry.get("name", key)), tuple(features))
 
 
 def _product(key: str, entry: dict, path) -> Product:
     where = f"{path}: products.{key}"
-    unknown = set(entry) - {"name", "addon_of", "unit_label", "meter_event", "aggregation", "tiers"}
+    unknown = set(entry) - {"name", "addon_of", "unit_label", "meter_event", "aggregation", "tiers",
+                            "default_plan", "trial_plan"}
     if unknown:
         raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     aggregation = entry.get("aggregation", "last")
@@ -87,7 +123,7 @@ def _product(key: str, entry: dict, path) -> Product:
     if bounds != sorted(set(bounds)) or None in bounds:
         raise CatalogConfigError(f"{where}.tiers up_to bounds must rise strictly")
     return Product(key, entry.get("name", key), entry.get("addon_of"), entry.get("unit_label"),
-                   entry.get("meter_event"), aggregation, tiers)
+                   entry.get("meter_event"), aggregation, tiers, entry.get("default_plan"), entry.get("trial_plan"))
 
 
 def _tier(entry: dict, where: str) -> Tier:
