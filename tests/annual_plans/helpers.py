@@ -44,3 +44,14 @@ def loaded_sample(client, db, name: str) -> AnnualPlan:
     plan_id = response.get_json()["created_plan_ids"][0]
     db.session.expire_all()
     return db.session.get(AnnualPlan, plan_id)
+
+
+def press(app, db, plan_id: int, action: str):
+    """Run a row's Stripe button as a person would, through the one service the view calls."""
+    from app import wiring
+    from app.services.annual_subscription import run_action
+    from app.services.audit import Actor
+
+    with app.test_request_context():
+        return run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), Actor.system("tests"),
+                          plan_id, action)

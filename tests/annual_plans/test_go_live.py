@@ -7,18 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import wiring
 from app.models import AnnualPlan, WebhookEvent
-from app.services.annual_subscription import run_action
-from app.services.audit import Actor
+from tests.annual_plans.helpers import press
 from tests.conftest import STRIPE_WEBHOOK_SECRET
-
-ACTOR = Actor.system("tests")
-
-
-def _run(app, db, plan, action):
-    with app.test_request_context():
-        return run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), ACTOR, plan.id, action)
 
 
 def deliver_stripe(client, event: dict, secret: str = STRIPE_WEBHOOK_SECRET):
@@ -38,7 +29,7 @@ def _events(stripe_emulator, *types):
 def scheduled(app, db, ready_plan, stripe_client):
     plan = ready_plan("acme")
     for action in ("create_subscription", "amortize", "schedule"):
-        plan = _run(app, db, plan, action)
+        plan = press(app, db, plan.id, action)
     return plan
 
 

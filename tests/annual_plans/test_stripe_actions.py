@@ -3,25 +3,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import wiring
-from app.services.annual_subscription import run_action
-from app.services.audit import Actor
-
-ACTOR = Actor.system("tests")
+from tests.annual_plans.helpers import press
 
 
 def _ts(day: str) -> int:
     return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
 
 
-def _run(app, db, plan, action):
-    with app.test_request_context():
-        return run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), ACTOR, plan.id, action)
-
 
 def test_acme_whole_flow(app, db, ready_plan, stripe_emulator, stripe_client):
     plan = ready_plan("acme")
-    plan = _run(app, db, plan, "create_subscription")
+    plan = press(app, db, plan.id, "create_subscription")
     assert plan.stage == "invoiced" and plan.invoice_id.startswith("in_")
     invoice = stripe_client.v1.invoices.retrieve(plan.invoice_id)
     assert (invoice.collection_method, invoice.status, invoice.auto_advance) == ("send_invoice", "draft", False)
@@ -39,13 +31,13 @@ def test_acme_whole_flow(app, db, ready_plan, stripe_emulator, stripe_client):
     assert {str(t.unit_amount_decimal) for t in price.tiers} == {"0.4"}
     assert price.metadata["posthog_product_key"] == "session_replay" and price.nickname.startswith("Custom - ")
 
-    plan = _run(app, db, plan, "amortize")
+    plan = press(app, db, plan.id, "amortize")
     invoice = stripe_client.v1.invoices.retrieve(plan.invoice_id)
     assert invoice.metadata["amortize"] == "true" and invoice.metadata["amortize_months"] == "12"
     assert invoice.metadata["monthly_cents_product_analytics"] == "500000"
     assert plan.stage == "amortized"
 
-    plan = _run(app, db, plan, "schedule")
+    plan = press(app, db, plan.id, "schedule")
     schedule = stripe_client.v1.subscription_schedules.retrieve(plan.subscription_schedule_id)
     assert schedule.status == "not_started" and schedule.end_behavior == "release"
     assert schedule.start_date == _ts("2027-02-01") if "start_date" in schedule else True
@@ -84,7 +76,7 @@ def test_buttons_in_the_browserless_flow(client, db, login_as, ready_plan, strip
 def test_globex_custom_price_discount_and_36_month_schedule(app, db, ready_plan, stripe_client):
     plan = ready_plan("globex")
     for action in ("create_subscription", "amortize", "schedule"):
-        plan = _run(app, db, plan, action)
+        plan = press(app, db, plan.id, action)
     invoice = stripe_client.v1.invoices.retrieve(plan.invoice_id)
     assert invoice.due_date == _ts("2027-04-29") and invoice.total == 135000000
     price = stripe_client.v1.prices.retrieve(plan.line("product_analytics").price_id, params={"expand": ["tiers"]})
@@ -108,18 +100,18 @@ def test_terms_become_phase_durations(app, db, ready_plan, stripe_client, term, 
     plan.term_months = term
     db.session.commit()
     for action in ("create_subscription", "amortize", "schedule"):
-        plan = _run(app, db, plan, action)
+        plan = press(app, db, plan.id, action)
     [phase] = stripe_client.v1.subscription_schedules.retrieve(plan.subscription_schedule_id).phases
     assert (phase.start_date, phase.end_date) == (_ts("2027-02-01"), _ts(end))
 
 
 def test_amortize_waits_for_every_line(app, db, ready_plan, stripe_client):
     plan = ready_plan("acme")
-    plan = _run(app, db, plan, "create_subscription")
+    plan = press(app, db, plan.id, "create_subscription")
     line = next(ln for ln in stripe_client.v1.invoices.line_items.list(plan.invoice_id).data
                 if ln.metadata["product_key"] == "enterprise")
     stripe_client.v1.invoice_items.delete(line.parent.invoice_item_details.invoice_item)
     with pytest.raises(Exception, match="does not have every expected line yet .*enterprise"):
-        _run(app, db, plan, "amortize")
+        press(app, db, plan.id, "amortize")
     db.session.refresh(plan)
     assert plan.stage == "invoiced"

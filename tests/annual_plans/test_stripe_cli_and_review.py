@@ -40,13 +40,13 @@ def test_cli_refuses_send_until_the_review_passes(run, db, ready_plan, stripe_cl
 
 @pytest.fixture
 def scheduled_plan(app, db, ready_plan, stripe_client):
-    from tests.annual_plans.test_go_live import _run
+    from tests.annual_plans.helpers import press
 
     plan = ready_plan("acme")
     stripe_client.v1.customers.update(plan.stripe_customer_id, params={
         "address": {"line1": "1 Road Runner Way", "city": "Phoenix", "country": "US"}})
     for action in ("create_subscription", "amortize", "schedule"):
-        plan = _run(app, db, plan, action)
+        plan = press(app, db, plan.id, action)
     return plan
 
 

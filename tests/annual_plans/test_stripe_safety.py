@@ -8,13 +8,10 @@ from app.models import AnnualPlan, StripeOperation
 from app.services.annual_subscription import run_action
 from app.services.audit import Actor
 from app.services.plan_errors import PlanError
+from tests.annual_plans.helpers import press
 
 ACTOR = Actor.system("tests")
 
-
-def _run(app, db, plan_id, action):
-    with app.test_request_context():
-        return run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), ACTOR, plan_id, action)
 
 
 def _count(stripe_emulator, kind):
@@ -75,16 +72,16 @@ def test_a_changed_row_invalidates_the_confirmed_plan(client, db, login_as, read
 
 def test_a_double_press_creates_one_invoice(app, db, ready_plan, stripe_emulator):
     plan = ready_plan("acme")
-    _run(app, db, plan.id, "create_subscription")
+    press(app, db, plan.id, "create_subscription")
     with pytest.raises(PlanError, match="this button needs it ready"):
-        _run(app, db, plan.id, "create_subscription")
+        press(app, db, plan.id, "create_subscription")
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 4
 
 
 def test_a_500_after_stripe_executed_is_replayed_by_the_sdk_with_the_same_key(app, db, ready_plan, stripe_emulator):
     plan = ready_plan("acme")
     stripe_emulator.faults.configure(fail_after_execute_next=1, path_prefix="/v1/invoices")
-    plan = _run(app, db, plan.id, "create_subscription")
+    plan = press(app, db, plan.id, "create_subscription")
     assert plan.stage == "invoiced"
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 4
 
@@ -103,13 +100,13 @@ def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_objec
 
     monkeypatch.setattr(StripeGateway, "create_invoice", lost_answer)
     with pytest.raises(PlanError, match="press again to resume"):
-        _run(app, db, plan.id, "create_subscription")
+        press(app, db, plan.id, "create_subscription")
     db.session.expire_all()
     failed = db.session.get(AnnualPlan, plan.id)
     assert failed.stage == "ready" and "read timed out" in failed.stripe_error
     assert _count(stripe_emulator, "invoice") == 1  # Stripe did make it
     monkeypatch.setattr(StripeGateway, "create_invoice", real)
-    plan = _run(app, db, plan.id, "create_subscription")
+    plan = press(app, db, plan.id, "create_subscription")
     assert plan.stage == "invoiced" and plan.stripe_error == ""
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 4
     [invoice] = stripe_emulator.state.collection("invoice").values()
@@ -121,7 +118,7 @@ def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_objec
 def test_rate_limits_are_waited_out(app, db, ready_plan, stripe_emulator):
     plan = ready_plan("globex")
     stripe_emulator.faults.configure(rate_limit=3)
-    plan = _run(app, db, plan.id, "create_subscription")
+    plan = press(app, db, plan.id, "create_subscription")
     assert plan.stage == "invoiced"
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 2
 
@@ -147,7 +144,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     stripe_emulator.faults.configure(latency_ms=150)
     outcomes = []
 
-    def press():
+    def press_button():
         with app.app_context():
             try:
                 run_action(_db.session, wiring.stripe_gateway(), wiring.catalog(), ACTOR, plan_id, "create_subscription")
@@ -155,7 +152,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
             except PlanError as exc:
                 outcomes.append(str(exc))
 
-    threads = [threading.Thread(target=press) for _ in range(2)]
+    threads = [threading.Thread(target=press_button) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

@@ -42,7 +42,7 @@ def test_list_price_allowance(limit, discounts, expected):
     (5001, GRADUATED, [], 2_000_294),  # one more cent buys 294 units at 0.0034
     (20000, GRADUATED, [], 2_000_000 + 4_411_764),
     (20000, GRADUATED, [Discount(percent_off=D(20))], 2_000_000 + 5_882_352),
-    (100000, GRADUATED, [], 15_000_000 + 11_457_627),  # into the last tier
+    (100000, GRADUATED, [], 15_000_000 + 17_220_338),  # $50 + $442 fill tiers 2-3; $508 at 0.00295
     (999, WITH_FLAT_FEE, [], 0),  # cannot pay the first tier's flat fee
     (1000, WITH_FLAT_FEE, [], 100),
     (1999, WITH_FLAT_FEE, [], 100 + 499),
