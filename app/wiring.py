@@ -14,11 +14,11 @@ def init_app(app) -> None:
     try:
         app.extensions["contract_mapping"] = load_mapping(app.config["CONTRACT_MAPPING_PATH"])
     except MappingError as exc:
-        raise ConfigError(f"contract mapping: {exc}") from exc
+        raise ConfigError(str(exc)) from exc
     try:
         app.extensions["catalog"] = load_catalog(app.config["BILLING_CONFIG_PATH"])
     except CatalogConfigError as exc:
-        raise ConfigError(f"billing config: {exc}") from exc
+        raise ConfigError(f"billing config {exc}") from exc
     unknown = set(product_keys_of(app.extensions["contract_mapping"])) - set(app.extensions["catalog"].products)
     if unknown:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")

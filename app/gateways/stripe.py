@@ -79,9 +79,13 @@ class StripeGateway:
         self.request_ids: list[str] = []
         self.calls = 0
 
-    def _call(self, fn: Callable, *args, **kwargs) -> dict:
+    @property
+    def v1(self):
         if self.client is None:
             raise StripeNotConfigured("Stripe is not configured: set STRIPE_SECRET_KEY (make run starts the emulator)")
+        return self.client.v1
+
+    def _call(self, fn: Callable, *args, **kwargs) -> dict:
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
             if self.pacer is not None:
                 self.pacer.wait()
@@ -112,26 +116,71 @@ class StripeGateway:
         """By exact email through a list filter (no search lag), else by name through search."""
         text = text.strip()
         if "@" in text:
-            found = self._list(self.client.v1.customers.list, {"email": text, "limit": limit})
+            found = self._list(self.v1.customers.list, {"email": text, "limit": limit})
         else:
             escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-            found = self._call(self.client.v1.customers.search,
+            found = self._call(self.v1.customers.search,
                                params={"query": f"name~'{escaped}'", "limit": limit})["data"]
         return [_customer(c) for c in found]
 
     def retrieve_customer(self, customer_id: str) -> CustomerSummary:
-        customer = self._call(self.client.v1.customers.retrieve, customer_id)
+        customer = self._call(self.v1.customers.retrieve, customer_id)
         customer["tax_ids"] = {"data": self.customer_tax_ids(customer_id)}
         return _customer(customer)
 
     def create_customer_raw(self, params: dict, idempotency_key: str) -> dict:
-        return self._call(self.client.v1.customers.create, params=params,
+        return self._call(self.v1.customers.create, params=params,
                           options={"idempotency_key": idempotency_key})
 
     def create_tax_id(self, customer_id: str, type_: str, value: str, idempotency_key: str) -> dict:
-        return self._call(self.client.v1.customers.tax_ids.create, customer_id,
+        return self._call(self.v1.customers.tax_ids.create, customer_id,
                           params={"type": type_, "value": value}, options={"idempotency_key": idempotency_key})
 
+
+    def list_customers(self) -> list[dict]:
+        return self.list_all(self.v1.customers.list)
+
+    def retrieve_customer_raw(self, customer_id: str) -> dict:
+        return self._call(self.v1.customers.retrieve, customer_id)
+
+    def customer_subscriptions(self, customer_id: str) -> list[dict]:
+        """Live subscriptions with their items' prices (tiers included) and discounts' coupons."""
+        return self.list_all(self.v1.subscriptions.list, params={
+            "customer": customer_id, "expand": ["data.discounts.source.coupon", "data.items.data.price.tiers",
+                                       "data.items.data.price.product"]})
+
+    def recent_invoices(self, customer_id: str, limit: int = 5) -> list[dict]:
+        return self.list_invoices({"customer": customer_id, "limit": limit})
+
+    def update_subscription(self, subscription_id: str, params: dict, key: str) -> dict:
+        return self._call(self.v1.subscriptions.update, subscription_id, params=params,
+                          options={"idempotency_key": key})
+
+    def update_schedule(self, schedule_id: str, params: dict, key: str) -> dict:
+        return self._call(self.v1.subscription_schedules.update, schedule_id, params=params,
+                          options={"idempotency_key": key})
+
+    def create_subscription(self, params: dict, key: str) -> dict:
+        return self._call(self.v1.subscriptions.create, params=params, options={"idempotency_key": key})
+
+    def preview_invoice(self, subscription_id: str) -> dict | None:
+        """The upcoming invoice as Stripe previews it; None when nothing is due."""
+        try:
+            return self._call(self.v1.invoices.create_preview, params={"subscription": subscription_id})
+        except StripeGatewayError as exc:
+            if exc.code == "invoice_upcoming_none":
+                return None
+            raise
+
+    def list_coupons(self) -> list[dict]:
+        return self.list_all(self.v1.coupons.list)
+
+    def retrieve_coupon(self, coupon_id: str) -> dict:
+        return self._call(self.v1.coupons.retrieve, coupon_id)
+
+    def product_prices(self, product_id: str) -> list[dict]:
+        return self.list_all(self.v1.prices.list, params={"product": product_id, "active": True,
+                                                                  "expand": ["data.tiers"]})
 
     # catalog
     def list_all(self, list_fn: Callable, *args, params: dict | None = None) -> list[dict]:
@@ -146,102 +195,102 @@ class StripeGateway:
             params["starting_after"] = page["data"][-1]["id"]
 
     def list_products(self) -> list[dict]:
-        return self.list_all(self.client.v1.products.list, params={"active": True})
+        return self.list_all(self.v1.products.list, params={"active": True})
 
     def list_meters(self) -> list[dict]:
-        return self.list_all(self.client.v1.billing.meters.list, params={"status": "active"})
+        return self.list_all(self.v1.billing.meters.list, params={"status": "active"})
 
     def find_price(self, lookup_key: str) -> dict | None:
-        found = self._call(self.client.v1.prices.list, params={"lookup_keys": [lookup_key], "limit": 1})["data"]
+        found = self._call(self.v1.prices.list, params={"lookup_keys": [lookup_key], "limit": 1})["data"]
         return found[0] if found else None
 
     def create_product(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.products.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.products.create, params=params, options={"idempotency_key": key})
 
     def create_meter(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.billing.meters.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.billing.meters.create, params=params, options={"idempotency_key": key})
 
     def create_price(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.prices.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.prices.create, params=params, options={"idempotency_key": key})
 
     def archive_price(self, price_id: str, key: str) -> dict:
-        return self._call(self.client.v1.prices.update, price_id, params={"active": False},
+        return self._call(self.v1.prices.update, price_id, params={"active": False},
                           options={"idempotency_key": key})
 
     def retrieve_price(self, price_id: str) -> dict:
-        return self._call(self.client.v1.prices.retrieve, price_id, params={"expand": ["tiers"]})
+        return self._call(self.v1.prices.retrieve, price_id, params={"expand": ["tiers"]})
 
     # invoices
     def create_invoice(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.invoices.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.invoices.create, params=params, options={"idempotency_key": key})
 
     def create_invoice_item(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.invoice_items.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.invoice_items.create, params=params, options={"idempotency_key": key})
 
     def add_invoice_lines(self, invoice_id: str, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.invoices.add_lines, invoice_id, params=params,
+        return self._call(self.v1.invoices.add_lines, invoice_id, params=params,
                           options={"idempotency_key": key})
 
     def update_invoice_item(self, item_id: str, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.invoice_items.update, item_id, params=params,
+        return self._call(self.v1.invoice_items.update, item_id, params=params,
                           options={"idempotency_key": key})
 
     def retrieve_invoice(self, invoice_id: str) -> dict:
         """With the customer expanded and its tax ids (from their own list) under customer.tax_ids."""
-        invoice = self._call(self.client.v1.invoices.retrieve, invoice_id, params={"expand": ["customer"]})
+        invoice = self._call(self.v1.invoices.retrieve, invoice_id, params={"expand": ["customer"]})
         if isinstance(invoice.get("customer"), dict):
             invoice["customer"]["tax_ids"] = {"data": self.customer_tax_ids(invoice["customer"]["id"])}
         return invoice
 
     def customer_tax_ids(self, customer_id: str) -> list[dict]:
-        return self.list_all(self.client.v1.customers.tax_ids.list, customer_id)
+        return self.list_all(self.v1.customers.tax_ids.list, customer_id)
 
     def invoice_lines(self, invoice_id: str) -> list[dict]:
-        return self.list_all(self.client.v1.invoices.line_items.list, invoice_id)
+        return self.list_all(self.v1.invoices.line_items.list, invoice_id)
 
     def list_invoices(self, params: dict) -> list[dict]:
-        return self._call(self.client.v1.invoices.list, params=params)["data"]
+        return self._call(self.v1.invoices.list, params=params)["data"]
 
     def update_invoice(self, invoice_id: str, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.invoices.update, invoice_id, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.invoices.update, invoice_id, params=params, options={"idempotency_key": key})
 
     def finalize_invoice(self, invoice_id: str, key: str) -> dict:
-        return self._call(self.client.v1.invoices.finalize_invoice, invoice_id, params={"auto_advance": False},
+        return self._call(self.v1.invoices.finalize_invoice, invoice_id, params={"auto_advance": False},
                           options={"idempotency_key": key})
 
     def send_invoice(self, invoice_id: str, key: str) -> dict:
-        return self._call(self.client.v1.invoices.send_invoice, invoice_id, options={"idempotency_key": key})
+        return self._call(self.v1.invoices.send_invoice, invoice_id, options={"idempotency_key": key})
 
     def void_invoice(self, invoice_id: str, key: str) -> dict:
-        return self._call(self.client.v1.invoices.void_invoice, invoice_id, options={"idempotency_key": key})
+        return self._call(self.v1.invoices.void_invoice, invoice_id, options={"idempotency_key": key})
 
     def delete_invoice(self, invoice_id: str) -> dict:
-        return self._call(self.client.v1.invoices.delete, invoice_id)
+        return self._call(self.v1.invoices.delete, invoice_id)
 
     # coupons and schedules
     def create_coupon(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.coupons.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.coupons.create, params=params, options={"idempotency_key": key})
 
     def create_schedule(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.subscription_schedules.create, params=params,
+        return self._call(self.v1.subscription_schedules.create, params=params,
                           options={"idempotency_key": key})
 
     def retrieve_schedule(self, schedule_id: str) -> dict:
-        return self._call(self.client.v1.subscription_schedules.retrieve, schedule_id)
+        return self._call(self.v1.subscription_schedules.retrieve, schedule_id)
 
     def list_schedules(self, customer_id: str) -> list[dict]:
-        return self._call(self.client.v1.subscription_schedules.list, params={"customer": customer_id, "limit": 100})["data"]
+        return self._call(self.v1.subscription_schedules.list, params={"customer": customer_id, "limit": 100})["data"]
 
     def cancel_schedule(self, schedule_id: str, key: str) -> dict:
-        return self._call(self.client.v1.subscription_schedules.cancel, schedule_id, options={"idempotency_key": key})
+        return self._call(self.v1.subscription_schedules.cancel, schedule_id, options={"idempotency_key": key})
 
     # customers' credit
     def create_balance_transaction(self, customer_id: str, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.customers.balance_transactions.create, customer_id, params=params,
+        return self._call(self.v1.customers.balance_transactions.create, customer_id, params=params,
                           options={"idempotency_key": key})
 
     def create_credit_grant(self, params: dict, key: str) -> dict:
-        return self._call(self.client.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
+        return self._call(self.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
 
     # webhooks
     def construct_event(self, payload: bytes, signature: str, secret: str) -> dict:
