@@ -86,7 +86,7 @@ def test_a_500_after_stripe_executed_is_replayed_by_the_sdk_with_the_same_key(ap
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 4
 
 
-def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_object(app, db, ready_plan,
+def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_object(app, db, client, login_as, ready_plan,
                                                                                  stripe_emulator, monkeypatch):
     """Stripe makes the invoice, our process never sees the answer: the row says so; pressing again resumes."""
     from app.gateways.stripe import StripeGateway, StripeGatewayError
@@ -105,6 +105,8 @@ def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_objec
     failed = db.session.get(AnnualPlan, plan.id)
     assert failed.stage == "ready" and "read timed out" in failed.stripe_error
     assert _count(stripe_emulator, "invoice") == 1  # Stripe did make it
+    login_as("viewer")
+    assert "Last Stripe step failed: create_subscription: Could not reach Stripe" in client.get("/annual-plans").get_data(as_text=True)
     monkeypatch.setattr(StripeGateway, "create_invoice", real)
     plan = press(app, db, plan.id, "create_subscription")
     assert plan.stage == "invoiced" and plan.stripe_error == ""
