@@ -128,6 +128,8 @@ def seed_demo():
 def init_app(app) -> None:
     from app.cli_annual_plans import annual_plans_cli
     from app.cli_catalog import catalog_cli
+    from app.cli_customers import api_tokens_cli, customers_cli
 
-    for command in (users_cli, jobs_cli, config_check, seed_demo, annual_plans_cli, catalog_cli):
+    for command in (users_cli, jobs_cli, config_check, seed_demo, annual_plans_cli, catalog_cli, customers_cli,
+                    api_tokens_cli):
         app.cli.add_command(command)

@@ -27,4 +27,6 @@ def seed_demo_data(session) -> list[str]:
         session.commit()
         report.append(f"Demo contract {details.get('name') or details['id']}: row {plan.id}, "
                       f"{len(result.plan.open_warnings)} warnings")
-    return report
+    from app.demo_customers import seed_demo_customers
+
+    return report + seed_demo_customers(session)

@@ -20,3 +20,22 @@ def load_annual_plan(ctx: JobContext) -> dict:
         raise RuntimeError(result.error)
     ctx.progress(1, 1, f"row {plan_id}: {len(result.plan.open_warnings)} open warnings")
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
+
+
+@job_handler("customers.sync")
+def sync_customers_job(ctx: JobContext) -> dict:
+    """Arguments: {"customer_ids": [...]} or {"all": true} (every customer with a Stripe id)."""
+    from sqlalchemy import select
+
+    from app.models import Customer
+    from app.services.customer_sync import sync_customers
+
+    ids = ctx.arguments.get("customer_ids") or []
+    if ctx.arguments.get("all"):
+        ids = list(ctx.session.scalars(select(Customer.id).where(Customer.stripe_customer_id.is_not(None))
+                                       .order_by(Customer.id)))
+    ctx.progress(0, len(ids), f"syncing {len(ids)} customers with Stripe")
+    actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
+    return sync_customers(ctx.session, wiring.stripe_gateway(), [int(i) for i in ids],
+                          lambda done, line: ctx.progress(done, line=line),
+                          wiring.catalog().product_key_metadata, actor)

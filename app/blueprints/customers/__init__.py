@@ -1,11 +1,8 @@
-"""Customers pages."""
+"""Customers: the searchable list with bulk sync, one customer's page and its in-place editors."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-
-@bp.get("")
-def index():
-    return render_template("customers/index.html")
+from app.blueprints.customers import editors, views  # noqa: E402,F401  (register routes)

@@ -1,0 +1,42 @@
+"""The billing API for the product's instances: bearer-token auth, JSON in and out, no session or CSRF."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+
+from app.auth import public
+from app.extensions import csrf, db
+from app.services.api_tokens import authenticate
+from app.services.customer_sync import find_by_organisation
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+
+def token_required(view):
+    """401 JSON unless `Authorization: Bearer <token>` names an active token."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        token = authenticate(db.session, header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None)
+        if token is None:
+            return jsonify(error="unauthorized", message="a valid API token is required (Authorization: Bearer ...)"), 401
+        db.session.commit()  # last_used_at
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/billing/customers/<organisation_id>")
+@public  # machine endpoint: carries its own token auth
+@token_required
+def billing_customer(organisation_id: str):
+    from app.blueprints.api.billing import customer_billing
+
+    customer = find_by_organisation(db.session, organisation_id)
+    if customer is None:
+        return jsonify(error="not_found", message=f"no customer for organisation '{organisation_id}'"), 404
+    return jsonify(customer_billing(customer, organisation_id))

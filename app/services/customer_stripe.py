@@ -1,0 +1,109 @@
+"""Customer changes that write to Stripe: coupons on the subscription (and its schedule), price changes.
+
+Each write goes through stripe_write with a key made of the customer's version, so a double
+click replays and a later, deliberate repeat is a new write. The customer is re-synced after.
+"""
+from __future__ import annotations
+
+from app.billing.customer_snapshot import live_subscription
+from app.billing.subscription_changes import (
+    discounts_param,
+    phases_with_discounts,
+    price_change_problem,
+)
+from app.gateways.stripe import StripeGatewayError
+from app.services.audit import Actor, record_audit
+from app.services.customer_errors import CustomerError
+from app.services.customer_sync import read_stripe_state, sync_customer
+from app.services.customers import load_customer
+from app.services.stripe_writes import stripe_write
+
+USAGE_WARNING = ("Metered usage for this period is re-sent to the new price at the next usage sync: "
+                 "the invoice may show the old price's usage as zero until then.")
+
+
+def _live(gateway, customer, key_metadata: str) -> tuple[dict, dict]:
+    """Fresh Stripe state (not the snapshot) and its live subscription."""
+    if not customer.stripe_customer_id:
+        raise CustomerError("this customer has no Stripe customer id")
+    state = read_stripe_state(gateway, customer.stripe_customer_id, key_metadata)
+    sub = live_subscription(state)
+    if sub is None:
+        raise CustomerError("the customer has no active subscription in Stripe to put a coupon or price on")
+    return state, sub
+
+
+def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str | None, version: int | None,
+               key_metadata: str) -> list[str]:
+    """Put `coupon_id` on the live subscription and on a not-started schedule's phases (None removes).
+
+    Stripe has no customer-level coupon any more (removed in 2025-03-31.basil).
+    """
+    customer = load_customer(session, customer_id, version)
+    if coupon_id:
+        _check_coupon(gateway, coupon_id)
+    state, sub = _live(gateway, customer, key_metadata)
+    schedules = [s for s in state["schedules"] if s["status"] == "not_started"
+                 or (s["status"] == "active" and s["subscription"] == sub["id"])]
+    if any(s["status"] == "active" and len(s["phases"]) > 1 for s in schedules):
+        raise CustomerError("the subscription follows a schedule with later phases; change the coupon on the "
+                            "schedule's phases in Stripe's dashboard so the next phase keeps it")
+    label, base = coupon_id or "none", f"customer-{customer.id}-v{customer.version}"
+    changed = [_write(session, gateway, customer.id, f"{base}-coupon-{sub['id']}-{label}", "set_coupon", sub["id"],
+                      lambda: gateway.update_subscription(sub["id"], {"discounts": discounts_param(coupon_id)},
+                                                          f"{base}-coupon-{sub['id']}-{label}"))]
+    for schedule in (s for s in schedules if s["status"] == "not_started"):
+        key = f"{base}-coupon-{schedule['id']}-{label}"
+        phases = phases_with_discounts(gateway.retrieve_schedule(schedule["id"]), coupon_id)
+        changed.append(_write(session, gateway, customer.id, key, "set_schedule_coupon", schedule["id"],
+                              lambda k=key, s=schedule, p=phases: gateway.update_schedule(s["id"], {"phases": p}, k)))
+    record_audit(session, actor, "customer.coupon_applied" if coupon_id else "customer.coupon_removed", "customer",
+                 customer.id, after={"coupon": coupon_id, "applied_to": changed}, stripe_request_ids=gateway.request_ids)
+    sync_customer(session, gateway, customer.id, actor, key_metadata)
+    return changed
+
+
+def _check_coupon(gateway, coupon_id: str) -> None:
+    try:
+        coupon = gateway.retrieve_coupon(coupon_id)
+    except StripeGatewayError as exc:
+        if exc.http_status == 404:
+            raise CustomerError(f"there is no coupon '{coupon_id}' in Stripe") from None
+        raise
+    if not coupon.get("valid", True):
+        raise CustomerError(f"coupon '{coupon_id}' can no longer be redeemed")
+
+
+def _write(session, gateway, customer_id: int, key: str, action: str, object_id: str, call) -> str:
+    outcome = stripe_write(session, gateway, key=key, subject=("customer", customer_id), action=action,
+                           summary={"object": object_id}, call=call)
+    return outcome.object_id
+
+
+def change_price(session, gateway, actor: Actor, customer_id: int, product_key: str, price_id: str,
+                 version: int | None, key_metadata: str) -> str:
+    """Replace the product's price on the live subscription: at once, without proration."""
+    customer = load_customer(session, customer_id, version)
+    _, sub = _live(gateway, customer, key_metadata)
+    item = next((i for i in sub["items"] if i["price"]["product_key"] == product_key), None)
+    if item is None:
+        raise CustomerError(f"the subscription has no {product_key} item")
+    try:
+        new_price = gateway.retrieve_price(price_id.strip())
+    except StripeGatewayError as exc:
+        if exc.http_status == 404:
+            raise CustomerError(f"there is no price '{price_id.strip()}' in Stripe") from None
+        raise
+    problem = price_change_problem(item["price"] | {"active": True, "type": "recurring"}, new_price)
+    if problem:
+        raise CustomerError(problem)
+    key = f"customer-{customer.id}-v{customer.version}-price-{item['id']}-{new_price['id']}"
+    params = {"items": [{"id": item["id"], "price": new_price["id"]}], "proration_behavior": "none"}
+    _write(session, gateway, customer.id, key, "change_price", sub["id"],
+           lambda: gateway.update_subscription(sub["id"], params, key))
+    record_audit(session, actor, "customer.price_changed", "customer", customer.id,
+                 before={"product": product_key, "price": item["price"]["id"]},
+                 after={"product": product_key, "price": new_price["id"]},
+                 stripe_request_ids=gateway.request_ids, note=USAGE_WARNING)
+    sync_customer(session, gateway, customer.id, actor, key_metadata)
+    return new_price["id"]

@@ -1,0 +1,52 @@
+"""Customers in a real browser: change a plan and see the features, apply a coupon, bulk sync."""
+import os
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def _open(page, name):
+    page.goto("/customers")
+    page.fill("input[name=q]", name)
+    page.locator("#customers a", has_text=name).first.click()
+    page.wait_for_url("**/customers/*")
+
+
+def test_edit_plans_map_and_see_the_features_change(signed_in):
+    page = signed_in
+    _open(page, "Quokka")
+    assert "recordings_file_export" not in page.locator("#features").inner_text()
+    page.select_option("select[name='plan.session_replay']", "session_replay_paid")
+    page.click("#plans button[type=submit]")
+    page.locator("#plans [role=status]", has_text="Plans saved").wait_for()
+    page.locator("#features li", has_text="recordings_file_export").wait_for()  # refreshed by customer-changed
+    page.select_option("select[name='plan.session_replay']", "session_replay_free")
+    page.click("#plans button[type=submit]")  # a second save: the version moved on out of band
+    page.wait_for_function("!document.querySelector('#features').innerText.includes('recordings_file_export')")
+    assert "Someone changed" not in page.locator("#plans").inner_text()
+
+
+def test_apply_a_coupon(signed_in):
+    page = signed_in
+    _open(page, "Hedgehog")
+    assert "no coupon" in page.locator("#coupon").inner_text()
+    page.select_option("#coupon select[name=coupon]", "demo-partner-20")
+    page.click("#coupon button:has-text('Apply coupon')")
+    page.locator("#coupon [role=status]", has_text="Coupon demo-partner-20 applied").wait_for()
+    assert "Partner 20%" in page.locator("#coupon").inner_text()
+    page.locator("#caps td", has_text="$250.00").wait_for()  # the $200 limit now allows $250 of list price
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "customer-coupon.png"), full_page=True)
+
+
+def test_bulk_sync_with_a_progress_bar(signed_in, live_server):
+    page = signed_in
+    page.goto("/customers")
+    page.check("#customers thead input[type=checkbox]")
+    page.click("text=Sync selected with Stripe")
+    page.locator("#sync-status progress").wait_for()
+    from app import jobs as job_queue
+
+    with live_server["app"].app_context():
+        job_queue.drain()  # the worker, in this process
+    page.locator("#sync-status .sync-summary", has_text="Synced 5, failed 0.").wait_for(timeout=15000)
+    assert page.locator("#sync-status .sync-results tbody tr").count() == 5
