@@ -8,6 +8,7 @@ from app.services.audit import Actor, record_audit
 from app.services.plan_errors import PlanError, get_plan
 from app.services.plan_locks import row_lock
 from app.services.plan_values import touch
+from app.services.stripe_writes import stripe_write
 
 UNDOABLE = ("invoiced", "amortized", "scheduled", "sent")
 
@@ -21,13 +22,15 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
         before = {"invoice_id": plan.invoice_id, "subscription_schedule_id": plan.subscription_schedule_id,
                   "stage": plan.stage, "attempt": plan.stripe_attempt}
         undone = []
+        write = _recorder(session, gateway, plan.id)
         try:
-            undone += _undo_invoice(gateway, plan, prefix)
-            undone += _undo_schedule(gateway, plan, prefix)
-            undone += _archive_prices(gateway, plan, prefix)
+            undone += _undo_invoice(gateway, plan, prefix, write)
+            undone += _undo_schedule(gateway, plan, prefix, write)
+            undone += _archive_prices(gateway, plan, prefix, write)
         except StripeGatewayError as exc:
             session.rollback()
             raise PlanError(f"Stripe refused part of the start over: {exc}; press again to finish it") from exc
+        plan = get_plan(session, plan_id)
         plan.invoice_id = plan.invoice_status = plan.subscription_schedule_id = plan.schedule_status = None
         plan.amortization = None
         for line in plan.lines:
@@ -42,35 +45,46 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
         return plan
 
 
-def _undo_invoice(gateway, plan, prefix) -> list[str]:
+def _recorder(session, gateway, plan_id: int):
+    """Each undo is a Stripe write like any other: recorded before and after, once per key."""
+    def write(key: str, action: str, call) -> None:
+        stripe_write(session, gateway, key=key, subject=("annual_plan", plan_id), action=f"start_over:{action}",
+                     summary={"action": action}, call=call)
+
+    return write
+
+
+def _undo_invoice(gateway, plan, prefix, write) -> list[str]:
     if not plan.invoice_id:
         return []
-    status = gateway.retrieve_invoice(plan.invoice_id).get("status")
+    invoice_id = plan.invoice_id
+    status = gateway.retrieve_invoice(invoice_id).get("status")
     if status == "draft":
-        gateway.delete_invoice(plan.invoice_id)
-        return [f"deleted draft invoice {plan.invoice_id}"]
+        write(f"{prefix}-delete", "delete_invoice", lambda: gateway.delete_invoice(invoice_id))
+        return [f"deleted draft invoice {invoice_id}"]
     if status == "open":
-        gateway.void_invoice(plan.invoice_id, f"{prefix}-void")
-        return [f"voided invoice {plan.invoice_id}"]
+        write(f"{prefix}-void", "void_invoice", lambda: gateway.void_invoice(invoice_id, f"{prefix}-void"))
+        return [f"voided invoice {invoice_id}"]
     if status == "paid":
         raise PlanError(f"invoice {plan.invoice_id} is paid: refund it in Stripe first, then start over")
-    return [f"invoice {plan.invoice_id} was already {status}"]
+    return [f"invoice {invoice_id} was already {status}"]
 
 
-def _undo_schedule(gateway, plan, prefix) -> list[str]:
-    if not plan.subscription_schedule_id:
+def _undo_schedule(gateway, plan, prefix, write) -> list[str]:
+    schedule_id = plan.subscription_schedule_id
+    if not schedule_id:
         return []
-    status = gateway.retrieve_schedule(plan.subscription_schedule_id).get("status")
+    status = gateway.retrieve_schedule(schedule_id).get("status")
     if status in ("not_started", "active"):
-        gateway.cancel_schedule(plan.subscription_schedule_id, f"{prefix}-cancel")
-        return [f"canceled schedule {plan.subscription_schedule_id}"]
-    return [f"schedule {plan.subscription_schedule_id} was already {status}"]
+        write(f"{prefix}-cancel", "cancel_schedule", lambda: gateway.cancel_schedule(schedule_id, f"{prefix}-cancel"))
+        return [f"canceled schedule {schedule_id}"]
+    return [f"schedule {schedule_id} was already {status}"]
 
 
-def _archive_prices(gateway, plan, prefix) -> list[str]:
+def _archive_prices(gateway, plan, prefix, write) -> list[str]:
     done = []
-    for line in plan.lines:
-        if line.price_id:
-            gateway.archive_price(line.price_id, f"{prefix}-archive-{line.product_key}")
-            done.append(f"archived custom price {line.price_id}")
+    for product_key, price_id in [(ln.product_key, ln.price_id) for ln in plan.lines if ln.price_id]:
+        key = f"{prefix}-archive-{product_key}"
+        write(key, "archive_price", lambda p=price_id, k=key: gateway.archive_price(p, k))
+        done.append(f"archived custom price {price_id}")
     return done
