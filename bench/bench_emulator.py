@@ -83,27 +83,36 @@ def timed(fn, n, threads):
 
 
 def measure(name, make_fn, url, n, runs, threads, pid, unit_per_call=1, ceiling=None):
-    """Print the median rate against the emulator, and against a replay server if asked."""
+    """Print the median rate against the emulator, and against a replay server if asked.
+
+    With a ceiling, emulator and replay runs alternate, so drifting machine load hits both
+    figures alike.
+    """
     fn = make_fn(url)
     fn(0)
-    rates, cpu = [], []
-    for _ in range(runs):
-        before = cpu_seconds(pid)
-        rates.append(timed(fn, n, threads) * unit_per_call)
-        if before is not None:
-            cpu.append((cpu_seconds(pid) - before) / n * 1e6)
+    replay_fn = stop = None
+    if ceiling is not None:
+        replay_url, stop = replay_server(ceiling)
+        replay_fn = make_fn(replay_url)
+        replay_fn(0)
+    rates, cpu, tops = [], [], []
+    try:
+        for _ in range(runs):
+            before = cpu_seconds(pid)
+            rates.append(timed(fn, n, threads) * unit_per_call)
+            if before is not None:
+                cpu.append((cpu_seconds(pid) - before) / n * 1e6)
+            if replay_fn is not None:
+                tops.append(timed(replay_fn, n, threads) * unit_per_call)
+    finally:
+        if stop is not None:
+            stop()
     rate = statistics.median(rates)
     line = f"{name:<44} median {rate:7.0f}/s (runs {', '.join(f'{r:.0f}' for r in rates)})"
     if cpu:
         line += f"; emulator CPU {statistics.median(cpu):.0f} us/call"
-    if ceiling is not None:
-        replay_url, stop = replay_server(ceiling)
-        try:
-            replay_fn = make_fn(replay_url)
-            top = statistics.median(timed(replay_fn, n, threads) * unit_per_call
-                                    for _ in range(runs))
-        finally:
-            stop()
+    if tops:
+        top = statistics.median(tops)
         line += f"; SDK ceiling {top:.0f}/s ({rate / top:.0%})"
     print(line, flush=True)
     return rate
@@ -218,19 +227,22 @@ def v2_stream(token, customer, meter, batch=100):
     return make
 
 
-def raw_capacity(url, n, threads):
-    """Requests/s the emulator sustains for customer creates over keep-alive HTTP."""
+def raw_capacity(url, n, threads, path="/v1/customers",
+                 body=lambda: "email=raw%40example.com&metadata[org_id]=1"):
+    """Requests/s the emulator sustains for `path` over keep-alive HTTP (no SDK)."""
     parts = urllib.parse.urlsplit(url)
-    body = "email=raw%40example.com&metadata[org_id]=1"
 
     def worker(count):
         conn = http.client.HTTPConnection(parts.hostname, parts.port)
         for _ in range(count):
-            conn.request("POST", "/v1/customers", body, {
+            conn.request("POST", path, body(), {
                 "Authorization": f"Bearer {API_KEY}",
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Idempotency-Key": f"raw-{next(_ids)}"})
-            conn.getresponse().read()
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path}: HTTP {response.status}")
         conn.close()
 
     start = time.perf_counter()
@@ -242,13 +254,23 @@ def raw_capacity(url, n, threads):
     return n // threads * threads / (time.perf_counter() - start)
 
 
+def raw_v1_capacity(url, customer, meter, n, threads):
+    """v1 meter events/s over keep-alive HTTP (no SDK)."""
+    return raw_capacity(url, n, threads, "/v1/billing/meter_events", lambda: (
+        f"event_name={meter.event_name}&identifier=raw-{next(_ids)}-{time.time()}"
+        f"&payload[stripe_customer_id]={customer.id}&payload[value]=1"))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--url", help="use a running emulator instead of starting one")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--n", type=int, default=1000, help="calls per run")
     p.add_argument("--threads", type=int, default=4, help="client threads for threaded runs")
+    p.add_argument("--only", choices=("customers", "v1", "v2"), action="append",
+                   help="measure only these groups (repeatable; default all)")
     args = p.parse_args(argv)
+    only = set(args.only or ("customers", "v1", "v2"))
     proc, url = (None, args.url) if args.url else start_emulator()
     pid = proc.pid if proc else None
     try:
@@ -256,25 +278,34 @@ def main(argv=None):
         print(f"stripe-python {stripe.VERSION}, emulator {url}, {args.runs} runs x {args.n} "
               f"calls, {os.cpu_count()} CPUs", flush=True)
         run = dict(n=args.n, runs=args.runs, pid=pid)
-        body = sample(url, "/v1/customers", {"email": "s@example.com", "metadata[org_id]": "1"})
-        measure("customers.create, 1 client thread", customer_create, url, threads=1,
-                ceiling=body, **run)
-        measure(f"customers.create, {args.threads} client threads", customer_create, url,
-                threads=args.threads, **run)
-        rates = [raw_capacity(url, args.n, args.threads) for _ in range(args.runs)]
-        print(f"{'customers.create, raw HTTP keep-alive':<44} median "
-              f"{statistics.median(rates):7.0f}/s (emulator capacity, no SDK)", flush=True)
+        if "customers" in only:
+            body = sample(url, "/v1/customers",
+                          {"email": "s@example.com", "metadata[org_id]": "1"})
+            measure("customers.create, 1 client thread", customer_create, url, threads=1,
+                    ceiling=body, **run)
+            measure(f"customers.create, {args.threads} client threads", customer_create, url,
+                    threads=args.threads, **run)
+            rates = [raw_capacity(url, args.n, args.threads) for _ in range(args.runs)]
+            print(f"{'customers.create, raw HTTP keep-alive':<44} median "
+                  f"{statistics.median(rates):7.0f}/s (emulator capacity, no SDK)", flush=True)
         if not has_route(url, "/v1/billing/meter_events"):
             print("v1 meter events: not served by this emulator yet (skipped)")
             return
         customer, meter = meter_setup(client)
-        body = sample(url, "/v1/billing/meter_events", {
-            "event_name": meter.event_name, "identifier": f"sample-{time.time()}",
-            "payload[stripe_customer_id]": customer.id, "payload[value]": "1"})
-        measure("v1 meter events, 1 client thread", v1_meter_event(customer, meter), url,
-                threads=1, ceiling=body, **run)
-        measure(f"v1 meter events, {args.threads} client threads",
-                v1_meter_event(customer, meter), url, threads=args.threads, **run)
+        if "v1" in only:
+            body = sample(url, "/v1/billing/meter_events", {
+                "event_name": meter.event_name, "identifier": f"sample-{time.time()}",
+                "payload[stripe_customer_id]": customer.id, "payload[value]": "1"})
+            measure("v1 meter events, 1 client thread", v1_meter_event(customer, meter), url,
+                    threads=1, ceiling=body, **run)
+            measure(f"v1 meter events, {args.threads} client threads",
+                    v1_meter_event(customer, meter), url, threads=args.threads, **run)
+            rates = [raw_v1_capacity(url, customer, meter, args.n, args.threads)
+                     for _ in range(args.runs)]
+            print(f"{'v1 meter events, raw HTTP keep-alive':<44} median "
+                  f"{statistics.median(rates):7.0f}/s (emulator capacity, no SDK)", flush=True)
+        if "v2" not in only:
+            return
         if not has_route(url, "/v2/billing/meter_event_session"):
             print("v2 meter event stream: not served by this emulator yet (skipped)")
             return

@@ -20,6 +20,9 @@ def parse_args(argv=None):
     p.add_argument("--fail-rate", type=float, default=0.0,
                    help="fraction of API requests answered with an injected 500")
     p.add_argument("--state", default=None, help="JSON file to persist state across restarts")
+    p.add_argument("--save-interval-ms", type=int, default=200,
+                   help="with --state: rewrite FILE at most this often from a background "
+                        "thread, and on shutdown (0: before answering each change)")
     p.add_argument("--webhook-url", default=None)
     p.add_argument("--webhook-secret", default=None)
     return p.parse_args(argv)
@@ -30,7 +33,8 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     emulator = Emulator(state_file=args.state, latency_ms=args.latency_ms,
                         rate_limit=args.rate_limit, fail_rate=args.fail_rate,
-                        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+                        webhook_url=args.webhook_url, webhook_secret=args.webhook_secret,
+                        save_interval_ms=args.save_interval_ms)
     server = Server(emulator, args.host, args.port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logging.getLogger("stripe_emulator").info("listening on %s", server.url)
@@ -39,9 +43,7 @@ def main(argv=None):
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        server.shutdown()
-        if emulator.persistence:
-            emulator.persistence.save(emulator.state)
+        server.shutdown()  # runs the stop hooks and writes the state file one last time
 
 
 if __name__ == "__main__":

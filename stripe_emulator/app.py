@@ -15,7 +15,7 @@ import traceback
 from . import control, errors, forms, schema
 from .faults import Faults
 from .idempotency import Idempotency
-from .persist import Persistence
+from .persist import DEFAULT_INTERVAL, Persistence
 from .render import expand_tree, render
 from .routing import ROUTES, SECRET_KEY, Ctx, Router, load_resources
 from .state import API_VERSION, State, random_token
@@ -28,15 +28,23 @@ _WRITE_METHODS = frozenset(("POST", "DELETE"))
 
 class Emulator:
     def __init__(self, state_file=None, latency_ms=0, rate_limit=None, fail_rate=0.0,
-                 webhook_url=None, webhook_secret=None, seed=None):
+                 webhook_url=None, webhook_secret=None, seed=None,
+                 save_interval_ms=DEFAULT_INTERVAL * 1000):
         load_resources()
         self.router = Router(ROUTES)
         self.state = State(config={"webhook_url": webhook_url, "webhook_secret": webhook_secret})
         self.faults = Faults(latency_ms, rate_limit, fail_rate, seed)
         self.idempotency = Idempotency()
-        self.persistence = Persistence(state_file) if state_file else None
+        self.persistence = (Persistence(state_file, save_interval_ms / 1000)
+                            if state_file else None)
         if self.persistence:
             self.persistence.load(self.state)
+            self.persistence.start(self.state)
+
+    def close(self):
+        """Write pending state to `--state` (idempotent; the server calls it on shutdown)."""
+        if self.persistence:
+            self.persistence.close(self.state)
 
     def reset(self):
         """Fresh objects, real-time clock, no faults (what every test starts from)."""
@@ -79,7 +87,11 @@ class Emulator:
             raise errors.invalid("Idempotency keys can be at most 255 characters long.",
                                  param="Idempotency-Key")
         scope = (ctx.api_key, key)
-        fingerprint = forms.fingerprint(raw) if route.api == "v1" else forms.digest(body)
+        if route.api == "v1":
+            fingerprint = forms.fingerprint(raw)
+        else:
+            def fingerprint():
+                return forms.digest(body)
         record = self.idempotency.begin(self.state, scope, f"{method} {path}", fingerprint)
         if record is not None:
             return _replay(record, key)
@@ -108,12 +120,19 @@ class Emulator:
         status, payload, extra = self._run(ctx, route)
         body = _encode(payload).encode()
         if claim is not None:
-            record = {"endpoint": f"{ctx.method} {ctx.url}", "fingerprint": claim[1],
+            fingerprint = claim[1]
+            record = {"endpoint": f"{ctx.method} {ctx.url}", "fingerprint": fingerprint,
                       "status": status, "body": body.decode(), "request_id": request_id,
                       "created": self.state.now()}
+            if extra:  # an error's own headers (`Stripe-Should-Retry`) replay with it
+                record["headers"] = [list(h) for h in extra]
+            if callable(fingerprint):  # hash a v2 body once the response is on its way
+                record["fingerprint"] = None
+                self.state.defer(lambda: record.__setitem__("fingerprint", fingerprint()))
             self.idempotency.finish(self.state, claim[0], record)
-        if self.persistence is not None and ctx.method != "GET":
-            self.persistence.save(self.state)
+        persistence = self.persistence
+        if persistence is not None and persistence.synchronous and ctx.method != "GET":
+            persistence.save(self.state)
         injected = faults.after(ctx.url)
         if injected is not None:
             return _injected(injected, request_id)
@@ -122,6 +141,8 @@ class Emulator:
     def _run(self, ctx, route):
         state = self.state
         with state.lock:
+            if state.pending:
+                state.settle()
             if state.clock.now() != state.last_tick:
                 state.tick()
             state.context.request = (ctx.request_id, ctx.idempotency_key)
@@ -186,6 +207,7 @@ def _headers(request_id, idempotency_key=None):
 
 def _replay(record, key):
     headers = _headers(record["request_id"], key)
+    headers.extend(tuple(h) for h in record.get("headers", ()))
     headers.append(("Idempotent-Replayed", "true"))
     return record["status"], headers, record["body"].encode()
 

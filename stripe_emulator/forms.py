@@ -77,11 +77,16 @@ def decode_json(raw):
     return data
 
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def fingerprint(params):
-    """A canonical form of decoded params, for idempotency comparisons."""
-    return json.dumps(params, sort_keys=True, separators=(",", ":"))
+    """Idempotency fingerprint of decoded v1 params: a hash of their canonical JSON (key
+    order and encoding differences do not count), 32 hex digits whatever the request size."""
+    return hashlib.blake2b(_canonical(params).encode(), digest_size=16).hexdigest()
 
 
 def digest(raw):
-    """Fingerprint of a JSON body (v2): the SDK serialises the same params identically."""
-    return hashlib.sha256(raw or b"").hexdigest()
+    """Fingerprint of a JSON body (v2): the SDK serialises the same params identically, so
+    the body's own hash is canonical for it (and costs no re-encoding)."""
+    return hashlib.blake2b(raw or b"", digest_size=16).hexdigest()

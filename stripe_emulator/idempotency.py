@@ -18,14 +18,21 @@ class Idempotency:
         self.inflight = set()
 
     def begin(self, state, scope, endpoint, fingerprint):
-        """The saved record to replay, or None after claiming the key for this request."""
+        """The saved record to replay, or None after claiming the key for this request.
+
+        `fingerprint` may be a zero-argument callable: it is only called when a saved record
+        has to be compared (the v2 stream hashes its body after answering, see `app`).
+        """
         with state.lock:
             record = state.idempotency.get(scope)
+            if record is not None and record["fingerprint"] is None:
+                state.settle()  # its fingerprint is computed by deferred work
             if record is not None and state.now() - record["created"] >= TTL_SECONDS:
                 del state.idempotency[scope]
                 record = None
             if record is not None:
-                _check_same(record, scope[1], endpoint, fingerprint)
+                _check_same(record, scope[1], endpoint,
+                            fingerprint() if callable(fingerprint) else fingerprint)
                 return record
             if scope in self.inflight:
                 raise errors.StripeError(

@@ -31,10 +31,24 @@ def _copy(value):
             continue
         kind = type(item)
         if kind is dict:
-            item = _copy(item)
+            out[key] = _copy(item) if item else {}
         elif kind is list:
-            item = [_copy(v) if type(v) is dict else v for v in item]
-        out[key] = item
+            out[key] = _copy_list(item) if item else []
+        else:
+            out[key] = item
+    return out
+
+
+def _copy_list(items):
+    out = []
+    for v in items:
+        kind = type(v)
+        if kind is dict:
+            out.append(_copy(v))
+        elif kind is list:
+            out.append(_copy_list(v))
+        else:
+            out.append(v)
     return out
 
 

@@ -129,6 +129,8 @@ class List(Node):
                 raise errors.empty_param(name(param))
             raise errors.invalid_value(self.kind, value, name(param))
         item = self.item
+        if type(item) is Obj and item.flat_ok(value):
+            return value
         return [item.coerce(v, (param, i)) for i, v in enumerate(value)]
 
 
@@ -164,6 +166,37 @@ class Obj(Node):
         self.name = name
         self.fields = {}
         self.required = ()
+        self._flat = None
+
+    def flat_ok(self, items):
+        """Fast path for repeated items (the v2 stream's `events[]`): True when every item
+        is a dict of known keys holding non-empty strings / string maps, all required keys
+        present. Such items validate to themselves, so they are used as they are; anything
+        else (or an object with other field types) goes through `coerce` for the exact error.
+        """
+        flat = self._flat
+        if flat is None:
+            flat = self._flat = _flat_spec(self)
+        if flat is False:
+            return False
+        kinds, allowed, required = flat
+        for value in items:
+            if type(value) is not dict:
+                return False
+            keys = value.keys()
+            if not (keys <= allowed and required <= keys):
+                return False
+            for key, item in value.items():
+                if kinds[key]:
+                    if type(item) is not str or not item:
+                        return False
+                elif type(item) is not dict:
+                    return False
+                else:
+                    for v in item.values():
+                        if type(v) is not str:
+                            return False
+        return True
 
     def coerce(self, value, param):
         if not isinstance(value, dict):
@@ -189,6 +222,20 @@ class Obj(Node):
             else:
                 out[key] = node.coerce(item, _join(prefix, key))
         return out
+
+
+def _flat_spec(obj):
+    """`(kinds, allowed, required)` when `obj`'s fields are all `Str` (True) or string maps
+    (False), else False (no fast path)."""
+    kinds = {}
+    for key, node in obj.fields.items():
+        if type(node) is Str:
+            kinds[key] = True
+        elif type(node) is Map and type(node.value) is Str:
+            kinds[key] = False
+        else:
+            return False
+    return kinds, frozenset(kinds), frozenset(obj.required)
 
 
 class Union(Node):

@@ -61,6 +61,7 @@ class Server:
             sock.close()
         for fn in hooks.STOP_HOOKS:
             fn(self.emulator)
+        self.emulator.close()
 
     def _ticker(self):
         """Lets tick hooks fire as real time passes, even with no requests coming in."""
@@ -82,6 +83,7 @@ class Server:
 
     def _loop(self, conn):
         recv, handle = conn.recv, self.emulator.handle
+        state = self.emulator.state
         buf = b""
         while True:
             end = buf.find(b"\r\n\r\n")
@@ -120,6 +122,8 @@ class Server:
             connection = headers.get("connection", "").lower()
             keep = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
             conn.sendall(_response(result, keep))
+            if state.pending:
+                state.settle()  # work deferred until its response was sent
             if not keep:
                 return
 
@@ -169,6 +173,8 @@ class RunningEmulator:
 
     @property
     def state(self):
+        """The live state, with any deferred work (v2 stream batches) already applied."""
+        self.emulator.state.settle()
         return self.emulator.state
 
     @property

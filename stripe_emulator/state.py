@@ -7,8 +7,10 @@ it can be dumped, persisted and reloaded.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import threading
+from collections import deque
 
 from . import errors, hooks
 from .clock import Clock
@@ -16,6 +18,7 @@ from .render import render
 
 API_VERSION = "2026-10-28.endive"
 _ALPHANUMERIC = str.maketrans("+/", "xZ")
+log = logging.getLogger("stripe_emulator")
 
 
 def random_token(length=24):
@@ -31,10 +34,12 @@ class State:
         self.version = 0
         self.pinned = None
         self.context = threading.local()
+        self.pending = deque()
         self.reset(run_hooks=False)
 
     def reset(self, run_hooks=True):
         with self.lock:
+            self.pending.clear()
             self.objects = {}
             self.index = {}
             self.extras = {}
@@ -54,6 +59,29 @@ class State:
         if pinned is not None and pinned[0] is self.clock:
             return pinned[1]
         return self.clock.now()
+
+    def defer(self, fn):
+        """Queue `fn()` (under the lock) for after the current response is sent.
+
+        For work whose result the response does not carry (the v2 meter event stream's
+        per-event processing, which Stripe does asynchronously too). Nothing can observe the
+        difference: the server runs the queue right after sending the response, and every
+        request, tick, dump and save settles it first (`settle`).
+        """
+        self.pending.append(fn)
+
+    def settle(self):
+        """Run deferred work now (cheap no-op when there is none)."""
+        if not self.pending:
+            return
+        with self.lock:
+            pending = self.pending
+            while pending:
+                fn = pending.popleft()
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - the request was answered; keep state usable
+                    log.exception("deferred work failed")
 
     def pin_time(self):
         self.pinned = (self.clock, self.clock.now())
@@ -129,6 +157,7 @@ class State:
     def tick(self):
         """Run tick hooks if emulator time moved since the last run."""
         with self.lock:
+            self.settle()
             now = self.clock.now()
             previous = self.last_tick
             if now == previous:
@@ -154,6 +183,7 @@ class State:
 
     def to_json(self):
         with self.lock:
+            self.settle()
             return {
                 "api_version": API_VERSION,
                 "clock": self.clock.to_json(),

@@ -140,12 +140,12 @@ def _in_scope(state, grant, line):
     return bool(price and price["recurring"] and price["recurring"]["usage_type"] == "metered")
 
 
-def apply_credits(state, invoice, remaining, commit=False):
+def apply_credits(state, invoice, remaining, commit=False, now=None):
     """Set each line's `pretax_credit_amounts` from the customer's grants; returns the total.
 
     `remaining` is each line's amount after discounts (it is reduced in place).
     """
-    now = state.now()
+    now = state.now() if now is None else now
     grants = sorted((g for g in state.collection(KIND).values()
                      if g["customer"] == invoice["customer"]
                      and usable(g, now, invoice["currency"])),

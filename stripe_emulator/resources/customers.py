@@ -16,7 +16,7 @@ from stripe.params import (
 from .. import helpers
 from ..routing import route
 from ..state import random_token
-from .customer_extras import add_balance_transaction, create_tax_id
+from .customer_extras import TAX_ID, add_balance_transaction, create_tax_id
 
 KIND = "customer"
 _PLAIN = ("business_name", "description", "email", "individual_name", "name", "phone",
@@ -96,7 +96,22 @@ def retrieve(ctx):
     gone = ctx.state.extra("deleted").get(ctx.path["customer"])
     if gone is not None:
         return gone
-    return get_customer(ctx, ctx.path["customer"], "id")
+    customer = get_customer(ctx, ctx.path["customer"], "id")
+    return with_tax_ids(ctx, customer) if _wants(ctx, "tax_ids") else customer
+
+
+def _wants(ctx, field):
+    return any(e == field or e.startswith(field + ".") for e in ctx.expand or ())
+
+
+def with_tax_ids(ctx, customer):
+    """The customer with Stripe's includable `tax_ids` list (newest first, first 10), which
+    renders only when expanded (`expand=["tax_ids"]`, or `data.tax_ids` on lists)."""
+    ids = [t for t in ctx.state.collection(TAX_ID).values() if t["customer"] == customer["id"]]
+    ids.reverse()
+    return dict(customer, _tax_ids={
+        "object": "list", "data": ids[:10], "has_more": len(ids) > 10, "total_count": len(ids),
+        "url": f"/v1/customers/{customer['id']}/tax_ids"})
 
 
 @route("POST", "/v1/customers/{customer}", params=CustomerUpdateParams)
@@ -135,7 +150,10 @@ def list_customers(ctx):
     if "test_clock" in p:
         items = [c for c in items if c["test_clock"] == p["test_clock"]]
     items = helpers.filter_created(items, p.get("created"))
-    return helpers.list_object(ctx, items, label=KIND)
+    result = helpers.list_object(ctx, items, label=KIND)
+    if _wants(ctx, "data.tax_ids"):
+        result["data"] = [with_tax_ids(ctx, c) for c in result["data"]]
+    return result
 
 
 @route("GET", "/v1/customers/search", params=CustomerSearchParams)

@@ -42,7 +42,8 @@ def finalize_invoice(state, invoice, auto_advance=None):
     invoice["status"] = "open"
     state.emit_event("invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
-        _mark_paid(state, invoice, 0)
+        mark_paid(state, invoice, 0)
+    invoicing.schedule_auto_finalize(state, invoice)
     state.touch()
     return invoice
 
@@ -61,7 +62,9 @@ def _apply_balance(state, invoice, customer):
                                 "applied_to_invoice", invoice=invoice["id"])
 
 
-def _mark_paid(state, invoice, out_of_band_amount):
+def mark_paid(state, invoice, out_of_band_amount=0):
+    """Mark an open invoice paid (`invoice.paid`); `out_of_band_amount` is recorded as
+    `amount_paid_off_stripe` (subscription invoices "paid by card" pass 0)."""
     before = {"status": invoice["status"], "amount_paid": invoice["amount_paid"],
               "amount_remaining": invoice["amount_remaining"]}
     invoice["amount_paid"] = invoice["amount_due"]
@@ -133,7 +136,7 @@ def pay(ctx):
         raise errors.invalid(
             "This customer has no attached payment source or default payment method (the "
             "emulator only supports `paid_out_of_band=true`).", param="paid_out_of_band")
-    _mark_paid(ctx.state, invoice, invoice["amount_remaining"])
+    mark_paid(ctx.state, invoice, invoice["amount_remaining"])
     ctx.state.touch()
     return invoice
 
@@ -152,8 +155,9 @@ def mark_uncollectible(ctx):
 
 @on_tick
 def auto_finalize(state, previous, now):
-    """Drafts with `auto_advance` finalize at `automatically_finalizes_at` (an hour in)."""
-    for invoice in list(state.collection(invoicing.KIND).values()):
-        due = invoice["automatically_finalizes_at"]
-        if invoice["status"] == "draft" and invoice["auto_advance"] and due and due <= now:
-            finalize_invoice(state, invoice)
+    """Drafts with `auto_advance` finalize at `automatically_finalizes_at` (an hour in).
+
+    Only invoices on the emulator clock: a test clock's drafts finalize when it advances.
+    """
+    for invoice in invoicing.due_drafts(state, None, now):
+        finalize_invoice(state, invoice)

@@ -12,7 +12,6 @@ from stripe.params import InvoiceCreatePreviewParams
 
 from .. import errors
 from ..routing import route
-from . import invoicing
 from . import schedule_phases as phases_mod
 from . import subscription_billing as engine
 from . import subscription_items as items_mod
@@ -136,9 +135,8 @@ def create_preview(ctx):
 
 
 def _preview(state, sub, specs, period, clock):
-    with engine.at_time(state, engine.now_for(state, clock)):
-        invoice = engine.build_invoice(state, sub, specs, "upcoming", period)
-    state.remove(invoicing.KIND, invoice["id"])
+    invoice = engine.build_invoice(state, sub, specs, "upcoming", period,
+                                   now=engine.now_for(state, clock), store=False)
     preview_id = "upcoming_" + invoice["id"]
     invoice["id"] = preview_id
     for line in invoice["_all_lines"]:

@@ -129,6 +129,7 @@ def update(ctx):
         if invoice["status"] == "draft":
             invoice["automatically_finalizes_at"] = (
                 p.get("automatically_finalizes_at", ctx.now + 3600) if p["auto_advance"] else None)
+        invoicing.schedule_auto_finalize(state, invoice)
     helpers.set_fields(invoice, p, _PLAIN)
     invoice["metadata"] = helpers.merge_metadata(invoice["metadata"], p.get("metadata"))
     invoicing.recompute(state, invoice)

@@ -42,12 +42,14 @@ def customer_fields(state, customer):
 def create_invoice(state, customer, *, collection_method="charge_automatically",
                    currency=None, days_until_due=None, due_date=None, auto_advance=False,
                    billing_reason="manual", subscription=None, subscription_metadata=None,
-                   period_start=None, period_end=None, **fields):
-    """Store a draft invoice for `customer` (a stored customer dict) and emit invoice.created."""
-    now = state.now()
+                   period_start=None, period_end=None, now=None, store=True, **fields):
+    """A draft invoice for `customer` (a stored customer dict), as of `now` (default: the
+    emulator clock); no event. `store=False` builds it without storing or scheduling it
+    (previews)."""
+    now = state.now() if now is None else now
     invoice_id = state.new_id("in")
     invoice = helpers.new_object(
-        state, KIND, "in", obj_id=invoice_id, account_country="US",
+        state, KIND, "in", obj_id=invoice_id, created=now, account_country="US",
         account_name="Billing Console (Stripe emulator)", account_tax_ids=None, amount_due=0,
         amount_overpaid=0, amount_paid=0, amount_paid_off_stripe=0, amount_remaining=0,
         amount_shipping=0, application=None, attempt_count=0, attempted=False,
@@ -86,7 +88,58 @@ def create_invoice(state, customer, *, collection_method="charge_automatically",
                              "subscription_details": {"metadata": subscription_metadata or {},
                                                       "subscription": subscription}}
     invoice.update(fields)
-    return state.insert(invoice)
+    if not store:
+        return invoice
+    state.insert(invoice)
+    schedule_auto_finalize(state, invoice)
+    return invoice
+
+
+_AUTO = "auto_finalize"
+
+
+def _auto_index(state):
+    """`{clock_id or "": {invoice_id: automatically_finalizes_at}}` of drafts waiting to
+    auto-finalize (built from the invoices once if a loaded state predates it)."""
+    space = state.extras.get(_AUTO)
+    if space is None:
+        space = state.extras[_AUTO] = {}
+        for invoice in state.collection(KIND).values():
+            _index(space, invoice)
+    return space
+
+
+def _index(space, invoice):
+    entries = space.setdefault(invoice.get("test_clock") or "", {})
+    due = invoice.get("automatically_finalizes_at")
+    if invoice["status"] == "draft" and invoice["auto_advance"] and due:
+        entries[invoice["id"]] = due
+    else:
+        entries.pop(invoice["id"], None)
+
+
+def schedule_auto_finalize(state, invoice):
+    """(Re)index `invoice` after its status, `auto_advance` or `automatically_finalizes_at`
+    changed (`create_invoice` and `finalize_invoice` do it)."""
+    _index(_auto_index(state), invoice)
+
+
+def due_drafts(state, clock_id, until):
+    """Drafts on `clock_id` (None: the emulator clock) due to auto-finalize by `until`, in
+    creation order; entries of invoices no longer waiting are dropped."""
+    entries = _auto_index(state).get(clock_id or "")
+    if not entries:
+        return []
+    invoices = state.collection(KIND)
+    out = []
+    for invoice_id, due in list(entries.items()):
+        invoice = invoices.get(invoice_id)
+        if invoice is None or invoice["status"] != "draft" or not invoice["auto_advance"] \
+                or invoice["automatically_finalizes_at"] != due:
+            del entries[invoice_id]
+        elif due <= until:
+            out.append(invoice)
+    return out
 
 
 def subscription_of(invoice):
@@ -173,8 +226,9 @@ def detach_item(state, item):
     recompute(state, invoice)
 
 
-def recompute(state, invoice, commit_credits=False):
-    """Discounts (line, then invoice level), pretax credits and totals from the lines."""
+def recompute(state, invoice, commit_credits=False, now=None):
+    """Discounts (line, then invoice level), pretax credits (grants usable at `now`, default
+    the emulator clock) and totals from the lines."""
     lines = invoice["_all_lines"]
     remaining = {}
     totals = {}
@@ -185,7 +239,7 @@ def recompute(state, invoice, commit_credits=False):
             _take(state, line, did, remaining, totals, invoice["currency"])
     for did in invoice["discounts"]:
         _invoice_discount(state, invoice, did, remaining, totals)
-    credits = credit_grants.apply_credits(state, invoice, remaining, commit_credits)
+    credits = credit_grants.apply_credits(state, invoice, remaining, commit_credits, now)
     subtotal = sum(line["amount"] for line in lines)
     discount_total = sum(totals.values())
     total = subtotal - discount_total - credits

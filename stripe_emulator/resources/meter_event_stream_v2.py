@@ -16,6 +16,7 @@ from ..state import random_token
 from . import meter_usage
 from .v2_core_events import iso, record_v2_event
 
+_EMPTY = {}
 SESSION_SECONDS = 15 * 60
 MAX_EVENTS = 100
 _SESSIONS = "meter_event_sessions"
@@ -57,6 +58,9 @@ def session_auth(ctx):
 @route("POST", "/v2/billing/meter_event_stream", params=MeterEventStreamCreateParams,
        auth=session_auth)
 def stream(ctx):
+    """Checks what Stripe checks synchronously (batch size, timestamp syntax) and answers;
+    the events themselves are validated and recorded right after the response is sent
+    (`state.defer`), before anything else can read the state."""
     events = ctx.params["events"]
     if not events:
         raise errors.invalid("`events` must contain at least one event.", param="events")
@@ -64,32 +68,96 @@ def stream(ctx):
         raise errors.invalid(f"`events` can contain at most {MAX_EVENTS} events per request.",
                              param="events")
     now = ctx.now
-    stamps = [_timestamp(e.get("timestamp"), now, i) for i, e in enumerate(events)]
+    stamps = None
+    for i, event in enumerate(events):
+        if "timestamp" in event:
+            stamps = stamps or [now] * len(events)
+            stamps[i] = _timestamp(event["timestamp"], now, i)
     state = ctx.state
-    usage = meter_usage.space(state)
-    failures = None
-    meters, customers = {}, set()
-    check, record, duplicate = meter_usage.check_payload, meter_usage.record, \
-        meter_usage.is_duplicate
-    for event, timestamp in zip(events, stamps, strict=True):
-        identifier = event.get("identifier") or random_token(24)
-        try:
-            name = event["event_name"]
-            meter = meters.get(name)
-            if meter is None:
-                meter = meters[name] = meter_usage.meter_for(state, name)
-            customer_id, value = check(state, meter, event["payload"], timestamp, now,
-                                       customers=customers)
-        except meter_usage.UsageError as exc:
-            failures = failures or []
-            failures.append((event["event_name"], identifier, exc))
-            continue
-        if not duplicate(usage, identifier, now):
-            record(usage, meter, customer_id, value, timestamp, identifier, now)
-    state.touch()
-    if failures:
-        _report(ctx, failures, now)
+    request = (ctx.request_id, ctx.idempotency_key)
+    state.defer(lambda: _process(state, events, stamps, now, request))
     return {}
+
+
+def _process(state, events, stamps, now, request):
+    """Record one accepted batch as of `now`, in the context of the request that sent it."""
+    context = state.context
+    saved = getattr(context, "request", None), state.pinned
+    context.request, state.pinned = request, (state.clock, now)
+    try:
+        failures = _ingest(state, events, stamps, now)
+        state.touch()
+        if failures:
+            _report(state, failures, now)
+    finally:
+        context.request, state.pinned = saved
+
+
+def _ingest(state, events, stamps, now):
+    """The per-event loop: valid events are recorded, duplicates skipped, failures returned.
+
+    The common case (known meter and customer, integer value, no timestamp or one in the
+    window) is checked inline; anything else goes through `meter_usage.check_payload`, which
+    names the exact error.
+    """
+    usage = meter_usage.space(state)
+    ids, rows_by_meter = usage["ids"], usage["events"]
+    customers = state.objects.get("customer", _EMPTY)
+    integer = meter_usage.INTEGER.match
+    dedupe = meter_usage.DEDUPE_SECONDS
+    oldest, newest = now - meter_usage.PAST_SECONDS, now + meter_usage.FUTURE_SECONDS
+    specs = {}
+    failures = []
+    for index, event in enumerate(events):
+        identifier = event.get("identifier") or random_token(24)
+        name = event["event_name"]
+        spec = specs.get(name)
+        if spec is None:
+            spec = specs[name] = _spec(state, name, rows_by_meter)
+        if type(spec) is meter_usage.UsageError:
+            failures.append((name, identifier, spec))
+            continue
+        meter, meter_id, customer_key, value_key, rows = spec
+        timestamp = now if stamps is None else stamps[index]
+        payload = event["payload"]
+        customer_id = payload.get(customer_key)
+        raw = payload.get(value_key) if value_key else None
+        if (customer_id in customers and oldest <= timestamp <= newest
+                and (value_key is None or (type(raw) is str and integer(raw)))):
+            value = 1 if value_key is None else int(raw)
+        else:
+            try:
+                customer_id, value = meter_usage.check_payload(state, meter, payload,
+                                                               timestamp, now)
+            except meter_usage.UsageError as exc:
+                failures.append((name, identifier, exc))
+                continue
+        seen = ids.get(identifier)
+        if seen is not None and now - seen[0] < dedupe:
+            continue
+        ids[identifier] = [now, meter_id, customer_id, name, False]
+        row = [timestamp, value, identifier]
+        per_customer = rows.get(customer_id)
+        if per_customer is None:
+            rows[customer_id] = [row]
+        else:
+            per_customer.append(row)
+    return failures
+
+
+def _spec(state, name, rows_by_meter):
+    """What `_ingest` needs about the active meter for `name`, or its `UsageError`."""
+    try:
+        meter = meter_usage.meter_for(state, name)
+    except meter_usage.UsageError as exc:
+        return exc
+    meter_id = meter["id"]
+    rows = rows_by_meter.get(meter_id)
+    if rows is None:
+        rows = rows_by_meter[meter_id] = {}
+    count = meter["default_aggregation"]["formula"] == "count"
+    return (meter, meter_id, meter["customer_mapping"]["event_payload_key"],
+            None if count else meter["value_settings"]["event_payload_key"], rows)
 
 
 def _timestamp(text, now, index):
@@ -105,7 +173,7 @@ def _timestamp(text, now, index):
     return int(parsed.timestamp())
 
 
-def _report(ctx, failures, now):
+def _report(state, failures, now):
     """One error report per meter (and one no-meter report) for this call's bad events."""
     groups = {}
     for _, identifier, exc in failures:
@@ -123,7 +191,7 @@ def _report(ctx, failures, now):
             "validation_start": iso(now), "validation_end": iso(now),
         }
         if meter_id is None:
-            record_v2_event(ctx.state, "v1.billing.meter.no_meter_found", data)
+            record_v2_event(state, "v1.billing.meter.no_meter_found", data)
         else:
-            record_v2_event(ctx.state, "v1.billing.meter.error_report_triggered", data,
+            record_v2_event(state, "v1.billing.meter.error_report_triggered", data,
                             related=("billing.meter", meter_id, f"/v1/billing/meters/{meter_id}"))

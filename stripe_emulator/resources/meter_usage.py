@@ -23,7 +23,7 @@ CANCEL_SECONDS = 24 * 3600
 PAST_SECONDS = 35 * 24 * 3600
 FUTURE_SECONDS = 5 * 60
 _SPACE = "meter_usage"
-_INTEGER = re.compile(r"-?\d{1,15}\Z")
+INTEGER = re.compile(r"-?\d{1,15}\Z")
 
 
 class UsageError(Exception):
@@ -92,7 +92,7 @@ def _check_payload(state, meter, payload, timestamp, now, param_prefix, customer
     else:
         value_key = meter["value_settings"]["event_payload_key"]
         raw = payload.get(value_key)
-        if not isinstance(raw, str) or not _INTEGER.match(raw):
+        if not isinstance(raw, str) or not INTEGER.match(raw):
             raise UsageError("meter_event_invalid_value",
                              f"The payload value `{value_key}` must be a string holding an "
                              f"integer, got {raw!r}.", f"{param_prefix}payload[{value_key}]")

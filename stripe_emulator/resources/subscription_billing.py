@@ -18,7 +18,7 @@ from .. import billing, helpers
 from ..hooks import on_tick
 from . import coupons, invoicing, meter_usage
 from . import subscription_items as items_mod
-from .invoice_actions import _mark_paid, finalize_invoice
+from .invoice_actions import finalize_invoice, mark_paid
 
 KIND = "subscription"
 _DUE = "billing_due"
@@ -245,21 +245,23 @@ def active_discounts(state, sub, t):
     return out
 
 
-def build_invoice(state, sub, specs, reason, period):
-    """A draft subscription invoice holding `specs` (see `advance_line`), totals computed."""
+def build_invoice(state, sub, specs, reason, period, now=None, store=True):
+    """A draft subscription invoice holding `specs` (see `advance_line`), totals computed, as
+    of `now` (default: `state.now()`); `store=False` for previews (nothing stored)."""
+    now = state.now() if now is None else now
     customer = state.get("customer", sub["customer"], param="customer")
     invoice = invoicing.create_invoice(
         state, customer, collection_method=sub["collection_method"], currency=sub["currency"],
         days_until_due=sub["days_until_due"], auto_advance=True, billing_reason=reason,
         subscription=sub["id"], subscription_metadata=dict(sub["metadata"]),
-        period_start=period[0], period_end=period[1])
-    invoice["discounts"] = active_discounts(state, sub, state.now())
+        period_start=period[0], period_end=period[1], now=now, store=store)
+    invoice["discounts"] = active_discounts(state, sub, now)
     for spec in specs:
         invoice["_all_lines"].append(invoicing.make_line(
             state, invoice, amount=spec["amount"], price=spec["price"],
             quantity=spec["quantity"], description=spec["description"],
             period=spec["period"], discounts=spec["discounts"], parent=spec["parent"]))
-    invoicing.recompute(state, invoice)
+    invoicing.recompute(state, invoice, now=now)
     return invoice
 
 
@@ -274,7 +276,7 @@ def issue_invoice(state, sub, specs, reason, period):
     if reason == "subscription_create" or sub["collection_method"] == "charge_automatically":
         finalize_invoice(state, invoice)
         if invoice["status"] == "open" and sub["collection_method"] == "charge_automatically":
-            _mark_paid(state, invoice, 0)
+            mark_paid(state, invoice, 0)
     sub["latest_invoice"] = invoice["id"]
     _drop_once_discounts(state, sub)
     return invoice

@@ -99,13 +99,11 @@ def _advance_limit(state, clock):
 def _finalize_drafts(state, clock_id, target):
     """Renewal drafts finalize an hour after creation on the clock's time, as on Stripe."""
     from .invoice_actions import finalize_invoice
+    from .invoicing import due_drafts
 
-    for invoice in list(state.collection("invoice").values()):
-        due = invoice.get("automatically_finalizes_at")
-        if invoice.get("test_clock") == clock_id and invoice["status"] == "draft" and \
-                invoice["auto_advance"] and due and due <= target:
-            with engine.at_time(state, due):
-                finalize_invoice(state, invoice)
+    for invoice in due_drafts(state, clock_id, target):
+        with engine.at_time(state, invoice["automatically_finalizes_at"]):
+            finalize_invoice(state, invoice)
 
 
 @route("DELETE", "/v1/test_helpers/test_clocks/{test_clock}", params=TestClockDeleteParams)

@@ -65,7 +65,9 @@ def test_state_file_survives_a_restart(tmp_path):
                                                              "idempotency-key": "k1"},
                                    b"email=p%40acme.test")
     customer_id = json.loads(body)["id"]
-    assert status == 200 and path.exists()
+    assert status == 200
+    first.close()  # what shutdown does: the last debounced write
+    assert path.exists()
     second = Emulator(state_file=str(path))
     status, _, body = second.handle("GET", f"/v1/customers/{customer_id}",
                                     {"authorization": "Bearer sk_test_x"})
@@ -107,7 +109,7 @@ def test_command_line_server(tmp_path):
 
 def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "state.json"
-    emulator = Emulator(state_file=str(path))
+    emulator = Emulator(state_file=str(path), save_interval_ms=0)  # write before answering
     auth = {"authorization": "Bearer sk_test_x"}
     emulator.handle("POST", "/v1/customers", auth, b"email=first%40acme.test")
     saved = path.read_text()
@@ -132,3 +134,57 @@ def test_wsgi_adapter_serves_the_same_api():
     assert resp.status_code == 200
     assert resp.json["email"] == "w@acme.test"
     assert resp.headers["Request-Id"].startswith("req_")
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_state_file_writes_are_debounced(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    emulator = Emulator(state_file=str(path), save_interval_ms=50)
+    writes = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (writes.append(dst),
+                                                         real_replace(src, dst)))
+    auth = {"authorization": "Bearer sk_test_x"}
+    ids = [json.loads(emulator.handle("POST", "/v1/customers", auth,
+                                      f"email=c{i}%40acme.test".encode())[2])["id"]
+           for i in range(30)]
+    assert _wait_for(lambda: path.exists()
+                     and ids[-1] in json.loads(path.read_text())["objects"]["customer"])
+    assert len(writes) < 30
+    last = emulator.handle("POST", "/v1/customers", auth, b"email=last%40acme.test")[2]
+    emulator.close()  # shutdown: always written, whatever the interval
+    assert json.loads(last)["id"] in json.loads(path.read_text())["objects"]["customer"]
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".stripe-emulator-")]
+
+
+def test_background_write_failure_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "state.json"
+    emulator = Emulator(state_file=str(path), save_interval_ms=20)
+    auth = {"authorization": "Bearer sk_test_x"}
+    emulator.handle("POST", "/v1/customers", auth, b"email=first%40acme.test")
+    assert _wait_for(path.exists)
+    saved = path.read_text()
+    real_replace = os.replace
+    failures = []
+
+    def crash(src, dst):
+        failures.append(dst)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    status, _, body = emulator.handle("POST", "/v1/customers", auth, b"email=second%40acme.test")
+    assert status == 200  # answered; the write happens (and fails) in the background
+    assert _wait_for(lambda: failures)
+    assert path.read_text() == saved
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".stripe-emulator-")]
+    monkeypatch.setattr(os, "replace", real_replace)
+    emulator.close()
+    assert json.loads(body)["id"] in json.loads(path.read_text())["objects"]["customer"]

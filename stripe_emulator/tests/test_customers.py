@@ -177,3 +177,20 @@ def test_metadata_limits_count_after_merging(stripe_client):
 def test_limits_are_exact_not_off_by_one(stripe_client):
     customer = stripe_client.v1.customers.create(params={"metadata": {"k" * 40: "v" * 500}})
     assert customer.metadata["k" * 40] == "v" * 500
+
+
+def test_expand_tax_ids_on_retrieve_and_list(stripe_client):
+    customer = stripe_client.v1.customers.create(
+        params={"tax_id_data": [{"type": "eu_vat", "value": "DE123456789"}]})
+    added = stripe_client.v1.customers.tax_ids.create(
+        customer.id, params={"type": "eu_vat", "value": "FR12345678901"})
+    plain = stripe_client.v1.customers.retrieve(customer.id)
+    assert "tax_ids" not in plain
+    full = stripe_client.v1.customers.retrieve(customer.id, params={"expand": ["tax_ids"]})
+    assert full.tax_ids.object == "list" and full.tax_ids.total_count == 2
+    assert full.tax_ids.data[0].id == added.id  # newest first
+    assert full.tax_ids.url == f"/v1/customers/{customer.id}/tax_ids"
+    listed = stripe_client.v1.customers.list(params={"expand": ["data.tax_ids"]})
+    assert [t.value for t in listed.data[0].tax_ids.data] == ["FR12345678901", "DE123456789"]
+    assert "tax_ids" not in stripe_client.v1.customers.list().data[0]
+    assert len(stripe_client.v1.customers.tax_ids.list(customer.id).data) == 2

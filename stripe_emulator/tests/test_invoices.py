@@ -246,3 +246,27 @@ def test_metadata_limits_on_invoices(stripe_client, customer):
             params={"customer": customer.id, "metadata": {f"k{i}": "v" for i in range(51)}})
     assert exc.value.param == "metadata"
     assert "50 keys" in exc.value.user_message
+
+
+def test_auto_finalize_leaves_test_clock_drafts_to_their_clock(stripe_client, stripe_emulator,
+                                                               price):
+    clock = stripe_client.v1.test_helpers.test_clocks.create(
+        params={"frozen_time": stripe_emulator.now()})
+    customer = stripe_client.v1.customers.create(params={"test_clock": clock.id})
+    invoice = _with_line(stripe_client, customer, price, auto_advance=True)
+    stripe_emulator.advance(2 * 3600)  # the emulator clock moves; the test clock does not
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "draft"
+    stripe_client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": clock.frozen_time + 3601})
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "open"
+
+
+def test_auto_finalize_follows_auto_advance_updates(stripe_client, stripe_emulator, customer,
+                                                    price):
+    invoice = _with_line(stripe_client, customer, price, auto_advance=True)
+    stripe_client.v1.invoices.update(invoice.id, params={"auto_advance": False})
+    stripe_emulator.advance(3601)
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "draft"
+    stripe_client.v1.invoices.update(invoice.id, params={"auto_advance": True})
+    stripe_emulator.advance(3601)
+    assert stripe_client.v1.invoices.retrieve(invoice.id).status == "open"

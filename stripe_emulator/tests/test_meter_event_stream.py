@@ -135,3 +135,20 @@ def test_events_for_an_inactive_meter_are_reported(stripe_client, stripe_emulato
     [report] = stripe_client.v2.core.events.list(params={"object_id": meter.id}).data
     [kind] = report["data"]["reason"]["error_types"]
     assert (kind["code"], kind["error_count"]) == ("archived_meter", 2)
+
+
+def test_stream_batch_is_recorded_before_anything_reads_it(stripe_client, stripe_emulator,
+                                                           setup, now):
+    customer, meter = setup
+    _, client = session_client(stripe_client, stripe_emulator)
+    options = {"idempotency_key": "stream-once"}
+    for _ in range(2):  # the retry replays; the batch counts once
+        client.v2.billing.meter_event_stream.create(
+            params={"events": events(customer, 5)}, options=options)
+    ids = stripe_emulator.state.extra("meter_usage")["ids"]
+    assert {f"row-{i}" for i in range(5)} <= set(ids)
+    assert total(stripe_client, meter, customer, now - 60, now + 60) == 10
+    with pytest.raises(stripe.StripeError) as exc:
+        client.v2.billing.meter_event_stream.create(
+            params={"events": events(customer, 4)}, options=options)
+    assert exc.value.http_status == 400  # same key, other params

@@ -1,6 +1,7 @@
 """Billing meters, v1 meter events (dedupe, timestamp window), adjustments and summaries."""
 
 import pytest
+import requests
 import stripe
 
 HOUR = 3600
@@ -191,3 +192,20 @@ def test_summary_needs_minute_aligned_times(stripe_client, customer, now):
     with pytest.raises(stripe.InvalidRequestError) as exc:
         summary(stripe_client, meter, customer, now - 30, now)
     assert exc.value.param == "start_time"
+
+
+def test_duplicate_identifier_replay_keeps_should_retry_header(stripe_client, stripe_emulator,
+                                                               customer, now):
+    make_meter(stripe_client)
+    send(stripe_client, customer, 10, now, "dup-1")
+    body = {"event_name": "api_requests", "identifier": "dup-1", "timestamp": str(now),
+            "payload[stripe_customer_id]": customer.id, "payload[value]": "10"}
+    headers = {"Authorization": "Bearer sk_test_emulator", "Idempotency-Key": "dup-replay"}
+    first = requests.post(f"{stripe_emulator.url}/v1/billing/meter_events", data=body,
+                          headers=headers)
+    again = requests.post(f"{stripe_emulator.url}/v1/billing/meter_events", data=body,
+                          headers=headers)
+    assert first.status_code == again.status_code == 400
+    assert first.headers["Stripe-Should-Retry"] == "false"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Stripe-Should-Retry"] == "false"
