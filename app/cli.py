@@ -133,3 +133,6 @@ def init_app(app) -> None:
     for command in (users_cli, jobs_cli, config_check, seed_demo, annual_plans_cli, catalog_cli, customers_cli,
                     api_tokens_cli):
         app.cli.add_command(command)
+    from app.cli_usage import usage_cli
+
+    app.cli.add_command(usage_cli)

@@ -86,6 +86,11 @@ def from_env(overrides: dict | None = None) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT"),  # requests/s per process; 0 = no pacing
+        "STRIPE_METER_EVENT_RATE": os.environ.get("STRIPE_METER_EVENT_RATE"),  # meter events/s; Stripe's own limit
+        "USAGE_TIMEZONE": os.environ.get("USAGE_TIMEZONE", "Europe/London"),  # the nightly send runs at its midnight
+        "USAGE_STREAM_THRESHOLD": int(os.environ.get("USAGE_STREAM_THRESHOLD", "1000")),  # events; above: v2 stream
+        "USAGE_API_RATE": float(os.environ.get("USAGE_API_RATE", "50")),  # requests/s per API token
+        "USAGE_API_BURST": int(os.environ.get("USAGE_API_BURST", "100")),
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
         "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
         "PANDADOC_API_BASE": os.environ.get("PANDADOC_API_BASE", ""),

@@ -28,5 +28,7 @@ def seed_demo_data(session) -> list[str]:
         report.append(f"Demo contract {details.get('name') or details['id']}: row {plan.id}, "
                       f"{len(result.plan.open_warnings)} warnings")
     from app.demo_customers import seed_demo_customers
+    from app.demo_usage import seed_demo_usage
 
-    return report + seed_demo_customers(session)
+    report += seed_demo_customers(session)
+    return report + seed_demo_usage(session)

@@ -1,10 +1,15 @@
 """Job kinds the worker knows, each a thin wrapper around one service."""
 from __future__ import annotations
 
+from datetime import UTC
+
+from huey import crontab
+
 from app import wiring
-from app.jobs import JobContext, job_handler
+from app.jobs import JobContext, huey, job_handler
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
+from app.timeutil import utcnow
 
 LOADER = Actor.system("contract-loader")
 
@@ -39,3 +44,52 @@ def sync_customers_job(ctx: JobContext) -> dict:
     return sync_customers(ctx.session, wiring.stripe_gateway(), [int(i) for i in ids],
                           lambda done, line: ctx.progress(done, line=line),
                           wiring.catalog().product_key_metadata, actor)
+
+
+@job_handler("catalog.expire_prices")
+def expire_prices_job(ctx: JobContext) -> dict:
+    """Arguments: {"dry_run": bool}. The daily periodic task starts one of these."""
+    from app.services.price_transitions import TRANSITIONS_ACTOR, expire_prices
+    from app.timeutil import utcnow
+
+    ctx.progress(0, 0, "looking for valid_days prices that ran out")
+    lines = expire_prices(ctx.session, wiring.stripe_gateway(), wiring.catalog(), utcnow(), TRANSITIONS_ACTOR,
+                          dry_run=bool(ctx.arguments.get("dry_run")), progress=ctx.progress)
+    return {"lines": lines}
+
+
+@job_handler("usage.send_reports")
+def send_usage_reports_job(ctx: JobContext) -> dict:
+    """Arguments: {"date": report date, "org_ids": [...] (optional)}; usage for the day before is sent."""
+    from datetime import date
+
+    from flask import current_app
+
+    from app.services.usage_send import send_usage_reports
+
+    actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
+    result = send_usage_reports(ctx.session, wiring.meter_gateway(), wiring.catalog(), actor,
+                                date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
+                                stream_threshold=current_app.config["USAGE_STREAM_THRESHOLD"],
+                                progress=lambda done, total, line: ctx.progress(done, total, line))
+    ctx.log(result.summary)
+    if result.errors:
+        raise RuntimeError(f"{result.summary}: clear or fix the errors and re-run")
+    return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
+            "errors": result.errors, "via": result.via}
+
+
+@huey.periodic_task(crontab(minute="5"))
+def nightly_usage_send() -> None:
+    """Hourly in UTC; acts in the hour after midnight in USAGE_TIMEZONE (so BST and GMT both work)."""
+    from app.extensions import db
+    from app.jobs import _app_context
+    from app.services.jobs import start_job
+    from app.services.usage_time import usage_zone
+
+    with _app_context():
+        local = utcnow().replace(tzinfo=UTC).astimezone(usage_zone())
+        if local.hour != 0:
+            return
+        start_job(db.session, Actor.system("nightly-usage"), "usage.send_reports", {"date": local.date().isoformat()})
+        db.session.commit()

@@ -137,6 +137,18 @@ def worker_heartbeat() -> None:
     huey.storage.put_data(HEARTBEAT_KEY, str(time.time()).encode())
 
 
+@huey.periodic_task(crontab(hour="4", minute="10"))
+def expire_prices_daily() -> None:
+    """Once a day: a `catalog.expire_prices` Job moves subscriptions off `valid_days` prices that ran out."""
+    from app.extensions import db
+    from app.services.audit import Actor
+    from app.services.jobs import start_job
+
+    with _app_context():
+        start_job(db.session, Actor.system("price-transitions"), "catalog.expire_prices")
+        db.session.commit()
+
+
 def last_heartbeat() -> float | None:
     raw = huey.storage.peek_data(HEARTBEAT_KEY)
     return None if raw is EmptyData else float(raw)

@@ -30,6 +30,7 @@ def _subscription(sub: dict, key_metadata: str) -> dict:
     return {"id": sub["id"], "status": sub.get("status"), "schedule": sub.get("schedule"),
             "collection_method": sub.get("collection_method"), "currency": sub.get("currency"),
             "current_period_end": items[0].get("current_period_end") if items else None,
+            "current_period_start": items[0].get("current_period_start") if items else None,
             "discounts": [_discount(d) for d in sub.get("discounts") or [] if isinstance(d, dict)],
             "items": [_item(i, key_metadata) for i in items]}
 

@@ -11,8 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import stripe
+
+from app.gateways.stripe_catalog import CatalogVerbs
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
@@ -70,7 +73,7 @@ def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClie
     return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
 
 
-class StripeGateway:
+class StripeGateway(CatalogVerbs):
     """Cheap to make per request or job; it collects the request ids of the calls it made."""
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
@@ -107,7 +110,7 @@ class StripeGateway:
         response = getattr(result, "last_response", None)
         if response is not None and response.request_id:
             self.request_ids.append(response.request_id)
-        return result.to_dict()
+        return result.to_dict() if result is not None else {}
 
     def _list(self, fn: Callable, params: dict) -> list[dict]:
         return self._call(fn, params=params)["data"]
@@ -189,11 +192,7 @@ class StripeGateway:
     def retrieve_coupon(self, coupon_id: str) -> dict:
         return self._call(self.v1.coupons.retrieve, coupon_id)
 
-    def product_prices(self, product_id: str) -> list[dict]:
-        return self.list_all(self.v1.prices.list, params={"product": product_id, "active": True,
-                                                                  "expand": ["data.tiers"]})
-
-    # catalog
+    # lists
     def list_all(self, list_fn: Callable, *args, params: dict | None = None) -> list[dict]:
         """Every page of a list (catalogs and invoices are small); newest first, as Stripe returns them."""
         params = {"limit": 100, **(params or {})}
@@ -204,32 +203,6 @@ class StripeGateway:
             if not page.get("has_more"):
                 return found
             params["starting_after"] = page["data"][-1]["id"]
-
-    def list_products(self) -> list[dict]:
-        return self.list_all(self.v1.products.list, params={"active": True})
-
-    def list_meters(self) -> list[dict]:
-        return self.list_all(self.v1.billing.meters.list, params={"status": "active"})
-
-    def find_price(self, lookup_key: str) -> dict | None:
-        found = self._call(self.v1.prices.list, params={"lookup_keys": [lookup_key], "limit": 1})["data"]
-        return found[0] if found else None
-
-    def create_product(self, params: dict, key: str) -> dict:
-        return self._call(self.v1.products.create, params=params, options={"idempotency_key": key})
-
-    def create_meter(self, params: dict, key: str) -> dict:
-        return self._call(self.v1.billing.meters.create, params=params, options={"idempotency_key": key})
-
-    def create_price(self, params: dict, key: str) -> dict:
-        return self._call(self.v1.prices.create, params=params, options={"idempotency_key": key})
-
-    def archive_price(self, price_id: str, key: str) -> dict:
-        return self._call(self.v1.prices.update, price_id, params={"active": False},
-                          options={"idempotency_key": key})
-
-    def retrieve_price(self, price_id: str) -> dict:
-        return self._call(self.v1.prices.retrieve, price_id, params={"expand": ["tiers"]})
 
     # invoices
     def create_invoice(self, params: dict, key: str) -> dict:
@@ -302,6 +275,31 @@ class StripeGateway:
 
     def create_credit_grant(self, params: dict, key: str) -> dict:
         return self._call(self.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
+
+    # meters and usage
+    def create_meter_event(self, params: dict, key: str) -> dict:
+        """v1: one event; `identifier` is Stripe's dedupe key, `key` the idempotency key."""
+        return self._call(self.v1.billing.meter_events.create, params=params, options={"idempotency_key": key})
+
+    def meter_event_session(self) -> str:
+        """A v2 stream token (valid 15 minutes)."""
+        if self.client is None:
+            raise StripeNotConfigured("Stripe is not configured: set STRIPE_SECRET_KEY (make run starts the emulator)")
+        return self._call(self.client.v2.billing.meter_event_session.create)["authentication_token"]
+
+    def stream_meter_events(self, token: str, events: list[dict]) -> None:
+        """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
+        self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
+                   options={"api_key": token})
+
+    def meter_event_summary(self, meter_id: str, customer_id: str, start: int, end: int) -> int:
+        """The meter's aggregated value for a customer over [start, end) (minute boundaries)."""
+        found = self._call(self.v1.billing.meters.event_summaries.list, meter_id, params={
+            "customer": customer_id, "start_time": start, "end_time": end})["data"]
+        return sum(int(Decimal(str(s["aggregated_value"]))) for s in found)
+
+    def retrieve_subscription(self, subscription_id: str) -> dict:
+        return self._call(self.v1.subscriptions.retrieve, subscription_id)
 
     # webhooks
     def construct_event(self, payload: bytes, signature: str, secret: str) -> dict:

@@ -6,6 +6,7 @@ from app.models.catalog import CatalogItem
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
 from app.models.stripe_operation import StripeOperation
+from app.models.usage import MeterEventSend, UsageEvent, UsageReport, UsageRun
 from app.models.user import LoginFailure, User
 from app.models.webhook import WebhookEvent
 
@@ -13,4 +14,5 @@ __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "Customer",
     "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
     "PlanWarning", "StripeOperation", "User", "WebhookEvent",
+    "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

@@ -9,7 +9,8 @@ from app.extensions import db as _db
 
 EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "annual_plans", "annual_plan_lines",
                    "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version",
-                   "customers", "customer_organisations", "api_tokens"}
+                   "customers", "customer_organisations", "api_tokens",
+                   "usage_reports", "usage_runs", "usage_events", "meter_event_sends"}
 
 
 def _tables_after_upgrade(url):

@@ -2,7 +2,7 @@
 import re
 
 PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.pandadoc", "webhooks.stripe_events",
-                    "api.billing_customer"}
+                    "api.billing_customer", "api.usage_reports", "api.usage_runs", "api.usage_events"}
 
 
 def _sample_url(rule) -> str:

@@ -40,3 +40,6 @@ def billing_customer(organisation_id: str):
     if customer is None:
         return jsonify(error="not_found", message=f"no customer for organisation '{organisation_id}'"), 404
     return jsonify(customer_billing(customer, organisation_id))
+
+
+from app.blueprints.api import usage  # noqa: E402,F401  (register the usage routes)

@@ -13,6 +13,7 @@ from app.billing.limits import PriceTier, usage_cap
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
 from app.models import AuditEntry, Customer
+from app.services.configuration_checks import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
 from app.timeutil import utcnow
 
@@ -89,6 +90,7 @@ SECTIONS = {
     "limits": lambda c: {"caps": caps(c)}, "coupon": coupon_context, "price": price_context,
     "features": lambda c: {"entitlements": entitlements(c)}, "caps": lambda c: {"caps": caps(c)},
     "stripe": lambda c: {}, "upcoming": upcoming_context, "audit": lambda c: {"audit": audit_trail(c)},
+    "configuration": lambda c: {"mismatches": customer_mismatches(db.session, c)},
 }
 
 

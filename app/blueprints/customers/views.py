@@ -12,10 +12,11 @@ from app.extensions import db
 from app.htmx import render
 from app.models import CONFIGURATIONS, Customer, Job
 from app.services.audit import Actor
+from app.services.configuration_checks import configuration_report
 from app.services.jobs import start_job
 from app.timeutil import utcnow
 
-FRAGMENTS = ("features", "caps", "stripe", "upcoming", "audit")
+FRAGMENTS = ("features", "caps", "stripe", "upcoming", "audit", "configuration")
 
 
 @bp.get("")
@@ -27,6 +28,12 @@ def index():
 
 def _page_url(**changes) -> str:
     return url_for("customers.index", **{**request.args.to_dict(), **changes})
+
+
+@bp.get("/configuration")
+def configuration():
+    """Customers whose Stripe setup does not match their billing configuration, as of their last sync."""
+    return render_template("customers/configuration.html", rows=configuration_report(db.session))
 
 
 @bp.get("/<int:customer_id>")

@@ -1,11 +1,46 @@
-"""Usage pages."""
+"""The usage monitor: reports per instance per day as a chart, gaps flagged, and the re-run button."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from app.auth import require
+from app.billing.usage import UsageDayRefused
+from app.blueprints.usage.chart import chart_svg
+from app.extensions import db
+from app.htmx import render
+from app.services.audit import Actor
+from app.services.jobs import start_job
+from app.services.usage_monitor import chart_series, check_usage_day
+from app.services.usage_send import usage_day_for
+from app.services.usage_time import today_local
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 
 
 @bp.get("")
 def index():
-    return render_template("usage/index.html")
+    today = today_local()
+    data = chart_series(db.session, today - timedelta(days=1))
+    latest_gap = data["gaps"][-1].rerun_date if data["gaps"] else today
+    check = check_usage_day(db.session, today - timedelta(days=1))
+    return render("usage/index.html", "usage/_monitor.html", chart=chart_svg(data), gaps=data["gaps"], check=check,
+                  rerun_date=latest_gap, error=None, job=None)
+
+
+@bp.post("/rerun")
+@require("usage.rerun")
+def rerun():
+    raw, orgs = request.form.get("date", ""), request.form.get("orgs", "").replace(",", " ").split()
+    try:
+        report_date = date.fromisoformat(raw)
+        usage_day_for(report_date)
+    except ValueError as exc:
+        message = str(exc) if isinstance(exc, UsageDayRefused) else f"'{raw}' is not a date as YYYY-MM-DD"
+        return render_template("usage/_rerun.html", rerun_date=raw, orgs=" ".join(orgs), error=message, job=None), 422
+    job = start_job(db.session, Actor.of(current_user), "usage.send_reports",
+                    {"date": report_date.isoformat(), "org_ids": orgs})
+    db.session.commit()
+    return render_template("usage/_rerun.html", rerun_date=report_date, orgs=" ".join(orgs), error=None, job=job)

@@ -1,0 +1,71 @@
+"""Gap rules for the usage monitor and `flask usage check`: no I/O, ints and Decimal only.
+
+A usage day is flagged for an instance with zero reports, fewer reports than its own run
+summary says it sent, or under 90% of its trailing 7-day median.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+MEDIAN_DAYS = 7
+MEDIAN_SHARE = Decimal("0.9")
+
+
+@dataclass(frozen=True)
+class Gap:
+    day: date  # the usage day; re-run with day + 1
+    instance: str
+    kind: str  # zero | below_run | below_median
+    message: str
+
+    @property
+    def rerun_date(self) -> date:
+        return self.day + timedelta(days=1)
+
+
+def median(values: list[int]) -> Decimal | None:
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[middle])
+    return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
+
+
+def trailing_median(counts: dict[date, int], day: date) -> Decimal | None:
+    """The median of the 7 days before `day` that the instance reported at all."""
+    before = [counts[d] for d in (day - timedelta(days=n) for n in range(1, MEDIAN_DAYS + 1)) if counts.get(d)]
+    return median(before)
+
+
+def gaps_for_day(day: date, counts: dict[str, dict[date, int]], runs: dict[str, dict[date, int]]) -> list[Gap]:
+    """counts: instance -> day -> reports received; runs: instance -> day -> orgs_sent by its run summary."""
+    found: list[Gap] = []
+    for instance in sorted(counts.keys() | runs.keys()):
+        received = counts.get(instance, {}).get(day, 0)
+        said = runs.get(instance, {}).get(day)
+        usual = trailing_median(counts.get(instance, {}), day)
+        if received == 0 and (said or usual):
+            found.append(Gap(day, instance, "zero", f"{instance} sent no usage reports for {day}"))
+        elif said is not None and received < said:
+            found.append(Gap(day, instance, "below_run",
+                             f"{instance}: {received} reports for {day}, but its run summary says {said} were sent"))
+        elif usual is not None and Decimal(received) < usual * MEDIAN_SHARE:
+            found.append(Gap(day, instance, "below_median",
+                             f"{instance}: {received} reports for {day}, under 90% of its 7-day median ({usual})"))
+    return found
+
+
+def missing_or_zero(yesterday_orgs: set[str], today_orgs: set[str], run_total: int | None,
+                    received: int) -> tuple[list[str], list[str]]:
+    """Organisations with a report the day before and none now: (missing, zero usage).
+
+    The run summary tells them apart: when the instance says it meant to send exactly what we
+    received, the others had nothing to report; otherwise their reports are missing.
+    """
+    absent = sorted(yesterday_orgs - today_orgs)
+    if run_total is not None and run_total == received:
+        return [], absent
+    return absent, []

@@ -1,0 +1,166 @@
+"""Checking what instances send to the usage API: each item parsed or refused with its field.
+
+No I/O here: the caller passes the metered product keys, event names and "now".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+MAX_REPORTS = 1000
+MAX_EVENTS = 1000
+MAX_RUNS = 100
+EVENT_WINDOW = timedelta(days=35)  # Stripe's meter event window: older usage cannot be billed
+EVENT_FUTURE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ItemError:
+    index: int
+    field: str
+    message: str
+
+    def as_json(self) -> dict:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+@dataclass
+class Parsed:
+    items: list[tuple[int, dict]] = field(default_factory=list)  # (index in the batch, clean item)
+    errors: list[ItemError] = field(default_factory=list)
+
+
+class BatchError(ValueError):
+    """The whole request is refused (not a JSON object, no list, too many items)."""
+
+    def __init__(self, message: str, field: str, status: int = 400):
+        super().__init__(message)
+        self.field, self.status = field, status
+
+
+def batch_items(body, key: str, limit: int) -> list:
+    """The list under `key` (a single object is a batch of one for runs)."""
+    if not isinstance(body, dict):
+        raise BatchError("the body must be a JSON object", "body")
+    items = body.get(key)
+    if not isinstance(items, list):
+        raise BatchError(f"'{key}' must be a list", key)
+    if len(items) > limit:
+        raise BatchError(f"at most {limit} {key} per request (got {len(items)}): split the batch", key, 413)
+    return items
+
+
+def flag(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BatchError(f"'{name}' must be true or false", name)
+    return value
+
+
+def _text(item: dict, name: str, limit: int) -> str:
+    value = item.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad(name, f"'{name}' is required (a non-empty string)")
+    if len(value) > limit:
+        raise _Bad(name, f"'{name}' is longer than {limit} characters")
+    return value.strip()
+
+
+def _count(item: dict, name: str, where: str | None = None) -> int:
+    value = item.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(where or name, f"'{where or name}' must be a whole number (got {value!r})")
+    if value < 0:
+        raise _Bad(where or name, f"'{where or name}' cannot be negative (got {value})")
+    return value
+
+
+def _day(item: dict, name: str, today: date) -> date:
+    raw = item.get(name)
+    try:
+        day = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise _Bad(name, f"'{name}' must be a date as YYYY-MM-DD (got {raw!r})")
+    if day > today:
+        raise _Bad(name, f"'{name}' {day} is in the future (today is {today})")
+    return day
+
+
+def _moment(item: dict, name: str, required: bool = True) -> datetime | None:
+    """ISO-8601 (offset or Z; naive is UTC) or unix seconds -> naive UTC."""
+    raw = item.get(name)
+    if raw is None and not required:
+        return None
+    try:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return datetime.fromtimestamp(raw, UTC).replace(tzinfo=None)
+        if isinstance(raw, str):
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise _Bad(name, f"'{name}' must be an ISO-8601 time or unix seconds (got {raw!r})")
+
+
+class _Bad(ValueError):
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+def _parse_all(items: list, parse) -> Parsed:
+    parsed = Parsed()
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise _Bad("item", "each item must be a JSON object")
+            parsed.items.append((index, parse(item)))
+        except _Bad as exc:
+            parsed.errors.append(ItemError(index, exc.field, str(exc)))
+    return parsed
+
+
+def parse_reports(items: list, products: set[str], today: date) -> Parsed:
+    def parse(item: dict) -> dict:
+        usage = item.get("usage")
+        if not isinstance(usage, dict):
+            raise _Bad("usage", "'usage' must be an object of product key -> whole number")
+        for key in usage:
+            if key not in products:
+                raise _Bad(f"usage.{key}", f"unknown product key '{key}' (metered products: {', '.join(sorted(products))})")
+        clean = {key: _count(usage, key, f"usage.{key}") for key in sorted(usage)}
+        return {"organisation_id": _text(item, "organization_id", 64), "instance": _text(item, "instance", 64),
+                "date": _day(item, "date", today), "usage": clean}
+
+    return _parse_all(items, parse)
+
+
+def parse_runs(items: list, today: date) -> Parsed:
+    def parse(item: dict) -> dict:
+        run = {"instance": _text(item, "instance", 64), "date": _day(item, "date", today),
+               "total_orgs": _count(item, "total_orgs"), "orgs_sent": _count(item, "orgs_sent"),
+               "started_at": _moment(item, "started_at", required=False),
+               "finished_at": _moment(item, "finished_at", required=False)}
+        if run["orgs_sent"] > run["total_orgs"]:
+            raise _Bad("orgs_sent", f"'orgs_sent' ({run['orgs_sent']}) is more than 'total_orgs' ({run['total_orgs']})")
+        return run
+
+    return _parse_all(items, parse)
+
+
+def parse_events(items: list, event_names: set[str], now: datetime) -> Parsed:
+    def parse(item: dict) -> dict:
+        event_name = _text(item, "event_name", 100)
+        if event_name not in event_names:
+            raise _Bad("event_name", f"unknown event name '{event_name}' (known: {', '.join(sorted(event_names))})")
+        moment = _moment(item, "timestamp")
+        if moment < now - EVENT_WINDOW:
+            raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is older than Stripe's 35-day meter window")
+        if moment > now + EVENT_FUTURE:
+            raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is more than 5 minutes in the future")
+        return {"identifier": _text(item, "identifier", 100), "organisation_id": _text(item, "organization_id", 64),
+                "event_name": event_name, "value": _count(item, "value"), "timestamp": moment}
+
+    return _parse_all(items, parse)

@@ -1,0 +1,98 @@
+"""POST /api/usage/reports, /runs, /events: store first (202 once committed), per-item results."""
+from __future__ import annotations
+
+import math
+
+from flask import current_app, g, jsonify, request
+
+from app import wiring
+from app.auth import public
+from app.billing import usage_input as rules
+from app.blueprints.api import bp, token_required
+from app.blueprints.api.ratelimit import TokenBuckets
+from app.extensions import db
+from app.services.audit import Actor
+from app.services.usage_ingest import store_usage_events, store_usage_reports, store_usage_runs
+from app.services.usage_time import today_local
+from app.timeutil import utcnow
+
+
+def _buckets() -> TokenBuckets:
+    if "usage_api_buckets" not in current_app.extensions:
+        current_app.extensions["usage_api_buckets"] = TokenBuckets(
+            float(current_app.config.get("USAGE_API_RATE", 50)), int(current_app.config.get("USAGE_API_BURST", 100)))
+    return current_app.extensions["usage_api_buckets"]
+
+
+def _rate_limited():
+    allowed, wait = _buckets().allow(g.api_token.id)
+    if allowed:
+        return None
+    response = jsonify(error="rate_limited", message="too many requests for this API token; retry after the delay")
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response, 429
+
+
+def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, single: bool = False):
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    body = request.get_json(silent=True)
+    if single and isinstance(body, dict) and key not in body:
+        body = {key: [body]}  # one summary is a batch of one
+    if body is None:
+        return jsonify(error="malformed_json", field="body", message="the body is not valid JSON"), 400
+    try:
+        items = rules.batch_items(body, key, limit)
+        atomic = rules.flag(body, "atomic")
+        replace = rules.flag(body, "replace") if with_replace else False
+    except rules.BatchError as exc:
+        return jsonify(error="bad_request", field=exc.field, message=str(exc)), exc.status
+    parsed = parse(items)
+    errors = [e.as_json() | {"status": "error"} for e in parsed.errors]
+    if errors and atomic:
+        return jsonify(error="invalid_items", message="nothing was stored (atomic batch)", stored=0,
+                       errors=errors), 422
+    actor = Actor(label=f"api_token:{g.api_token.name}")
+    results = store(db.session, actor, parsed.items, replace) if with_replace else store(db.session, actor, parsed.items)
+    refused = [r for r in results.values() if r["status"] == "conflict"]
+    if refused and atomic:
+        db.session.rollback()
+        return jsonify(error="conflict", message="nothing was stored (atomic batch)", stored=0,
+                       errors=refused), 409
+    db.session.commit()
+    every = sorted(list(results.values()) + errors, key=lambda r: r["index"])
+    stored = sum(r["status"] in ("created", "replaced", "updated") for r in every)
+    if errors or refused:
+        status = 409 if not errors else 422
+        return jsonify(error="invalid_items", message=f"{len(errors) + len(refused)} items refused; the rest were stored",
+                       stored=stored, results=every, errors=errors + refused), status
+    return jsonify(stored=stored, results=every), 202
+
+
+@bp.post("/usage/reports")
+@public  # machine endpoint: carries its own token auth
+@token_required
+def usage_reports():
+    products = {p.key for p in wiring.catalog().products.values() if p.metered}
+    return _ingest("reports", rules.MAX_REPORTS, lambda items: rules.parse_reports(items, products, today_local()),
+                   store_usage_reports, with_replace=True)
+
+
+@bp.post("/usage/runs")
+@public  # machine endpoint: carries its own token auth
+@token_required
+def usage_runs():
+    return _ingest("runs", rules.MAX_RUNS, lambda items: rules.parse_runs(items, today_local()), store_usage_runs,
+                   single=True)
+
+
+@bp.post("/usage/events")
+@public  # machine endpoint: carries its own token auth
+@token_required
+def usage_events():
+    catalog = wiring.catalog()
+    names = {p.meter_event for p in catalog.products.values() if p.metered}
+    names |= {p.key for p in catalog.products.values() if p.metered}
+    return _ingest("events", rules.MAX_EVENTS, lambda items: rules.parse_events(items, names, utcnow()),
+                   store_usage_events)

@@ -1,0 +1,111 @@
+"""`flask usage ...`: send a usage day to Stripe, check for gaps, reconcile with Stripe."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app import wiring
+from app.billing.usage import UsageDayRefused, usage_day_of
+from app.extensions import db
+from app.gateways.stripe import StripeGatewayError
+from app.services.audit import Actor
+from app.services.jobs import start_job
+from app.services.usage_time import today_local
+
+CLI_ACTOR = Actor.system("cli")
+usage_cli = AppGroup("usage", help="Usage reports and Stripe meter events.")
+DATE_HELP = ("The report date: usage for day D is reported on D+1, so a gap on May 11 "
+             "is re-run with --date of May 12.")
+
+
+class _AsyncFlag(click.ParamType):
+    name = "async"
+
+    def convert(self, value, param, ctx):
+        return str(value).strip().lower() in ("1", "true", "yes", "on", "")
+
+
+def _report_date(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else today_local()
+    except ValueError:
+        raise click.BadParameter(f"'{raw}' is not a date as YYYY-MM-DD", param_hint="--date") from None
+
+
+@usage_cli.command("send-reports")
+@click.option("--date", "raw_date", required=True, help=DATE_HELP)
+@click.option("--async", "run_async", type=_AsyncFlag(), is_flag=False, flag_value="1", default="0",
+              help="Enqueue a job and return (also accepts `--async 1`).")
+@click.option("--org", "orgs", multiple=True, help="Only these organisation ids (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
+def send_reports(raw_date, run_async, orgs, dry_run):
+    """Send one usage day's meter events to Stripe (safe to re-run: nothing is sent twice)."""
+    from app.services.usage_send import send_usage_reports, usage_day_for
+
+    report_date = _report_date(raw_date)
+    try:
+        usage_day = usage_day_for(report_date)
+    except UsageDayRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Report date {report_date}: sending usage for {usage_day}")
+    if run_async and not dry_run:
+        job = start_job(db.session, CLI_ACTOR, "usage.send_reports",
+                        {"date": report_date.isoformat(), "org_ids": list(orgs)})
+        db.session.commit()
+        click.echo(f"Job {job.id} queued (see the Jobs page)")
+        click.echo("Done!")
+        return
+    try:
+        result = send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), CLI_ACTOR, report_date,
+                                    list(orgs) or None, dry_run=dry_run,
+                                    stream_threshold=current_app.config["USAGE_STREAM_THRESHOLD"],
+                                    progress=lambda done, total, line: click.echo(line))
+    except (UsageDayRefused, StripeGatewayError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary)
+    if result.errors:
+        raise SystemExit(1)
+
+
+@usage_cli.command("check")
+@click.option("--date", "raw_date", help="The report date (default today); checks the usage day before it.")
+def check(raw_date):
+    """Exit non-zero when the usage day has a gap (for a cron alert)."""
+    from app.services.usage_monitor import check_usage_day
+
+    report_date = _report_date(raw_date)
+    result = check_usage_day(db.session, usage_day_of(report_date))
+    click.echo(f"Usage day {result.day} (reported on {report_date})")
+    for gap in result.gaps:
+        click.echo(f"GAP: {gap.message}; re-run: flask usage send-reports --date {gap.rerun_date}")
+    for instance, orgs in result.missing.items():
+        click.echo(f"MISSING ({instance}): {len(orgs)} organisations had usage the day before and no report: "
+                   f"{', '.join(orgs[:20])}")
+    for instance, orgs in result.zero.items():
+        click.echo(f"zero usage ({instance}): {len(orgs)} organisations (the run summary accounts for them)")
+    if result.gaps or result.missing:
+        raise SystemExit(1)
+    click.echo("No gaps")
+
+
+@usage_cli.command("reconcile")
+@click.option("--date", "raw_date", help="The report date (default today); reconciles the usage day before it.")
+def reconcile(raw_date):
+    """Our sent totals against Stripe's meter event summaries; non-zero exit on a mismatch."""
+    from app.services.usage_reconcile import reconcile_usage_day
+
+    report_date = _report_date(raw_date)
+    try:
+        rows = reconcile_usage_day(db.session, wiring.stripe_gateway(), wiring.catalog(), usage_day_of(report_date))
+    except StripeGatewayError as exc:
+        raise click.ClickException(str(exc)) from None
+    mismatches = [r for r in rows if not r.matches]
+    for row in mismatches:
+        click.echo(f"MISMATCH {row.organisation_id} {row.product_key}: we sent {row.ours}, Stripe has {row.stripe}")
+    click.echo(f"{len(rows)} checked, {len(mismatches)} mismatches")
+    if mismatches:
+        raise SystemExit(1)

@@ -1,0 +1,102 @@
+"""Bespoke prices on an existing product: planned (the Stripe call shown first), then created once.
+
+The idempotency key is a hash of the parameters, so the confirm button makes exactly the
+previewed price, and a double click or a retry makes it only once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from app.billing.catalog_config import Catalog
+from app.billing.catalog_rules import misaligned_with, move_to_problem, product_keys
+from app.billing.price_builder import SHAPES, BespokeRequest
+from app.gateways.stripe import StripeGatewayError
+from app.services.audit import Actor, record_audit
+from app.services.catalog import CatalogNotBootstrapped, catalog_id, metered_price_params
+from app.services.stripe_writes import stripe_write
+
+
+class BespokePriceError(ValueError):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class BespokePlan:
+    request: BespokeRequest
+    verb: str
+    summary: str
+    params: dict
+    key: str
+
+
+def plan_bespoke_price(session, gateway, catalog: Catalog, request: BespokeRequest, today: date) -> BespokePlan:
+    """The one create_price call this request makes; BespokePriceError when it must not be made."""
+    product = catalog.product(request.product_key)
+    try:
+        product_id = catalog_id(session, "product", product.key)
+        meter_id = catalog_id(session, "meter", product.meter_event) if SHAPES[request.shape].metered else None
+    except CatalogNotBootstrapped as exc:
+        raise BespokePriceError([str(exc)]) from None
+    errors = _stripe_problems(gateway, catalog, request, product_id)
+    if errors:
+        raise BespokePriceError(errors)
+    nickname = f"Custom - {today.isoformat()}"
+    if meter_id:
+        params = metered_price_params(catalog, product, product_id, meter_id, [t.as_stripe() for t in request.tiers],
+                                      nickname=nickname, metadata=request.metadata)
+    else:
+        params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
+                  "unit_amount": request.amount_cents, "recurring": {"interval": request.interval, "usage_type": "licensed"},
+                  "metadata": {catalog.product_key_metadata: product.key, **request.metadata}}
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
+    return BespokePlan(request, "create_price", f"{SHAPES[request.shape].label} price '{nickname}' for {product.name}",
+                       params, f"bespoke-price-{product.key}-{digest}")
+
+
+def _stripe_problems(gateway, catalog: Catalog, request: BespokeRequest, product_id: str) -> list[str]:
+    errors = []
+    if request.bounds:
+        keys = product_keys(gateway.list_products(), catalog.product_key_metadata)
+        by_key: dict[str, list[dict]] = {}
+        for price in gateway.list_prices(active=True):
+            if price.get("product") in keys:
+                by_key.setdefault(keys[price["product"]], []).append(price)
+        errors += [f"The tiers do not line up with the add-ons' prices: {p}." for p in
+                   misaligned_with(catalog, request.product_key, request.bounds, by_key)]
+    target_id = request.metadata.get("move_to_price_id")
+    if target_id:
+        problem = move_to_problem({"product": product_id, "currency": catalog.currency},
+                                  _price_or_none(gateway, target_id), target_id)
+        if problem:
+            errors.append(f"Metadata: {problem}.")
+    return errors
+
+
+def _price_or_none(gateway, price_id: str) -> dict | None:
+    try:
+        return gateway.retrieve_price(price_id)
+    except StripeGatewayError as exc:
+        if exc.http_status == 404:
+            return None
+        raise
+
+
+def create_bespoke_price(session, gateway, catalog: Catalog, actor: Actor, request: BespokeRequest,
+                         fingerprint: str, today: date) -> str:
+    """Create the previewed price (refused when the plan no longer matches `fingerprint`)."""
+    plan = plan_bespoke_price(session, gateway, catalog, request, today)
+    if fingerprint != plan.key:
+        raise BespokePriceError(["This is not the price that was previewed (the form or the date changed): "
+                                 "review the Stripe call again."])
+    outcome = stripe_write(session, gateway, key=plan.key, subject=("catalog", request.product_key),
+                           action="create_bespoke_price", summary={"product": request.product_key, "shape": request.shape},
+                           call=lambda: gateway.create_price(plan.params, plan.key))
+    record_audit(session, actor, "catalog.price_created", "price", outcome.object_id,
+                 after={"shape": request.shape, "params": plan.params, "idempotency_key": plan.key},
+                 stripe_request_ids=gateway.request_ids[-3:])
+    return outcome.object_id

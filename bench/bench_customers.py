@@ -1,0 +1,141 @@
+"""Customers at scale: Stripe calls and wall time of a sync, and the customer list's first page.
+
+Starts an emulator process (persistence off), creates N Stripe customers each with a
+subscription on the Standard prices, imports them (`flask customers import --from-stripe`
+path), then:
+
+- sync of every customer, unpaced: Stripe calls used, wall time, and calls/100 (the floor at
+  Stripe's live limit of 100 requests/s);
+- the same sync paced at 100 requests/s (the app's RequestPacer) over --paced customers, so
+  the paced wall time can be compared with calls/100 without waiting for all N;
+- GET /customers (first page) with N customers: median server time over --runs requests.
+
+    .venv/bin/python bench/bench_customers.py [--n 10000] [--paced 500] [--runs 20] [--threads 8]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_emulator import make_client, start_emulator  # noqa: E402
+
+PASSWORD = "bench-password-123"
+
+
+def build_app(url: str, workdir: Path):
+    os.environ.setdefault("HUEY_SQLITE_PATH", str(workdir / "huey.db"))
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "STRIPE_SECRET_KEY": "sk_test_bench",
+                       "STRIPE_API_BASE": url, "STRIPE_RATE_LIMIT": 0, "WTF_CSRF_ENABLED": False,
+                       "INSTANCE_PATH": str(workdir), "SECRET_KEY": "bench"})
+
+
+def seed_stripe(url: str, n: int, threads: int) -> None:
+    from app import wiring
+    from app.extensions import db
+    from app.services.catalog import bootstrap_catalog, catalog_id
+
+    bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+    prices = [catalog_id(db.session, "price", f"{p}_standard") for p in ("product_analytics", "session_replay")]
+    clients = [make_client(url) for _ in range(threads)]
+
+    def one(i: int) -> None:
+        client = clients[i % threads]
+        customer = client.v1.customers.create(params={"name": f"Bench customer {i:05d}", "email": f"c{i}@bench.example",
+                                                      "metadata": {"organisation_id": f"org-{i:05d}"}})
+        client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": p} for p in prices]})
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(one, range(n)))
+    print(f"seeded {n} Stripe customers with subscriptions in {time.perf_counter() - start:.1f}s")
+
+
+def sync(ids: list[int], pacer=None) -> tuple[int, float, dict]:
+    from flask import current_app
+
+    from app.extensions import db
+    from app.gateways.stripe import StripeGateway
+    from app.services.customer_sync import sync_customers
+
+    gateway = StripeGateway(current_app.extensions["stripe_client"], pacer=pacer)
+    start = time.perf_counter()
+    result = sync_customers(db.session, gateway, ids, lambda done, line: None)
+    return gateway.calls, time.perf_counter() - start, result
+
+
+def list_page_ms(app, runs: int) -> list[float]:
+    from app.extensions import db
+    from app.services.audit import Actor
+    from app.services.users import create_user
+
+    with app.app_context():
+        create_user(db.session, Actor.system("bench"), "bench@staff.example", "admin", PASSWORD, "Bench")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "bench@staff.example", "password": PASSWORD})
+    timings = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        response = client.get("/customers")
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    return timings[1:]  # the first request warms template caches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--paced", type=int, default=500, help="customers synced at 100 requests/s")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-customers-"))
+    proc, url = start_emulator()
+    try:
+        from flask_migrate import upgrade
+
+        from app import wiring
+        from app.extensions import db
+        from app.gateways.stripe import RequestPacer
+        from app.models import Customer
+        from app.services.customer_sync import import_customers_from_stripe
+
+        app = build_app(url, workdir)
+        with app.app_context():
+            upgrade()
+            seed_stripe(url, args.n, args.threads)
+            report = import_customers_from_stripe(db.session, wiring.stripe_gateway())
+            db.session.commit()
+            print(f"imported {len(report.created)} customers")
+            ids = list(db.session.scalars(db.select(Customer.id).order_by(Customer.id)))
+
+            calls, seconds, result = sync(ids)
+            print(f"sync {len(ids)} customers, unpaced: {calls} Stripe calls ({calls / len(ids):.2f}/customer), "
+                  f"{seconds:.1f}s wall; at 100 req/s the calls alone need {calls / 100:.1f}s; "
+                  f"synced {result['synced']}, failed {result['failed']}")
+
+            paced_ids = ids[:args.paced]
+            calls, seconds, _ = sync(paced_ids, RequestPacer(100))
+            print(f"sync {len(paced_ids)} customers paced at 100 req/s: {calls} calls, {seconds:.1f}s wall vs "
+                  f"calls/100 = {calls / 100:.1f}s (ratio {seconds / (calls / 100):.2f}); "
+                  f"projected for {len(ids)}: {seconds * len(ids) / len(paced_ids):.0f}s")
+
+        timings = list_page_ms(app, args.runs)
+        print(f"GET /customers first page with {len(ids)} customers: median {statistics.median(timings):.1f} ms, "
+              f"p90 {sorted(timings)[int(len(timings) * 0.9) - 1]:.1f} ms over {len(timings)} requests (test client)")
+    finally:
+        proc.kill()
+
+
+if __name__ == "__main__":
+    main()

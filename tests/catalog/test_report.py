@@ -1,0 +1,56 @@
+"""The catalog page and `flask catalog check`: the bootstrapped catalog is clean, a broken price is flagged."""
+import pytest
+
+
+@pytest.fixture
+def broken_price(stripe_client, ids):
+    """A startup price without valid_days: its customers would never leave the startup plan."""
+    return stripe_client.v1.prices.create(params={
+        "product": ids("product", "session_replay"), "currency": "usd", "nickname": "Startup 2027",
+        "billing_scheme": "tiered", "tiers_mode": "graduated",
+        "tiers": [{"up_to": 5000, "unit_amount_decimal": "0"}, {"up_to": "inf", "unit_amount_decimal": "0"}],
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": ids("meter", "session_replay_recordings")},
+        "metadata": {"plan": "startup"}}).id
+
+
+def test_catalog_page_lists_products_and_prices_without_violations(client, login_as, catalog, price_of):
+    login_as("viewer")
+    response = client.get("/catalog")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "No rule violations" in html
+    assert f'id="price-{price_of("session_replay")}"' in html and "Session replay" in html
+
+
+def test_catalog_page_flags_a_broken_price_in_words(client, login_as, broken_price):
+    login_as("viewer")
+    html = client.get("/catalog").get_data(as_text=True)
+    assert "1 rule violation(s)" in html
+    assert f'data-subject="{broken_price}"' in html
+    assert "plan=startup but no valid_days" in html
+
+
+def test_check_command_passes_on_a_clean_catalog(app, catalog):
+    result = app.test_cli_runner().invoke(args=["catalog", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Catalog OK: 5 products, 8 prices, no violations." in result.output
+
+
+def test_check_command_prints_the_violation_and_fails(app, broken_price):
+    result = app.test_cli_runner().invoke(args=["catalog", "check"])
+    assert result.exit_code == 1
+    assert f"[valid_days] {broken_price}: Price {broken_price} (Startup 2027): it has plan=startup" in result.output
+
+
+def test_check_command_without_stripe_is_one_readable_line(app, db, monkeypatch):
+    monkeypatch.setitem(app.extensions, "stripe_client", None)
+    result = app.test_cli_runner().invoke(args=["catalog", "check"])
+    assert result.exit_code == 1 and "Stripe is not configured" in result.output
+
+
+def test_catalog_page_without_stripe_says_why(app, client, login_as, monkeypatch):
+    login_as("viewer")
+    monkeypatch.setitem(app.extensions, "stripe_client", None)
+    response = client.get("/catalog")
+    assert response.status_code == 502
+    assert "Could not read the catalog from Stripe: Stripe is not configured" in response.get_data(as_text=True)

@@ -1,0 +1,70 @@
+"""Each billing configuration against the Stripe shape it expects."""
+import pytest
+
+from app.billing.configuration_checks import CustomerView, configuration_mismatches
+
+DEFAULTS = {"price_pa_std", "price_sr_std"}
+
+
+def item(price_id, **metadata):
+    return {"id": f"si_{price_id}", "price": {"id": price_id, "product_key": "session_replay", "nickname": "Custom",
+                                             "metadata": metadata}}
+
+
+def snapshot(*subs, metadata=None, invoices=()):
+    return {"customer": {"id": "cus_1", "metadata": metadata or {}}, "invoices": list(invoices),
+            "subscriptions": [{"id": f"sub_{n}", "status": "active", "items": items} for n, items in enumerate(subs)]}
+
+
+def view(configuration, snap, cid=1, stripe_id="cus_1", linked=None):
+    return CustomerView(cid, configuration, stripe_id, snap, linked)
+
+
+PAID_OK = snapshot([item("price_pa_std"), item("price_sr_std")])
+STARTUP_META = {"is_startup_plan_customer": "true", "credit_expires_at": "2028-01-01"}
+CREDITS = {"id": "in_1", "status": "paid", "total": 5_000_000}
+
+
+@pytest.mark.parametrize("customer", [
+    view("free", None, stripe_id=None),
+    view("paid", PAID_OK),
+    view("startup", snapshot([item("price_sr_startup", plan="startup")], metadata=STARTUP_META)),
+    view("enterprise_yearly", snapshot([item("price_custom")], invoices=[CREDITS])),
+])
+def test_matching_configurations_have_no_mismatch(customer):
+    assert configuration_mismatches(customer, DEFAULTS) == []
+
+
+@pytest.mark.parametrize("customer, expected", [
+    (view("paid", PAID_OK, stripe_id=None), "needs a Stripe customer"),
+    (view("paid", None), "Not synced with Stripe yet"),
+    (view("paid", snapshot([item("price_pa_std")], [item("price_sr_std")])), "exactly one active subscription; Stripe has 2"),
+    (view("paid", snapshot()), "Stripe has none"),
+    (view("paid", snapshot([item("price_custom")])), "session_replay is on price price_custom (Custom), not the default"),
+    (view("paid", PAID_OK, linked=2), "is linked with customer #2"),
+    (view("startup", snapshot([item("price_sr_std")])), "lacks is_startup_plan_customer=true"),
+    (view("startup", snapshot([item("price_sr_std")], metadata={"is_startup_plan_customer": "true"})),
+     "lacks credit_expires_at"),
+    (view("enterprise_yearly", snapshot([item("price_custom")], invoices=[{**CREDITS, "status": "draft"}])),
+     "No credits invoice"),
+])
+def test_each_mismatch_is_explained(customer, expected):
+    assert any(expected in m for m in configuration_mismatches(customer, DEFAULTS)), \
+        configuration_mismatches(customer, DEFAULTS)
+
+
+def test_an_amortized_pair_is_two_linked_stripe_customers_each_with_a_subscription():
+    credits = view("enterprise_amortized", snapshot([item("price_credits")]), cid=1, linked=2)
+    usage = view("enterprise_amortized", snapshot([item("price_sr_std")]), cid=2, stripe_id="cus_2", linked=1)
+    assert configuration_mismatches(credits, DEFAULTS, usage) == []
+
+
+@pytest.mark.parametrize("linked, expected", [
+    (None, "need a linked customer"),
+    (view("enterprise_amortized", snapshot([item("x")]), cid=2, stripe_id="cus_2", linked=None), "does not link back"),
+    (view("enterprise_amortized", snapshot([item("x")]), cid=2, stripe_id="cus_1", linked=1), "its own Stripe customer"),
+    (view("enterprise_amortized", snapshot(), cid=2, stripe_id="cus_2", linked=1), "on the linked customer #2; Stripe has none"),
+])
+def test_a_broken_amortized_pair_is_explained(linked, expected):
+    credits = view("enterprise_amortized", snapshot([item("price_credits")]), cid=1, linked=2)
+    assert any(expected in m for m in configuration_mismatches(credits, DEFAULTS, linked))

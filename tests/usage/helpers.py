@@ -1,0 +1,26 @@
+"""Reading what the emulator holds: every meter event as (identifier, customer, meter, value, timestamp)."""
+from datetime import date, timedelta
+
+from app.models import UsageReport
+from app.services.usage_time import today_local
+
+
+def emulator_meter_events(emulator) -> list[tuple]:
+    from stripe_emulator.resources.meter_usage import space
+
+    found = []
+    for meter_id, per_customer in space(emulator.state)["events"].items():
+        for customer_id, rows in per_customer.items():
+            found += [(r[2], customer_id, meter_id, r[1], r[0]) for r in rows]
+    return sorted(found)
+
+
+def add_reports(db, org, days: dict[date, dict], instance="US"):
+    for day, usage in days.items():
+        db.session.add(UsageReport(organisation_id=org, instance=instance, date=day, usage=usage))
+    db.session.commit()
+
+
+def report_date_and_day() -> tuple[date, date]:
+    today = today_local()
+    return today, today - timedelta(days=1)
