@@ -71,6 +71,20 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         raise SystemExit(1)
 
 
+@usage_cli.command("clear-errors")
+@click.option("--date", "raw_date", required=True, help=DATE_HELP)
+def clear_errors(raw_date):
+    """Put a usage day's refused meter events back to pending, for the next run or a re-run to retry."""
+    from app.services.usage_send import clear_send_errors
+
+    report_date = _report_date(raw_date)
+    usage_day = usage_day_of(report_date)
+    cleared = clear_send_errors(db.session, CLI_ACTOR, usage_day)
+    db.session.commit()
+    click.echo(f"Usage day {usage_day}: {cleared} errors cleared; re-run with "
+               f"flask usage send-reports --date {report_date}")
+
+
 @usage_cli.command("check")
 @click.option("--date", "raw_date", help="The report date (default today); checks the usage day before it.")
 def check(raw_date):

@@ -2,7 +2,9 @@
 
 A report dated D+1 carries usage for day D (the handbook's convention): `--date 2027-05-12`
 re-sends May 11. Meter formula `last`: each day's event carries the period-to-date total, so
-the newest event wins and a corrected report heals the total.
+the newest event wins and a corrected report heals the total. A subscribed organisation whose
+report for the day is missing still gets the day's event: the period-to-date of the reports we
+have; the late report, when it comes, goes out as a revision.
 """
 from __future__ import annotations
 

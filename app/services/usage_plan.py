@@ -102,10 +102,21 @@ def _row(org, product, usage_day, day_end, customer, wanted, revision, status="p
 
 
 def _reporting_orgs(session, usage_day: date, org_ids: list[str] | None) -> list[str]:
+    """Organisations that reported the day, and subscribed ones that reported earlier in the lookback.
+
+    A subscribed organisation whose report for the day is missing still owes the day's event: its
+    period-to-date from the reports we have (a late report then goes out as a revision).
+    """
     query = select(UsageReport.organisation_id).where(UsageReport.date == usage_day).distinct()
+    subscribed = (select(UsageReport.organisation_id).join(
+        CustomerOrganisation, CustomerOrganisation.organisation_id == UsageReport.organisation_id)
+        .join(Customer, Customer.id == CustomerOrganisation.customer_id)
+        .where(Customer.subscription_id.is_not(None), UsageReport.date <= usage_day,
+               UsageReport.date >= usage_day - timedelta(days=62)).distinct())
     if org_ids:
         query = query.where(UsageReport.organisation_id.in_(org_ids))
-    return sorted(session.scalars(query))
+        subscribed = subscribed.where(UsageReport.organisation_id.in_(org_ids))
+    return sorted(set(session.scalars(query)) | set(session.scalars(subscribed)))
 
 
 def _customers_by_org(session, orgs: list[str]) -> dict[str, Customer]:
@@ -139,13 +150,18 @@ def _existing_rows(session, orgs, usage_day) -> dict[tuple[str, str], list[Meter
 
 def _first_day(gateway, customer: Customer, usage_day: date, periods: dict) -> date:
     """The first usage day of the billing period that holds this usage day's event."""
-    start, end = _period(gateway, customer, periods)
-    moment = day_bounds(usage_day)[1] - timedelta(seconds=60)
+    start, _ = period_containing(gateway, customer, day_bounds(usage_day)[1] - timedelta(seconds=60), periods)
+    return max(_local_date(start), usage_day - timedelta(days=62))
+
+
+def period_containing(gateway, customer: Customer, moment: datetime, periods: dict | None = None) -> tuple[datetime, datetime]:
+    """The subscription's billing period [start, end) (naive UTC) that holds `moment`."""
+    start, end = _period(gateway, customer, {} if periods is None else periods)
     while moment >= end:  # a snapshot older than a renewal: step forward by the period's length
         start, end = end, end + (end - start)
     while moment < start:
         start, end = rules.previous_period_start(start, end), start
-    return max(_local_date(start), usage_day - timedelta(days=62))
+    return start, end
 
 
 def _local_date(moment_utc: datetime) -> date:

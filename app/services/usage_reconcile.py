@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.models import MeterEventSend
+from app.models import Customer, MeterEventSend
 from app.services.catalog import catalog_id
+from app.services.usage_plan import period_containing
 from app.services.usage_time import day_bounds
+from app.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ def reconcile_window(session, gateway, catalog, start: datetime, end: datetime,
 def reconcile_usage_day(session, gateway, catalog, usage_day: date) -> list[Reconciled]:
     start, end = day_bounds(usage_day)
     return reconcile_window(session, gateway, catalog, start, end)
+
+
+def reconcile_customer_period(session, gateway, catalog, customer: Customer) -> tuple[datetime, datetime, list]:
+    """The customer's current billing period and, per product we sent in it, ours against Stripe's."""
+    start, end = period_containing(gateway, customer, utcnow())
+    start = start.replace(second=0, microsecond=0)  # Stripe's summaries take whole minutes
+    if end.second or end.microsecond:
+        end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return start, end, reconcile_window(session, gateway, catalog, start, end, customer_id=customer.id)
 
 
 def _unix(moment: datetime) -> int:

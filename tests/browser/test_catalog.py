@@ -1,5 +1,9 @@
 """The catalog report in a real browser: a broken price is flagged; a bespoke price is previewed, then made."""
+import os
+
 import pytest
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
 @pytest.fixture
@@ -28,6 +32,8 @@ def test_the_catalog_report_flags_a_broken_price(signed_in, broken_price):
     violation = page.locator(f"#violations li[data-subject='{broken_price}']")
     assert "plan=startup but no valid_days" in violation.inner_text()
     assert "plan=startup but no valid_days" in page.locator(f"#price-{broken_price}").inner_text()
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "catalog-report.png"), full_page=True)
 
 
 def test_build_a_bespoke_price_after_seeing_its_stripe_call(signed_in, stripe_v1):
@@ -39,6 +45,8 @@ def test_build_a_bespoke_price_after_seeing_its_stripe_call(signed_in, stripe_v1
         page.locator("#price-builder input[name=unit]").nth(n).fill(unit)
     page.click("#price-builder button:has-text('Show the Stripe call')")
     page.locator("#price-builder .write-plan", has_text="create_price").wait_for()
+    if SCREENSHOTS:
+        page.locator("#price-builder").screenshot(path=os.path.join(SCREENSHOTS, "catalog-builder.png"))
     page.click("#price-builder button:has-text('Confirm: create this price')")
     notice = page.locator("#price-builder [role=status]", has_text="Created price")
     notice.wait_for()

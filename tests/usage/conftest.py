@@ -1,4 +1,5 @@
 """Usage: an API token, frozen clocks, and subscribed customers whose periods started in the past."""
+import time
 from datetime import datetime
 
 import pytest
@@ -34,3 +35,31 @@ def frozen():
 
     yield freeze
     timeutil.freeze(None)
+
+
+@pytest.fixture
+def subscriber(db, stripe_client, price_of, make_customer):
+    """A customer whose subscription started 20 days ago (so yesterday is inside its period)."""
+
+    def factory(org="org-1", products=("product_analytics", "session_replay"), **fields):
+        customer = stripe_client.v1.customers.create(params={"name": org})
+        subscription = stripe_client.v1.subscriptions.create(params={
+            "customer": customer.id, "items": [{"price": price_of(p)} for p in products],
+            "backdate_start_date": int(time.time()) - 20 * 86400})
+        return make_customer(name=org, stripe_customer_id=customer.id, subscription_id=subscription.id,
+                             organisation_id=org, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def send(app, db):
+    from app import wiring
+    from app.services.usage_send import send_usage_reports
+
+    def run(report_date, **kwargs):
+        with app.test_request_context():
+            return send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), Actor.system("tests"),
+                                      report_date, stream_threshold=kwargs.pop("stream_threshold", 1000), **kwargs)
+
+    return run

@@ -1,44 +1,16 @@
 """Sending a usage day to the emulator: exact meter events, caps, re-runs, errors, skips."""
-import time
 from datetime import UTC, timedelta
 
 import pytest
 
-from app import wiring
 from app.billing.usage import UsageDayRefused
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.catalog import catalog_id
-from app.services.usage_send import send_usage_reports
 from app.services.usage_time import day_bounds
 from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
 
 ACTOR = Actor.system("tests")
-
-
-@pytest.fixture
-def subscriber(db, stripe_client, price_of, make_customer):
-    """A customer whose subscription started 20 days ago (so yesterday is inside its period)."""
-
-    def factory(org="org-1", products=("product_analytics", "session_replay"), **fields):
-        customer = stripe_client.v1.customers.create(params={"name": org})
-        subscription = stripe_client.v1.subscriptions.create(params={
-            "customer": customer.id, "items": [{"price": price_of(p)} for p in products],
-            "backdate_start_date": int(time.time()) - 20 * 86400})
-        return make_customer(name=org, stripe_customer_id=customer.id, subscription_id=subscription.id,
-                             organisation_id=org, **fields)
-
-    return factory
-
-
-@pytest.fixture
-def send(app, db):
-    def run(report_date, **kwargs):
-        with app.test_request_context():
-            return send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), ACTOR, report_date,
-                                      stream_threshold=kwargs.pop("stream_threshold", 1000), **kwargs)
-
-    return run
 
 
 def _meter(db, event_name):

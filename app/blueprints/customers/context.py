@@ -77,6 +77,18 @@ def upcoming_context(customer: Customer) -> dict:
     return {"preview": preview, "preview_error": error, "by_meter": by_meter}
 
 
+def usage_context(customer: Customer) -> dict:
+    """Our sent meter events against Stripe's summaries for the current period (item 5 of the usage issue)."""
+    from app.services.usage_reconcile import reconcile_customer_period
+
+    if not (customer.subscription_id and customer.stripe_customer_id):
+        return {"reconciled": None, "reconcile_error": None, "period": None}
+    found, error = _stripe(lambda: reconcile_customer_period(db.session, wiring.stripe_gateway(), wiring.catalog(),
+                                                              customer), None)
+    return {"reconciled": found[2] if found else [], "reconcile_error": error,
+            "period": (found[0], found[1]) if found else None}
+
+
 def base_context(customer: Customer) -> dict:
     catalog = wiring.catalog()
     return {"customer": customer, "catalog": catalog, "snapshot": customer.stripe_snapshot or {},
@@ -91,6 +103,7 @@ SECTIONS = {
     "features": lambda c: {"entitlements": entitlements(c)}, "caps": lambda c: {"caps": caps(c)},
     "stripe": lambda c: {}, "upcoming": upcoming_context, "audit": lambda c: {"audit": audit_trail(c)},
     "configuration": lambda c: {"mismatches": customer_mismatches(db.session, c)},
+    "usage": usage_context,
 }
 
 
@@ -101,7 +114,7 @@ def fragment_context(customer: Customer, name: str) -> dict:
 def show_context(customer: Customer) -> dict:
     context = base_context(customer)
     for name, extra in SECTIONS.items():
-        if name != "upcoming":  # loaded after the page, so a slow preview never delays it
+        if name not in ("upcoming", "usage"):  # loaded after the page, so a slow preview never delays it
             context |= extra(customer)
     return context
 

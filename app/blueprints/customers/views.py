@@ -16,7 +16,7 @@ from app.services.configuration_checks import configuration_report
 from app.services.jobs import start_job
 from app.timeutil import utcnow
 
-FRAGMENTS = ("features", "caps", "stripe", "upcoming", "audit", "configuration")
+FRAGMENTS = ("features", "caps", "stripe", "upcoming", "audit", "configuration", "usage")
 
 
 @bp.get("")

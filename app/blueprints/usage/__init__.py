@@ -7,14 +7,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app.auth import require
-from app.billing.usage import UsageDayRefused
+from app.billing.usage import UsageDayRefused, usage_day_of
 from app.blueprints.usage.chart import chart_svg
 from app.extensions import db
 from app.htmx import render
 from app.services.audit import Actor
 from app.services.jobs import start_job
 from app.services.usage_monitor import chart_series, check_usage_day
-from app.services.usage_send import usage_day_for
+from app.services.usage_send import clear_send_errors, usage_day_for
 from app.services.usage_time import today_local
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
@@ -44,3 +44,20 @@ def rerun():
                     {"date": report_date.isoformat(), "org_ids": orgs})
     db.session.commit()
     return render_template("usage/_rerun.html", rerun_date=report_date, orgs=" ".join(orgs), error=None, job=job)
+
+
+@bp.post("/clear-errors")
+@require("usage.rerun")
+def clear_errors():
+    """Refused meter events of the chosen report date's usage day go back to pending for the re-run."""
+    raw = request.form.get("date", "")
+    try:
+        report_date = date.fromisoformat(raw)
+    except ValueError:
+        return render_template("usage/_rerun.html", rerun_date=raw, orgs="", job=None,
+                               error=f"'{raw}' is not a date as YYYY-MM-DD"), 422
+    cleared = clear_send_errors(db.session, Actor.of(current_user), usage_day_of(report_date))
+    db.session.commit()
+    return render_template("usage/_rerun.html", rerun_date=report_date, orgs="", error=None, job=None,
+                           notice=f"{cleared} errors cleared for usage day {usage_day_of(report_date)}; "
+                                  f"re-run to send them")

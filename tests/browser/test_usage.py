@@ -1,0 +1,28 @@
+"""The Usage monitor in a browser: the chart is drawn, the demo's gap is flagged, the re-run's progress bar finishes."""
+import os
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def test_usage_page_flags_the_demo_gap_and_the_rerun_finishes(signed_in, live_server):
+    page = signed_in
+    page.click("header nav >> text=Usage")
+    page.wait_for_url("**/usage")
+    assert page.locator("#usage-chart svg polyline.counts").count() == 2  # US and EU
+    assert page.locator("#usage-chart circle.gap").count() == 1
+    banner = page.locator(".usage-gap").inner_text()
+    assert "US sent no usage reports for" in banner
+    rerun_date = banner.rsplit("re-run with", 1)[1].strip()
+    assert page.locator("#usage-rerun input[name=date]").input_value() == rerun_date
+    page.click(f"#usage-rerun >> text=Re-run for {rerun_date}")
+    page.wait_for_selector("#usage-rerun .job-status progress")
+    from app import jobs as job_queue
+
+    with live_server["app"].app_context():
+        job_queue.drain()
+    page.wait_for_selector("#usage-rerun .job-status.status-succeeded, #usage-rerun .job-status.status-failed", timeout=15000)
+    status = page.locator("#usage-rerun .job-status").inner_text()
+    assert "succeeded" in status, status
+    assert "(100%)" in status and "reports sent" in status and "0 errors" in status
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "usage.png"), full_page=True)
