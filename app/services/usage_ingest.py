@@ -105,9 +105,8 @@ def _insert_new_events(session, rows: list[dict]) -> set[str]:
         if rows:
             session.execute(table.insert(), rows)
         return {r["identifier"] for r in rows}
-    inserted: set[str] = set()
-    for start in range(0, len(rows), 500):
-        statement = (insert(table).values(rows[start:start + 500])
-                     .on_conflict_do_nothing(index_elements=["identifier"]).returning(table.c.identifier))
-        inserted |= set(session.execute(statement).scalars())
-    return inserted
+    # One cached statement run with a list of rows: SQLAlchemy batches it into multi-row INSERTs
+    # ("insertmanyvalues") without compiling a statement per batch, as .values(rows) would.
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["identifier"])
+                 .returning(table.c.identifier))
+    return set(session.execute(statement, rows).scalars())
