@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from app.gateways.stripe_catalog import CatalogVerbs
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
+PAGE_ATTEMPTS = 4  # a bulk read's page (or price) after the SDK's own retries: backed off, then given up
 
 
 class StripeGatewayError(RuntimeError):
@@ -203,6 +204,47 @@ class StripeGateway(CatalogVerbs):
             if not page.get("has_more"):
                 return found
             params["starting_after"] = page["data"][-1]["id"]
+
+    # bulk reads for a sync of many customers: whole lists, one page at a time (so the caller can
+    # report progress), every page retried with backoff when Stripe fails it in a retryable way
+    def customer_pages(self) -> Iterator[list[dict]]:
+        """Customers with their tax ids (the first 10 of them, `has_more` set when there are more)."""
+        return self._pages(self.v1.customers.list, {"expand": ["data.tax_ids"]})
+
+    def subscription_pages(self) -> Iterator[list[dict]]:
+        """Every customer's subscriptions as `customer_subscriptions` reads one customer's (not canceled)."""
+        for page in self._pages(self.v1.subscriptions.list, {"expand": ["data.discounts.source.coupon"]}):
+            for sub in page:
+                for item in sub.get("items", {}).get("data", []):
+                    price_id = item["price"]["id"]
+                    item["price"] = self._with_backoff(lambda p=price_id: self.cached_price(p))
+            yield page
+
+    def schedule_pages(self) -> Iterator[list[dict]]:
+        return self._pages(self.v1.subscription_schedules.list, {})
+
+    def invoice_pages(self) -> Iterator[list[dict]]:
+        """Every invoice, newest first."""
+        return self._pages(self.v1.invoices.list, {})
+
+    def _pages(self, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
+        params = {"limit": 100, **params}
+        while True:
+            page = self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
+            yield page["data"]
+            if not page.get("has_more") or not page["data"]:
+                return
+            params["starting_after"] = page["data"][-1]["id"]
+
+    def _with_backoff(self, read: Callable[[], dict]) -> dict:
+        for attempt in range(1, PAGE_ATTEMPTS + 1):
+            try:
+                return read()
+            except StripeGatewayError as exc:
+                if not exc.retryable or attempt == PAGE_ATTEMPTS:
+                    raise
+                self.sleep(min(0.5 * 2 ** attempt, 8.0) * (0.5 + random.random() / 2))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # invoices
     def create_invoice(self, params: dict, key: str) -> dict:
