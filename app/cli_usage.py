@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from app import wiring
@@ -61,7 +60,7 @@ def send_reports(raw_date, run_async, orgs, dry_run):
     try:
         result = send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), CLI_ACTOR, report_date,
                                     list(orgs) or None, dry_run=dry_run,
-                                    stream_threshold=current_app.config["USAGE_STREAM_THRESHOLD"],
+                                    **wiring.usage_send_options(),
                                     progress=lambda done, total, line: click.echo(line))
     except (UsageDayRefused, StripeGatewayError) as exc:
         db.session.rollback()

@@ -7,7 +7,7 @@ from app import wiring
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
 from app.services.audit import Actor
-from app.services.catalog import bootstrap_catalog, catalog_id
+from app.services.catalog import bootstrap_catalog, catalog_id, metered_price_params
 from app.services.customer_sync import link_or_create, sync_customer
 from app.services.stripe_writes import stripe_write
 from app.timeutil import utcnow
@@ -28,6 +28,8 @@ CUSTOMERS = {
                None, {"plans_map": {"enterprise": "enterprise_standard"}}),
     "puffin": ("Puffin Co", "free", None, None, {}),
 }
+BROKEN_PRICE_NICKNAME = "Startup programme"
+BROKEN_PRICE_KEY = "demo-price-product-analytics-startup"
 
 
 def seed_demo_customers(session) -> list[str]:
@@ -40,6 +42,7 @@ def seed_demo_customers(session) -> list[str]:
             key = f"demo-coupon-{coupon_id}"
             _write(session, gateway, key, lambda i=coupon_id, p=params, k=key: gateway.create_coupon({"id": i, **p}, k))
         _custom_price(session, gateway)
+        _broken_startup_price(session, gateway)
         return [_in_stripe(session, gateway, slug, *spec) for slug, spec in CUSTOMERS.items()]
     except StripeGatewayError as exc:
         session.rollback()
@@ -61,6 +64,22 @@ def _custom_price(session, gateway) -> None:
               "metadata": {"posthog_product_key": "session_replay"}}
     _write(session, gateway, "demo-price-session-replay-custom", lambda: gateway.create_price(
         params, "demo-price-session-replay-custom"))
+
+
+def _broken_startup_price(session, gateway) -> None:
+    """A plan=startup price made without valid_days, on purpose: the catalog report's one violation.
+
+    Found by nickname before it is made, so a new database against an old emulator state adds none.
+    """
+    catalog = wiring.catalog()
+    product = catalog.products["product_analytics"]
+    product_id = catalog_id(session, "product", product.key)
+    if any(p.get("nickname") == BROKEN_PRICE_NICKNAME for p in gateway.product_prices(product_id)):
+        return
+    tiers = [t.as_stripe() | {"unit_amount_decimal": "0"} for t in product.tiers]  # free during the programme
+    params = metered_price_params(catalog, product, product_id, catalog_id(session, "meter", product.meter_event),
+                                  tiers, nickname=BROKEN_PRICE_NICKNAME, metadata={"plan": "startup"})
+    _write(session, gateway, BROKEN_PRICE_KEY, lambda: gateway.create_price(params, BROKEN_PRICE_KEY))
 
 
 def _in_stripe(session, gateway, slug, name, configuration, products, coupon, fields) -> str:

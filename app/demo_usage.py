@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from app import wiring
@@ -74,7 +73,7 @@ def _replay_nightly_sends(session, today, gap) -> str:
             continue
         try:
             result = send_usage_reports(session, gateway, wiring.catalog(), DEMO_ACTOR, report_date,
-                                        stream_threshold=current_app.config["USAGE_STREAM_THRESHOLD"])
+                                        **wiring.usage_send_options())
         except UsageDayRefused:
             continue  # older than Stripe's window: those nights predate the meters
         except StripeGatewayError as exc:

@@ -63,14 +63,12 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
     """Arguments: {"date": report date, "org_ids": [...] (optional)}; usage for the day before is sent."""
     from datetime import date
 
-    from flask import current_app
-
     from app.services.usage_send import send_usage_reports
 
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
     result = send_usage_reports(ctx.session, wiring.meter_gateway(), wiring.catalog(), actor,
                                 date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
-                                stream_threshold=current_app.config["USAGE_STREAM_THRESHOLD"],
+                                **wiring.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
     ctx.log(result.summary)
     if result.errors:
@@ -85,11 +83,12 @@ def nightly_usage_send() -> None:
     from app.extensions import db
     from app.jobs import _app_context
     from app.services.jobs import start_job
+    from app.services.usage_send import NIGHTLY_ACTOR
     from app.services.usage_time import usage_zone
 
     with _app_context():
         local = utcnow().replace(tzinfo=UTC).astimezone(usage_zone())
         if local.hour != 0:
             return
-        start_job(db.session, Actor.system("nightly-usage"), "usage.send_reports", {"date": local.date().isoformat()})
+        start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})
         db.session.commit()

@@ -28,6 +28,7 @@ def init_app(app) -> None:
     app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
     app.extensions["stripe_meter_pacer"] = RequestPacer(900.0 if meter_rate is None else float(meter_rate))
+    app.extensions["stripe_stream_pacer"] = RequestPacer(float(app.config["STRIPE_STREAM_EVENT_RATE"]))
 
 
 def contract_mapping() -> ContractMapping:
@@ -59,6 +60,14 @@ def own_email_domains() -> list[str]:
     return current_app.config["OWN_EMAIL_DOMAINS"]
 
 
+def usage_send_options() -> dict:
+    """How a usage send talks to Stripe: v2 stream above a size, else v1; a few calls in flight."""
+    return {"stream_threshold": current_app.config["USAGE_STREAM_THRESHOLD"],
+            "threads": current_app.config["USAGE_SEND_THREADS"]}
+
+
 def meter_gateway() -> StripeGateway:
-    """For meter events, paced by their own limit (1,000/s live), separate from the global one."""
-    return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"])
+    """For meter events, paced by their own limits (v1 1,000 calls/s, v2 stream 10,000 events/s live),
+    separate from the global one."""
+    return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"],
+                         stream_pacer=current_app.extensions["stripe_stream_pacer"])

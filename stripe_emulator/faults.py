@@ -23,6 +23,7 @@ class Faults:
         with self._lock:
             self.latency_ms = 0
             self.rate_limit = None
+            self.stream_event_rate = None
             self.fail_rate = 0.0
             self.fail_next = 0
             self.fail_after_execute_next = 0
@@ -30,6 +31,8 @@ class Faults:
             self.fail_mode = "error"
             self._tokens = 0.0
             self._stamp = time.monotonic()
+            self._stream_tokens = 0.0
+            self._stream_stamp = time.monotonic()
 
     def configure(self, **knobs):
         """Apply any of the knobs in `to_json()`; unknown names raise `ValueError`."""
@@ -43,6 +46,10 @@ class Faults:
                     value = float(value) if value else None
                     self._tokens = value or 0.0
                     self._stamp = time.monotonic()
+                elif name == "stream_event_rate":
+                    value = float(value) if value else None
+                    self._stream_tokens = value or 0.0
+                    self._stream_stamp = time.monotonic()
                 elif name in ("fail_next", "fail_after_execute_next", "latency_ms"):
                     value = int(value or 0)
                 elif name == "fail_rate":
@@ -56,6 +63,7 @@ class Faults:
         return {
             "latency_ms": self.latency_ms,
             "rate_limit": self.rate_limit,
+            "stream_event_rate": self.stream_event_rate,
             "fail_rate": self.fail_rate,
             "fail_next": self.fail_next,
             "fail_after_execute_next": self.fail_after_execute_next,
@@ -75,6 +83,21 @@ class Faults:
             if self._tokens < 1.0:
                 return False
             self._tokens -= 1.0
+            return True
+
+    def take_stream_events(self, count):
+        """False when the v2 stream's events-per-second bucket (burst = one second's worth) can't
+        take `count` events: Stripe's stream takes 10,000 events/s live, whatever the call count."""
+        rate = self.stream_event_rate
+        if rate is None:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            self._stream_tokens = min(max(rate, float(count)), self._stream_tokens + (now - self._stream_stamp) * rate)
+            self._stream_stamp = now
+            if self._stream_tokens < count:
+                return False
+            self._stream_tokens -= count
             return True
 
     def before(self, path):

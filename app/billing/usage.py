@@ -9,7 +9,6 @@ have; the late report, when it comes, goes out as a revision.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 STRIPE_WINDOW = timedelta(days=35)
@@ -51,16 +50,6 @@ def meter_timestamp(day_end_unix: int, revision: int = 0) -> int:
     if revision > MAX_REVISIONS:
         raise UsageDayRefused(f"more than {MAX_REVISIONS} corrections for one day")
     return day_end_unix - 60 + revision
-
-
-def period_to_date(daily: Iterable[tuple[date, dict]], product_key: str, first_day: date, usage_day: date) -> int | None:
-    """Sum of a product's daily usage in [first_day, usage_day]; None when no report names the product."""
-    total, seen = 0, False
-    for day, usage in daily:
-        if first_day <= day <= usage_day and product_key in usage:
-            total += int(usage[product_key])
-            seen = True
-    return total if seen else None
 
 
 def capped(value: int, cap: int | None) -> int:

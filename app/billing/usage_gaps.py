@@ -1,12 +1,13 @@
 """Gap rules for the usage monitor and `flask usage check`: no I/O, ints and Decimal only.
 
 A usage day is flagged for an instance with zero reports, fewer reports than its own run
-summary says it sent, or under 90% of its trailing 7-day median.
+summary says it sent, or under 90% of its trailing 7-day median. A flagged day stays flagged
+(the reports are still missing); what a re-run of it achieved is told alongside.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 MEDIAN_DAYS = 7
@@ -69,3 +70,49 @@ def missing_or_zero(yesterday_orgs: set[str], today_orgs: set[str], run_total: i
     if run_total is not None and run_total == received:
         return [], absent
     return absent, []
+
+
+@dataclass(frozen=True)
+class SendRun:
+    """One recorded send of a usage day: when it ended, what it sent and had refused, and whether it was the nightly."""
+    at: datetime  # UTC
+    sent: int
+    errors: int
+    nightly: bool = False
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """The latest re-run of a usage day, and how many of the day's meter events are still unsent now."""
+    at: datetime
+    sent: int
+    errors: int
+    pending: int
+
+    @property
+    def settled(self) -> bool:
+        return self.errors == 0 and self.pending == 0
+
+    @property
+    def summary(self) -> str:
+        text = f"re-run {self.at:%Y-%m-%d %H:%M} UTC: {self.sent} sent, {self.errors} errors"
+        return text + (f", {self.pending} still pending" if self.pending else "")
+
+
+def latest_rerun(runs: list[SendRun], pending: int, refused: int) -> Rerun | None:
+    """None until someone re-ran the day: the nightly send is the run that left the gap, not a re-run.
+
+    `pending` and `refused` count the day's meter events not sent as things stand, so errors a
+    later run left (or an older run's that were never cleared) keep the day alarming.
+    """
+    reruns = [r for r in runs if not r.nightly]
+    if not reruns:
+        return None
+    last = max(reruns, key=lambda r: r.at)
+    return Rerun(last.at, last.sent, max(last.errors, refused), pending)
+
+
+def rerun_date(gaps: list[Gap], reruns: dict[date, Rerun], today: date) -> date:
+    """The date the Re-run form offers: the latest gap not settled by a re-run, else the latest gap."""
+    open_gaps = [g for g in gaps if not (g.day in reruns and reruns[g.day].settled)]
+    return (open_gaps or gaps)[-1].rerun_date if gaps else today

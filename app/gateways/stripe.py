@@ -54,13 +54,14 @@ class RequestPacer:
         self._lock = threading.Lock()
         self._next = time.monotonic()
 
-    def wait(self) -> None:
+    def wait(self, units: int = 1) -> None:
+        """Block until `units` more (requests, or events for the v2 stream) fit under the rate."""
         if self.per_second <= 0:
             return
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next)
-            self._next = start + 1.0 / self.per_second
+            self._next = start + units / self.per_second
         if start > now:
             time.sleep(start - now)
 
@@ -78,8 +79,8 @@ class StripeGateway(CatalogVerbs):
     """Cheap to make per request or job; it collects the request ids of the calls it made."""
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
-                 pacer: RequestPacer | None = None):
-        self.client, self.sleep, self.pacer = client, sleep, pacer
+                 pacer: RequestPacer | None = None, stream_pacer: RequestPacer | None = None):
+        self.client, self.sleep, self.pacer, self.stream_pacer = client, sleep, pacer, stream_pacer
         self.request_ids: list[str] = []
         self.calls = 0
         self._prices: dict[str, dict] = {}  # per gateway, i.e. per request or job: prices barely change
@@ -331,6 +332,8 @@ class StripeGateway(CatalogVerbs):
 
     def stream_meter_events(self, token: str, events: list[dict]) -> None:
         """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
+        if self.stream_pacer is not None:
+            self.stream_pacer.wait(len(events))  # Stripe counts the stream's events, not its calls
         self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
                    options={"api_key": token})
 

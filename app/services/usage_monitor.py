@@ -7,9 +7,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.billing.usage_gaps import Gap, gaps_for_day, missing_or_zero, trailing_median
-from app.models import UsageReport, UsageRun
+from app.billing.usage_gaps import (
+    Gap,
+    Rerun,
+    SendRun,
+    gaps_for_day,
+    latest_rerun,
+    missing_or_zero,
+    trailing_median,
+)
+from app.models import AuditEntry, MeterEventSend, UsageReport, UsageRun
 from app.services.usage_plan import EVENTS_INSTANCE
+from app.services.usage_send import NIGHTLY_ACTOR
 
 
 @dataclass(frozen=True)
@@ -71,3 +80,37 @@ def chart_series(session, until: date, days: int = 60) -> dict:
               for instance in sorted(counts.keys() | runs.keys())}
     gaps = [g for d in dates for g in gaps_for_day(d, counts, sent)]
     return {"dates": dates, "series": series, "gaps": gaps}
+
+
+def rerun_outcomes(session, days: list[date]) -> dict[date, Rerun]:
+    """For each of `days` someone re-ran: the latest re-run's result (its `usage.sent` audit entry)
+    and how many of the day's meter events are pending or refused now."""
+    if not days:
+        return {}
+    by_key = {d.isoformat(): d for d in days}
+    entries = session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "usage.sent", AuditEntry.object_type == "usage_day",
+        AuditEntry.object_id.in_(by_key))).all()
+    starters = _job_starters(session, entries)
+    runs: dict[date, list[SendRun]] = defaultdict(list)
+    for entry in entries:
+        after, label = entry.after or {}, entry.actor_label
+        started_by = starters.get(label.removeprefix("job:"), label) if label.startswith("job:") else label
+        runs[by_key[entry.object_id]].append(SendRun(entry.at, int(after.get("sent", 0)), int(after.get("errors", 0)),
+                                                     nightly=started_by == NIGHTLY_ACTOR.label))
+    unsent: dict[tuple[date, str], int] = {(day, status): n for day, status, n in session.execute(
+        select(MeterEventSend.usage_day, MeterEventSend.status, func.count())
+        .where(MeterEventSend.usage_day.in_(days), MeterEventSend.status.in_(("pending", "error")))
+        .group_by(MeterEventSend.usage_day, MeterEventSend.status))}
+    found = {day: latest_rerun(runs[day], unsent.get((day, "pending"), 0), unsent.get((day, "error"), 0))
+             for day in days}
+    return {day: rerun for day, rerun in found.items() if rerun is not None}
+
+
+def _job_starters(session, entries: list[AuditEntry]) -> dict[str, str]:
+    """Job id -> who started it, for sends a job ran (their audit entries say only `job:<id>`)."""
+    ids = {e.actor_label.removeprefix("job:") for e in entries if e.actor_label.startswith("job:")}
+    if not ids:
+        return {}
+    return dict(session.execute(select(AuditEntry.object_id, AuditEntry.actor_label).where(
+        AuditEntry.action == "job.started", AuditEntry.object_type == "job", AuditEntry.object_id.in_(ids))).all())

@@ -1,26 +1,38 @@
 """Sending a usage day's meter events to Stripe, each recorded pending -> sent | error.
 
-Commits on purpose (like stripe_writes): planned rows are durable before the first call,
-and results are committed every few sends, so a killed run loses nothing but a retry.
+Commits on purpose (like stripe_writes). The day is planned in batches of organisations; each
+batch's rows are committed before any of them is sent, and results are committed as they come,
+so a killed run loses nothing but a retry. Sends run on a few threads while the next batch is
+planned; only this thread touches the database.
 """
 from __future__ import annotations
 
+import threading
+from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.billing import usage as rules
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
-from app.services.usage_plan import aggregate_usage_events, plan_meter_events
+from app.services.usage_plan import (
+    OwedEvent,
+    aggregate_usage_events,
+    plan_meter_events,
+    reporting_orgs,
+)
 from app.services.usage_time import day_bounds, today_local
 from app.timeutil import utcnow
 
-COMMIT_EVERY = 100
-STREAM_BATCH = 100
+NIGHTLY_ACTOR = Actor.system("nightly-usage")  # starts the nightly job; the monitor tells its runs from re-runs
+PLAN_BATCH = 2500  # organisations planned (and committed) before their events go out
+COMMIT_EVERY = 1000  # results written per commit
+STREAM_BATCH = 100  # events per v2 call, Stripe's maximum
 
 
 @dataclass
@@ -46,25 +58,35 @@ def usage_day_for(report_date: date) -> date:
 
 
 def send_usage_reports(session, gateway, catalog, actor: Actor, report_date: date, org_ids: list[str] | None = None,
-                       dry_run: bool = False, stream_threshold: int = 1000,
+                       dry_run: bool = False, stream_threshold: int = 1000, threads: int = 4,
                        progress: Callable[[int, int, str], None] | None = None) -> SendResult:
+    """v2 stream when the day could owe more than `stream_threshold` events, else v1."""
     usage_day = usage_day_for(report_date)
     result = SendResult(usage_day, dry_run=dry_run)
     aggregate_usage_events(session, catalog, usage_day)
-    owed = plan_meter_events(session, gateway, catalog, usage_day, org_ids)
-    result.planned = len(owed)
-    result.skipped = _count(session, usage_day, "skipped", org_ids)
+    orgs = reporting_orgs(session, usage_day, org_ids)
+    batches = [orgs[start:start + PLAN_BATCH] for start in range(0, len(orgs), PLAN_BATCH)]
     if dry_run:
+        result.planned = sum(len(plan_meter_events(session, gateway, catalog, usage_day, b)) for b in batches)
+        result.skipped = _count(session, usage_day, "skipped", org_ids)
         session.rollback()
         return result
-    session.commit()  # every owed row is durable before the first call
     report = progress or (lambda done, total, line: None)
-    report(0, len(owed), f"usage day {usage_day}: {len(owed)} meter events to send")
-    result.via = "v2" if len(owed) > stream_threshold else "v1"
-    (_send_stream if result.via == "v2" else _send_each)(session, gateway, owed, report)
-    session.commit()
-    result.sent = sum(r.status == "sent" for r in owed)
-    result.errors = sum(r.status == "error" for r in owed)
+    metered = sum(p.metered for p in catalog.products.values())
+    result.via = "v2" if len(orgs) * metered > stream_threshold else "v1"
+    report(0, 0, f"usage day {usage_day}: {len(orgs)} organisations to plan in {len(batches)} batches, via {result.via}")
+    sender = (_Stream if result.via == "v2" else _Lanes)(session, gateway, threads, report)
+    try:
+        for batch in batches:
+            owed = plan_meter_events(session, gateway, catalog, usage_day, batch)
+            sender.record(block=False)
+            session.commit()  # this batch's rows are durable before the first of them is sent
+            sender.submit(owed)
+        sender.record(block=True)
+    finally:
+        sender.close()
+    result.planned, result.sent, result.errors = sender.submitted, sender.sent_count, sender.error_count
+    result.skipped = _count(session, usage_day, "skipped", org_ids)
     record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
                  after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
                         "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all"})
@@ -80,61 +102,140 @@ def _count(session, usage_day, status, org_ids) -> int:
     return session.scalar(query)
 
 
-def _params(row: MeterEventSend) -> dict:
-    return {"event_name": row.event_name, "identifier": row.identifier, "timestamp": row.timestamp,
-            "payload": {"stripe_customer_id": row.stripe_customer_id, "value": str(row.value)}}
+class _Sender:
+    """Calls on a thread pool; results (identifier, None or Stripe's message) written in bulk from
+    the calling thread: one UPDATE for the sent, one per distinct error message."""
+
+    via = ""
+
+    def __init__(self, session, gateway, threads: int, report):
+        self.session, self.gateway, self.report = session, gateway, report
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
+        self.futures: deque[Future] = deque()
+        self.sent: list[str] = []
+        self.failed: dict[str, list[str]] = defaultdict(list)
+        self.submitted = self.recorded = self.sent_count = self.error_count = 0
+
+    def submit(self, events: list[OwedEvent]) -> None:
+        self.submitted += len(events)
+        self.futures.extend(self.pool.submit(self._call, group) for group in self._groups(events))
+
+    def record(self, block: bool) -> None:
+        """Write what has come back (all of it when `block`), committing every COMMIT_EVERY results."""
+        while self.futures and (block or self.futures[0].done()):
+            for identifier, error in self.futures.popleft().result():
+                if error is None:
+                    self.sent.append(identifier)
+                else:
+                    self.failed[error].append(identifier)
+            if self._unwritten() >= COMMIT_EVERY or (block and not self.futures):
+                self._write_results()
+                self.session.commit()
+                verb = "streamed" if self.via == "v2" else "sent"
+                self.report(self.recorded, self.submitted, f"{self.recorded} of {self.submitted} {verb}")
+        self._write_results()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _unwritten(self) -> int:
+        return len(self.sent) + sum(map(len, self.failed.values()))
+
+    def _write_results(self) -> None:
+        self.recorded += self._unwritten()
+        self.sent_count += len(self.sent)
+        self.error_count += self._unwritten() - len(self.sent)
+        self._update(self.sent, status="sent", error="", sent_at=utcnow())
+        for message, identifiers in self.failed.items():
+            self._update(identifiers, status="error", error=message)
+        self.sent, self.failed = [], defaultdict(list)
+
+    def _update(self, identifiers: list[str], **values) -> None:
+        for start in range(0, len(identifiers), 500):
+            self.session.execute(
+                update(MeterEventSend).where(MeterEventSend.identifier.in_(identifiers[start:start + 500]))
+                .values(attempts=MeterEventSend.attempts + 1, via=self.via, **values)
+                .execution_options(synchronize_session=False))
 
 
-def _send_each(session, gateway, rows: list[MeterEventSend], report) -> None:
-    """v1, one call at a time: never two concurrent calls for a customer and meter."""
-    for done, row in enumerate(rows, 1):
-        row.attempts, row.via = row.attempts + 1, "v1"
+class _Lanes(_Sender):
+    """v1, one event a call. Stripe allows one concurrent call per customer and meter, so each
+    customer and meter's events go in order on one thread, and a batch waits for the one before."""
+
+    via = "v1"
+
+    def submit(self, events: list[OwedEvent]) -> None:
+        self.record(block=True)
+        super().submit(events)
+
+    def _groups(self, events: list[OwedEvent]) -> list[list[OwedEvent]]:
+        lanes: dict[tuple[str, str], list[OwedEvent]] = defaultdict(list)
+        for event in events:
+            lanes[(event.stripe_customer_id, event.event_name)].append(event)
+        return list(lanes.values())
+
+    def _call(self, lane: list[OwedEvent]) -> list[tuple[str, str | None]]:
+        return [(event.identifier, self._send_one(event)) for event in lane]
+
+    def _send_one(self, event: OwedEvent) -> str | None:
         try:
-            gateway.create_meter_event(_params(row), key=row.identifier)
-            _mark_sent(row)
+            self.gateway.create_meter_event(_params(event), key=event.identifier)
         except StripeGatewayError as exc:
             if exc.param == "identifier" and "already exists" in str(exc):
-                _mark_sent(row)  # Stripe has it from an attempt whose answer we lost
-            else:
-                row.status, row.error = "error", str(exc)
-        if done % COMMIT_EVERY == 0 or done == len(rows):
-            session.commit()
-            report(done, len(rows), f"{done} of {len(rows)} sent")
+                return None  # Stripe has it from an attempt whose answer we lost
+            return str(exc)
+        return None
 
 
-def _send_stream(session, gateway, rows: list[MeterEventSend], report) -> None:
-    """v2: 100 events a call on a 15-minute session, renewed when it expires."""
-    token = gateway.meter_event_session()
-    for start in range(0, len(rows), STREAM_BATCH):
-        chunk = rows[start:start + STREAM_BATCH]
-        events = [_stream_event(r) for r in chunk]
+class _Stream(_Sender):
+    """v2: 100 events a call on a 15-minute session token, renewed once when it expires."""
+
+    via = "v2"
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.token, self._lock = None, threading.Lock()
+
+    def submit(self, events: list[OwedEvent]) -> None:
+        if events and self.token is None:
+            self.token = self.gateway.meter_event_session()
+        super().submit(events)
+
+    def _groups(self, events: list[OwedEvent]) -> list[list[OwedEvent]]:
+        return [events[start:start + STREAM_BATCH] for start in range(0, len(events), STREAM_BATCH)]
+
+    def _call(self, chunk: list[OwedEvent]) -> list[tuple[str, str | None]]:
+        """The whole chunk is taken or refused (then retried on the next run)."""
+        payload = [_stream_event(e) for e in chunk]
+        error = None
         try:
+            token = self.token
             try:
-                gateway.stream_meter_events(token, events)
+                self.gateway.stream_meter_events(token, payload)
             except StripeGatewayError as exc:
                 if exc.code != "temporary_session_expired" and exc.http_status != 401:
                     raise
-                token = gateway.meter_event_session()
-                gateway.stream_meter_events(token, events)
-            for row in chunk:
-                row.attempts, row.via = row.attempts + 1, "v2"
-                _mark_sent(row)
+                self.gateway.stream_meter_events(self._renew(token), payload)
         except StripeGatewayError as exc:
-            for row in chunk:
-                row.attempts, row.via, row.status, row.error = row.attempts + 1, "v2", "error", str(exc)
-        if (start // STREAM_BATCH) % 10 == 9 or start + STREAM_BATCH >= len(rows):
-            session.commit()
-            report(min(start + STREAM_BATCH, len(rows)), len(rows), f"{min(start + STREAM_BATCH, len(rows))} of {len(rows)} streamed")
+            error = str(exc)
+        return [(event.identifier, error) for event in chunk]
+
+    def _renew(self, expired: str) -> str:
+        with self._lock:
+            if self.token == expired:
+                self.token = self.gateway.meter_event_session()
+            return self.token
 
 
-def _stream_event(row: MeterEventSend) -> dict:
-    moment = datetime.fromtimestamp(row.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    return {"event_name": row.event_name, "identifier": row.identifier, "timestamp": moment,
-            "payload": {"stripe_customer_id": row.stripe_customer_id, "value": str(row.value)}}
+def _params(event: OwedEvent) -> dict:
+    return {"event_name": event.event_name, "identifier": event.identifier, "timestamp": event.timestamp,
+            "payload": {"stripe_customer_id": event.stripe_customer_id, "value": str(event.value)}}
 
 
-def _mark_sent(row: MeterEventSend) -> None:
-    row.status, row.error, row.sent_at = "sent", "", utcnow()
+def _stream_event(event: OwedEvent) -> dict:
+    moment = datetime.fromtimestamp(event.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return {"event_name": event.event_name, "identifier": event.identifier, "timestamp": moment,
+            "payload": {"stripe_customer_id": event.stripe_customer_id, "value": str(event.value)}}
 
 
 def clear_send_errors(session, actor: Actor, usage_day: date) -> int:

@@ -26,6 +26,23 @@ def test_rate_limit_refills(stripe_client, stripe_emulator):
     assert stripe_client.v1.customers.list().object == "list"
 
 
+def test_stream_event_rate_counts_events_not_calls(stripe_emulator):
+    client = make_client(stripe_emulator.url, max_network_retries=0)
+    customer = client.v1.customers.create()
+    client.v1.billing.meters.create(params={
+        "display_name": "Calls", "event_name": "calls", "default_aggregation": {"formula": "sum"}})
+    token = client.v2.billing.meter_event_session.create().authentication_token
+    stream = make_client(stripe_emulator.url, api_key=token, max_network_retries=0).v2.billing.meter_event_stream
+    events = [{"event_name": "calls", "payload": {"stripe_customer_id": customer.id, "value": "1"}}] * 100
+    stripe_emulator.faults.configure(stream_event_rate=250)
+    stream.create(params={"events": events})
+    stream.create(params={"events": events})
+    with pytest.raises(stripe.RateLimitError):  # 200 of 250 taken: a third call of 100 is refused whole
+        stream.create(params={"events": events})
+    time.sleep(0.5)  # refills 125
+    stream.create(params={"events": events})
+
+
 def test_injected_500_is_retried_by_the_sdk(stripe_client, stripe_emulator, idem):
     stripe_emulator.faults.configure(fail_next=1)
     customer = stripe_client.v1.customers.create(options={"idempotency_key": idem()})

@@ -1,4 +1,4 @@
-"""The catalog report in a real browser: a broken price is flagged; a bespoke price is previewed, then made."""
+"""The catalog report in a real browser: the demo's broken price is flagged; a bespoke price is previewed, then made."""
 import os
 
 import pytest
@@ -13,22 +13,16 @@ def stripe_v1(live_server):
 
 @pytest.fixture
 def broken_price(stripe_v1):
-    """A startup price without valid_days, archived again afterwards so other browser tests see a clean catalog."""
-    replay = stripe_v1.products.search(params={"query": "metadata['posthog_product_key']:'session_replay'"}).data[0]
-    meter = next(m for m in stripe_v1.billing.meters.list().data if m.event_name == "session_replay_recordings")
-    price = stripe_v1.prices.create(params={
-        "product": replay.id, "currency": "usd", "nickname": "Startup (broken)", "billing_scheme": "tiered",
-        "tiers_mode": "graduated", "tiers": [{"up_to": 5000, "unit_amount_decimal": "0"},
-                                             {"up_to": "inf", "unit_amount_decimal": "0"}],
-        "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id},
-        "metadata": {"plan": "startup"}})
-    yield price.id
-    stripe_v1.prices.update(price.id, params={"active": False})
+    """The demo's Startup programme price: plan=startup without valid_days, made by the demo seed on purpose."""
+    [price] = [p for p in stripe_v1.prices.list(params={"limit": 100, "active": True}).data
+               if p.nickname == "Startup programme"]
+    return price.id
 
 
-def test_the_catalog_report_flags_a_broken_price(signed_in, broken_price):
+def test_the_demo_catalog_report_flags_its_broken_price(signed_in, broken_price):
     page = signed_in
     page.goto("/catalog")
+    assert page.locator("#violations li").count() == 1  # a new user's catalog: exactly the demo's one
     violation = page.locator(f"#violations li[data-subject='{broken_price}']")
     assert "plan=startup but no valid_days" in violation.inner_text()
     assert "plan=startup but no valid_days" in page.locator(f"#price-{broken_price}").inner_text()

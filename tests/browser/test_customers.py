@@ -50,3 +50,14 @@ def test_bulk_sync_with_a_progress_bar(signed_in, live_server):
         job_queue.drain()  # the worker, in this process
     page.locator("#sync-status .sync-summary", has_text="Synced 5, failed 0.").wait_for(timeout=15000)
     assert page.locator("#sync-status .sync-results tbody tr").count() == 5
+
+
+def test_the_upcoming_invoice_groups_this_periods_usage_by_meter(signed_in):
+    page = signed_in
+    _open(page, "Hedgehog")
+    page.locator("#upcoming-meters tr.meter").first.wait_for()  # loaded after the page
+    rows = page.locator("#upcoming-meters tr.meter")
+    assert rows.count() == 2  # Hedgehog pays for Product analytics and Session replay
+    assert "product_analytics_events" in rows.nth(0).inner_text() and "events" in rows.nth(0).inner_text()
+    assert "session_replay_recordings" in rows.nth(1).inner_text()
+    assert "Total" in page.locator("#upcoming").inner_text()

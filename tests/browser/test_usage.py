@@ -1,5 +1,7 @@
-"""The Usage monitor in a browser: the chart is drawn, the demo's gap is flagged, the re-run's progress bar finishes."""
+"""The Usage monitor in a browser: the chart is drawn, the demo's gap is flagged, the re-run's progress bar finishes
+and the gap then says what the re-run sent."""
 import os
+import re
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
@@ -24,5 +26,11 @@ def test_usage_page_flags_the_demo_gap_and_the_rerun_finishes(signed_in, live_se
     status = page.locator("#usage-rerun .job-status").inner_text()
     assert "succeeded" in status, status
     assert "(100%)" in status and "reports sent" in status and "0 errors" in status
+    page.reload()
+    calm = page.locator(".usage-gap.usage-gap-rerun[role=status]")
+    sent = re.search(r"(\d+) reports sent", status)[1]
+    assert "US sent no usage reports for" in calm.inner_text() and f": {sent} sent, 0 errors" in calm.inner_text()
+    assert page.locator(".usage-gap[role=alert]").count() == 0
+    assert page.locator(f"#usage-rerun >> text=Re-run for {rerun_date}").count() == 1  # still offered
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "usage.png"), full_page=True)

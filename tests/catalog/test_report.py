@@ -54,3 +54,44 @@ def test_catalog_page_without_stripe_says_why(app, client, login_as, monkeypatch
     response = client.get("/catalog")
     assert response.status_code == 502
     assert "Could not read the catalog from Stripe: Stripe is not configured" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def seed_demo(app, db, stripe_emulator):
+    """`make run`'s demo customers, made in the emulator (with the catalog they need)."""
+    from app.demo_customers import seed_demo_customers
+
+    def seed():
+        with app.test_request_context():
+            return seed_demo_customers(db.session)
+
+    return seed
+
+
+def _startup_prices(stripe_client) -> list:
+    return [p for p in stripe_client.v1.prices.list(params={"limit": 100}).data if p.metadata.to_dict().get("plan")]
+
+
+def test_the_demo_catalog_report_flags_its_one_broken_price(client, login_as, stripe_client, seed_demo):
+    seed_demo()
+    login_as("viewer")
+    html = client.get("/catalog").get_data(as_text=True)
+    [broken] = _startup_prices(stripe_client)
+    assert "1 rule violation(s)" in html
+    assert f'<li data-rule="valid_days" data-subject="{broken.id}">' in html
+    assert f"Price {broken.id} (Startup programme): it has plan=startup but no valid_days" in html
+
+
+def test_seeding_the_demo_twice_makes_one_broken_price(stripe_client, seed_demo):
+    seed_demo()
+    seed_demo()
+    assert len(_startup_prices(stripe_client)) == 1
+
+
+def test_check_command_fails_on_the_demo_catalog(app, stripe_client, seed_demo):
+    seed_demo()
+    result = app.test_cli_runner().invoke(args=["catalog", "check"])
+    [broken] = _startup_prices(stripe_client)
+    assert result.exit_code == 1
+    assert f"[valid_days] {broken.id}: Price {broken.id} (Startup programme)" in result.output
+    assert result.output.strip().endswith("1 violation(s) in 5 products and 10 prices.")

@@ -26,12 +26,6 @@ def test_identifiers_are_deterministic_and_revisions_later():
     assert usage.meter_timestamp(1000, 1) == usage.meter_timestamp(1000) + 1
 
 
-def test_period_to_date_sums_only_the_period():
-    daily = [(D - timedelta(days=3), {"x": 100}), (D - timedelta(days=1), {"x": 5}), (D, {"x": 7, "y": 1})]
-    assert usage.period_to_date(daily, "x", D - timedelta(days=2), D) == 12
-    assert usage.period_to_date(daily, "z", D - timedelta(days=2), D) is None
-
-
 def test_previous_period_keeps_the_anchor_day():
     assert usage.previous_period_start(datetime(2027, 3, 31), datetime(2027, 4, 30)) == datetime(2027, 2, 28)
     assert usage.previous_period_start(datetime(2027, 1, 15), datetime(2027, 2, 15)) == datetime(2026, 12, 15)

@@ -35,6 +35,20 @@ def test_sends_period_to_date_usage_with_deterministic_identifiers(app, db, stri
     assert {r.status for r in db.session.scalars(db.select(MeterEventSend))} == {"sent"}
 
 
+def test_period_to_date_sums_every_instance_inside_the_period_only(db, stripe_emulator, subscriber, send):
+    report_date, day = report_date_and_day()
+    customer = subscriber()  # its period started 20 days ago
+    add_reports(db, "org-1", {day - timedelta(days=25): {"product_analytics": 1000},  # the period before
+                              day - timedelta(days=3): {"product_analytics": 20}, day: {"product_analytics": 5}})
+    add_reports(db, "org-1", {day: {"product_analytics": 2, "session_replay": 0}}, instance="EU")
+    result = send(report_date)
+    assert (result.sent, result.errors) == (2, 0)
+    sent = {(r.product_key, r.value) for r in db.session.scalars(db.select(MeterEventSend))}
+    assert sent == {("product_analytics", 27), ("session_replay", 0)}  # 20 + 5 + 2; a reported 0 is still sent
+    assert sorted(e[3] for e in emulator_meter_events(stripe_emulator)
+                  if e[1] == customer.stripe_customer_id) == [0, 27]
+
+
 def test_usage_is_capped_by_the_billing_limit(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     subscriber(billing_limits={"session_replay": 10000})  # $100 buys 27,500 recordings at catalog tiers

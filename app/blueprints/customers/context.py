@@ -15,6 +15,7 @@ from app.gateways.stripe import StripeGatewayError
 from app.models import AuditEntry, Customer
 from app.services.configuration_checks import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
+from app.services.upcoming_invoice import preview_upcoming_invoice
 from app.timeutil import utcnow
 
 
@@ -66,15 +67,13 @@ def price_context(customer: Customer) -> dict:
 
 
 def upcoming_context(customer: Customer) -> dict:
-    """The upcoming invoice as Stripe previews it, metered lines grouped by meter."""
+    """The upcoming invoice as Stripe previews it, this period's usage grouped by meter."""
     sub = live_subscription(customer.stripe_snapshot)
     if sub is None:
-        return {"preview": None, "preview_error": None, "by_meter": {}}
-    preview, error = _stripe(lambda: wiring.stripe_gateway().preview_invoice(sub["id"]), None)
-    by_meter: dict[str, int] = {}
-    for line in (preview or {}).get("lines", {}).get("data", []):
-        by_meter[line.get("description") or "other"] = by_meter.get(line.get("description") or "other", 0) + line["amount"]
-    return {"preview": preview, "preview_error": error, "by_meter": by_meter}
+        return {"preview": None, "preview_error": None}
+    preview, error = _stripe(lambda: preview_upcoming_invoice(db.session, wiring.stripe_gateway(), wiring.catalog(),
+                                                              sub["id"]), None)
+    return {"preview": preview, "preview_error": error}
 
 
 def usage_context(customer: Customer) -> dict:

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from app.auth import require
 from app.billing.usage import UsageDayRefused, usage_day_of
+from app.billing.usage_gaps import rerun_date
 from app.blueprints.usage.chart import chart_svg
 from app.extensions import db
 from app.htmx import render
 from app.services.audit import Actor
 from app.services.jobs import start_job
-from app.services.usage_monitor import chart_series, check_usage_day
+from app.services.usage_monitor import chart_series, check_usage_day, rerun_outcomes
 from app.services.usage_send import clear_send_errors, usage_day_for
 from app.services.usage_time import today_local
 
@@ -24,10 +25,10 @@ bp = Blueprint("usage", __name__, url_prefix="/usage")
 def index():
     today = today_local()
     data = chart_series(db.session, today - timedelta(days=1))
-    latest_gap = data["gaps"][-1].rerun_date if data["gaps"] else today
+    reruns = rerun_outcomes(db.session, sorted({g.day for g in data["gaps"]}))
     check = check_usage_day(db.session, today - timedelta(days=1))
     return render("usage/index.html", "usage/_monitor.html", chart=chart_svg(data), gaps=data["gaps"], check=check,
-                  rerun_date=latest_gap, error=None, job=None)
+                  reruns=reruns, rerun_date=rerun_date(data["gaps"], reruns, today), error=None, job=None)
 
 
 @bp.post("/rerun")
