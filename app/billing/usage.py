@@ -4,7 +4,8 @@ A report dated D+1 carries usage for day D (the handbook's convention): `--date 
 re-sends May 11. Meter formula `last`: each day's event carries the period-to-date total, so
 the newest event wins and a corrected report heals the total. A subscribed organisation whose
 report for the day is missing still gets the day's event: the period-to-date of the reports we
-have; the late report, when it comes, goes out as a revision.
+have; the late report, when it comes, goes out as a revision. A customer billing several
+organisations is one meter total at Stripe, so each organisation's event carries their sum.
 """
 from __future__ import annotations
 

@@ -93,14 +93,16 @@ def plan_meter_events(session, gateway, catalog, usage_day: date, orgs: list[str
     day_end = int(day_bounds(usage_day)[1].replace(tzinfo=UTC).timestamp())
     metered = [p for p in catalog.products.values() if p.metered]
     first_days = _first_days(gateway, customers, usage_day)
-    totals = _period_to_date(session, metered, orgs, first_days, usage_day)
+    members = _customer_orgs(session, customers, first_days)
+    totals = _period_to_date(session, metered, sorted(set(orgs) | first_days.keys()), first_days, usage_day)
     history = _existing_rows(session, orgs, usage_day)
     writes = _Writes(now=utcnow())
     for org in orgs:
         customer = customers.get(org)
         subscriber = customer if customer is not None and _subscribed(customer) else None
+        billed_together = members.get(subscriber.id, (org,)) if subscriber else (org,)
         for product in metered:
-            value = totals.get(org, {}).get(product.key)
+            value = _combined(totals, billed_together, product.key)
             if value is None:
                 continue
             cap = _cap(subscriber, product) if subscriber else None
@@ -111,6 +113,30 @@ def plan_meter_events(session, gateway, catalog, usage_day: date, orgs: list[str
     if writes.changed:
         session.execute(update(MeterEventSend), writes.changed)
     return writes.owed
+
+
+def _customer_orgs(session, customers: dict[str, Subscriber], first_days: dict[str, date]) -> dict[int, list[str]]:
+    """The organisations of subscribed customers that bill several, all of them (also those outside
+    this batch or `--org`), each added to `first_days` with its customer's period.
+
+    Stripe's meters count per customer and `last` keeps the newest event, so one organisation's
+    event would overwrite another's: each of them carries the customer's combined period-to-date.
+    """
+    shared = (select(CustomerOrganisation.customer_id).group_by(CustomerOrganisation.customer_id)
+              .having(func.count() > 1))
+    first_of = {c.id: first_days[org] for org, c in customers.items() if org in first_days}
+    found: dict[int, list[str]] = defaultdict(list)
+    for customer_id, org in session.execute(select(CustomerOrganisation.customer_id, CustomerOrganisation.organisation_id)
+                                            .where(CustomerOrganisation.customer_id.in_(shared))):
+        if customer_id in first_of:
+            found[customer_id].append(org)
+            first_days[org] = first_of[customer_id]
+    return found
+
+
+def _combined(totals: dict, orgs, product_key: str) -> int | None:
+    found = [totals[org][product_key] for org in orgs if product_key in totals.get(org, {})]
+    return sum(found) if found else None
 
 
 def _subscribed(customer: Subscriber) -> bool:

@@ -151,3 +151,27 @@ def test_the_run_is_audited(db, stripe_emulator, subscriber, send):
     send(report_date)
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent"))
     assert entry.object_id == day.isoformat() and entry.after["sent"] == 1
+
+
+def test_a_customer_billing_two_organisations_is_sent_their_combined_usage(client, db, login_as, stripe_emulator,
+                                                                          subscriber, send):
+    """Stripe's meter counts per customer and keeps the newest event: each organisation's event
+    carries the customer's total, so neither overwrites the other's usage (also with --org)."""
+    from app.models import CustomerOrganisation
+
+    report_date, day = report_date_and_day()
+    customer = subscriber(org="org-a", products=("product_analytics",))
+    db.session.add(CustomerOrganisation(customer_id=customer.id, organisation_id="org-b"))
+    db.session.commit()
+    add_reports(db, "org-a", {day: {"product_analytics": 30}})
+    add_reports(db, "org-b", {day - timedelta(days=1): {"product_analytics": 10}, day: {"product_analytics": 2}})
+    result = send(report_date, org_ids=["org-b"])
+    assert (result.sent, result.errors) == (1, 0)
+    assert [(e[0], e[3]) for e in emulator_meter_events(stripe_emulator)] == [
+        (f"bc-org-b-product_analytics-{day:%Y%m%d}", 42)]
+    send(report_date)
+    assert sorted((e[0], e[3]) for e in emulator_meter_events(stripe_emulator)) == [
+        (f"bc-org-a-product_analytics-{day:%Y%m%d}", 42), (f"bc-org-b-product_analytics-{day:%Y%m%d}", 42)]
+    login_as("viewer")
+    html = client.get(f"/customers/{customer.id}/fragments/usage", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "MISMATCH" not in html and "matches" in html  # Stripe's summary is 42, not 42 + 42 or 30
