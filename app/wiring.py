@@ -7,7 +7,13 @@ from app.billing.catalog_config import Catalog, CatalogConfigError, load_catalog
 from app.billing.contract_mapping import ContractMapping, MappingError, load_mapping
 from app.config import ConfigError
 from app.gateways.contracts import build_contract_source
-from app.gateways.stripe import RequestPacer, StripeGateway, build_client, default_rate
+from app.gateways.stripe import (
+    RequestPacer,
+    StripeGateway,
+    build_client,
+    build_meter_stream,
+    default_rate,
+)
 
 
 def init_app(app) -> None:
@@ -24,6 +30,7 @@ def init_app(app) -> None:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")
     key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe_client"] = build_client(key, app.config["STRIPE_API_BASE"] or None) if key else None
+    app.extensions["stripe_stream"] = build_meter_stream(app.config["STRIPE_API_BASE"] or None)
     rate = app.config["STRIPE_RATE_LIMIT"]
     app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
@@ -70,4 +77,5 @@ def meter_gateway() -> StripeGateway:
     """For meter events, paced by their own limits (v1 1,000 calls/s, v2 stream 10,000 events/s live),
     separate from the global one."""
     return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"],
-                         stream_pacer=current_app.extensions["stripe_stream_pacer"])
+                         stream_pacer=current_app.extensions["stripe_stream_pacer"],
+                         stream=current_app.extensions["stripe_stream"])

@@ -24,6 +24,7 @@ log = logging.getLogger("stripe_emulator")
 DISCONNECT = object()
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _WRITE_METHODS = frozenset(("POST", "DELETE"))
+STREAM_PATH = "/v2/billing/meter_event_stream"  # Stripe limits its events per second, not its calls
 
 
 class Emulator:
@@ -79,6 +80,8 @@ class Emulator:
         if not self.faults.take_token():
             raise errors.rate_limited()
         raw = self._decode(route, method, query, body)
+        if path == STREAM_PATH and not self.faults.take_stream_events(len(raw.get("events") or [])):
+            raise errors.rate_limited()  # like any 429, before the idempotency key saves anything
         key = headers.get("idempotency-key") if method in _WRITE_METHODS else None
         ctx.idempotency_key = key
         if not key:

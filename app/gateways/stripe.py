@@ -16,6 +16,7 @@ from decimal import Decimal
 import stripe
 
 from app.gateways.stripe_catalog import CatalogVerbs
+from app.gateways.stripe_stream import MeterEventStream, StreamRefused
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
@@ -70,6 +71,10 @@ def default_rate(api_key: str) -> float:
     return 90.0 if api_key.startswith(("sk_live", "rk_live")) else 24.0
 
 
+def build_meter_stream(api_base: str | None = None) -> MeterEventStream:
+    return MeterEventStream(api_base, API_VERSION, f"BillingConsole stripe-python/{stripe.VERSION}")
+
+
 def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
     addresses = {"api": api_base, "meter_events": api_base} if api_base else None
     return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
@@ -79,8 +84,10 @@ class StripeGateway(CatalogVerbs):
     """Cheap to make per request or job; it collects the request ids of the calls it made."""
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
-                 pacer: RequestPacer | None = None, stream_pacer: RequestPacer | None = None):
+                 pacer: RequestPacer | None = None, stream_pacer: RequestPacer | None = None,
+                 stream: MeterEventStream | None = None):
         self.client, self.sleep, self.pacer, self.stream_pacer = client, sleep, pacer, stream_pacer
+        self.stream = stream
         self.request_ids: list[str] = []
         self.calls = 0
         self._prices: dict[str, dict] = {}  # per gateway, i.e. per request or job: prices barely change
@@ -334,8 +341,19 @@ class StripeGateway(CatalogVerbs):
         """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
         if self.stream_pacer is not None:
             self.stream_pacer.wait(len(events))  # Stripe counts the stream's events, not its calls
-        self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
-                   options={"api_key": token})
+        if self.stream is None:
+            self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
+                       options={"api_key": token})
+            return
+        if self.pacer is not None:
+            self.pacer.wait()
+        self.calls += 1
+        try:
+            self.stream.send(token, events)
+        except StreamRefused as exc:
+            prefix = "Could not reach Stripe: " if exc.status == 0 else "Stripe: "
+            raise StripeGatewayError(prefix + str(exc), code=exc.code, http_status=exc.status or None,
+                                     request_id=exc.request_id, retryable=exc.status in (0, 429) or exc.status >= 500) from exc
 
     def meter_event_summary(self, meter_id: str, customer_id: str, start: int, end: int) -> int:
         """The meter's aggregated value for a customer over [start, end) (minute boundaries)."""
