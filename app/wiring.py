@@ -11,7 +11,7 @@ from app.gateways.stripe import (
     RequestPacer,
     StripeGateway,
     build_client,
-    build_meter_stream,
+    build_meter_http,
     default_rate,
 )
 
@@ -30,7 +30,7 @@ def init_app(app) -> None:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")
     key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe_client"] = build_client(key, app.config["STRIPE_API_BASE"] or None) if key else None
-    app.extensions["stripe_stream"] = build_meter_stream(app.config["STRIPE_API_BASE"] or None)
+    app.extensions["stripe_meter_http"] = build_meter_http(key, app.config["STRIPE_API_BASE"] or None) if key else None
     rate = app.config["STRIPE_RATE_LIMIT"]
     app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
@@ -78,4 +78,4 @@ def meter_gateway() -> StripeGateway:
     separate from the global one."""
     return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"],
                          stream_pacer=current_app.extensions["stripe_stream_pacer"],
-                         stream=current_app.extensions["stripe_stream"])
+                         meter_http=current_app.extensions["stripe_meter_http"])

@@ -16,7 +16,7 @@ from decimal import Decimal
 import stripe
 
 from app.gateways.stripe_catalog import CatalogVerbs
-from app.gateways.stripe_stream import MeterEventStream, StreamRefused
+from app.gateways.stripe_meter_http import MeterEventsHTTP, MeterRefused
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
@@ -71,8 +71,8 @@ def default_rate(api_key: str) -> float:
     return 90.0 if api_key.startswith(("sk_live", "rk_live")) else 24.0
 
 
-def build_meter_stream(api_base: str | None = None) -> MeterEventStream:
-    return MeterEventStream(api_base, API_VERSION, f"BillingConsole stripe-python/{stripe.VERSION}")
+def build_meter_http(api_key: str, api_base: str | None = None) -> MeterEventsHTTP:
+    return MeterEventsHTTP(api_key, api_base, API_VERSION, f"BillingConsole stripe-python/{stripe.VERSION}")
 
 
 def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
@@ -85,9 +85,9 @@ class StripeGateway(CatalogVerbs):
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
                  pacer: RequestPacer | None = None, stream_pacer: RequestPacer | None = None,
-                 stream: MeterEventStream | None = None):
+                 meter_http: MeterEventsHTTP | None = None):
         self.client, self.sleep, self.pacer, self.stream_pacer = client, sleep, pacer, stream_pacer
-        self.stream = stream
+        self.meter_http = meter_http  # meter events without stripe-python's per-call cost
         self.request_ids: list[str] = []
         self.calls = 0
         self._prices: dict[str, dict] = {}  # per gateway, i.e. per request or job: prices barely change
@@ -327,9 +327,12 @@ class StripeGateway(CatalogVerbs):
         return self._call(self.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
 
     # meters and usage
-    def create_meter_event(self, params: dict, key: str) -> dict:
+    def create_meter_event(self, params: dict, key: str) -> None:
         """v1: one event; `identifier` is Stripe's dedupe key, `key` the idempotency key."""
-        return self._call(self.v1.billing.meter_events.create, params=params, options={"idempotency_key": key})
+        if self.meter_http is None:
+            self._call(self.v1.billing.meter_events.create, params=params, options={"idempotency_key": key})
+            return
+        self._plain_http(lambda: self.meter_http.create(params, key))
 
     def meter_event_session(self) -> str:
         """A v2 stream token (valid 15 minutes)."""
@@ -341,19 +344,23 @@ class StripeGateway(CatalogVerbs):
         """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
         if self.stream_pacer is not None:
             self.stream_pacer.wait(len(events))  # Stripe counts the stream's events, not its calls
-        if self.stream is None:
+        if self.meter_http is None:
             self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
                        options={"api_key": token})
             return
+        self._plain_http(lambda: self.meter_http.stream(token, events))
+
+    def _plain_http(self, send: Callable[[], None]) -> None:
         if self.pacer is not None:
             self.pacer.wait()
         self.calls += 1
         try:
-            self.stream.send(token, events)
-        except StreamRefused as exc:
+            send()
+        except MeterRefused as exc:
             prefix = "Could not reach Stripe: " if exc.status == 0 else "Stripe: "
             raise StripeGatewayError(prefix + str(exc), code=exc.code, http_status=exc.status or None,
-                                     request_id=exc.request_id, retryable=exc.status in (0, 429) or exc.status >= 500) from exc
+                                     request_id=exc.request_id, param=exc.param,
+                                     retryable=exc.status in (0, 429) or exc.status >= 500) from exc
 
     def meter_event_summary(self, meter_id: str, customer_id: str, start: int, end: int) -> int:
         """The meter's aggregated value for a customer over [start, end) (minute boundaries)."""

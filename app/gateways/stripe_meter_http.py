@@ -1,0 +1,97 @@
+"""Stripe's meter event endpoints over plain HTTP: the nightly usage send's hot path.
+
+stripe-python spends about 1 ms of CPU on a v1 meter event call and 5 ms on a v2 stream call
+doing work these calls do not need (it form-encodes even the JSON body it sends to v2, and
+rebuilds its telemetry user agent each time); over a 75,000-event night that is more than the
+rest of the send. These send the same requests (endpoint, key or session token, body,
+Stripe-Version, idempotency key) on one keep-alive session per thread, retry what Stripe says to
+retry, and leave the wording of errors to the gateway.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import requests
+
+API_BASE = "https://api.stripe.com"
+METER_EVENTS_BASE = "https://meter-events.stripe.com"
+NETWORK_ATTEMPTS = 3  # a 5xx, 409 or dropped connection: as stripe-python's client is set up (2 retries)
+RATE_LIMIT_ATTEMPTS = 6  # a 429, backed off, as the gateway does for every other call
+
+
+class MeterRefused(Exception):
+    """Stripe's answer when it did not take the event(s), or status 0 when it could not be reached."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
+                 request_id: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.param, self.request_id = status, code, param, request_id
+
+
+class MeterEventsHTTP:
+    def __init__(self, api_key: str, api_base: str | None, api_version: str, user_agent: str,
+                 sleep: Callable[[float], None] = time.sleep, timeout: float = 30):
+        self.event_url = (api_base or API_BASE).rstrip("/") + "/v1/billing/meter_events"
+        self.stream_url = (api_base or METER_EVENTS_BASE).rstrip("/") + "/v2/billing/meter_event_stream"
+        self.api_key, self.sleep, self.timeout = api_key, sleep, timeout
+        self.headers = {"Stripe-Version": api_version, "User-Agent": user_agent}
+        self._local = threading.local()
+
+    def create(self, params: dict, key: str) -> None:
+        """v1: one event, form-encoded as Stripe takes it; `key` is the idempotency key."""
+        fields = {k: v for k, v in params.items() if k != "payload"}
+        fields |= {f"payload[{k}]": v for k, v in params.get("payload", {}).items()}
+        self._post(self.event_url, urlencode(fields), {"Authorization": f"Bearer {self.api_key}",
+                                                       "Content-Type": "application/x-www-form-urlencoded",
+                                                       "Idempotency-Key": key})
+
+    def stream(self, token: str, events: list[dict]) -> None:
+        """v2: up to 100 events; the idempotency key is the events' identifiers, so a retry is a replay."""
+        digest = hashlib.sha256("\n".join(e.get("identifier", "") for e in events).encode()).hexdigest()
+        self._post(self.stream_url, json.dumps({"events": events}, separators=(",", ":")),
+                   {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                    "Idempotency-Key": f"stream-{digest}"})
+
+    def _post(self, url: str, body: str, headers: dict) -> None:
+        headers = {**self.headers, **headers}
+        failures = limited = 0
+        while True:
+            try:
+                response = self._session().post(url, data=body, headers=headers, timeout=self.timeout)
+            except requests.RequestException as exc:
+                failures += 1
+                if failures == NETWORK_ATTEMPTS:
+                    raise MeterRefused(0, f"Could not reach Stripe: {exc}") from exc
+            else:
+                if response.status_code < 300:
+                    return
+                if response.status_code == 429:
+                    limited += 1
+                elif response.status_code == 409 or response.status_code >= 500:
+                    failures += 1
+                else:
+                    raise _refusal(response)
+                if failures == NETWORK_ATTEMPTS or limited == RATE_LIMIT_ATTEMPTS:
+                    raise _refusal(response)
+            self.sleep(min(0.25 * 2 ** (failures + limited), 8.0) * (0.5 + random.random() / 2))
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+
+def _refusal(response: requests.Response) -> MeterRefused:
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    return MeterRefused(response.status_code, error.get("message") or f"HTTP {response.status_code}",
+                        error.get("code"), error.get("param"), response.headers.get("Request-Id"))
