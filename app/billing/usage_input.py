@@ -12,6 +12,7 @@ MAX_EVENTS = 1000
 MAX_RUNS = 100
 EVENT_WINDOW = timedelta(days=35)  # Stripe's meter event window: older usage cannot be billed
 EVENT_FUTURE = timedelta(minutes=5)
+MAX_EVENT_VALUE = 2 ** 63 - 1  # the column is a BIGINT
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,49 @@ def parse_runs(items: list, today: date) -> Parsed:
 
 
 def parse_events(items: list, event_names: set[str], now: datetime) -> Parsed:
+    oldest, latest = now - EVENT_WINDOW, now + EVENT_FUTURE
+
     def parse(item: dict) -> dict:
-        event_name = _text(item, "event_name", 100)
-        if event_name not in event_names:
-            raise _Bad("event_name", f"unknown event name '{event_name}' (known: {', '.join(sorted(event_names))})")
-        moment = _moment(item, "timestamp")
-        if moment < now - EVENT_WINDOW:
-            raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is older than Stripe's 35-day meter window")
-        if moment > now + EVENT_FUTURE:
-            raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is more than 5 minutes in the future")
-        return {"identifier": _text(item, "identifier", 100), "organisation_id": _text(item, "organization_id", 64),
-                "event_name": event_name, "value": _count(item, "value"), "timestamp": moment}
+        return plain_event(item, event_names, oldest, latest) or checked_event(item, event_names, oldest, latest)
 
     return _parse_all(items, parse)
+
+
+def plain_event(item: dict, event_names: set[str], oldest: datetime, latest: datetime) -> dict | None:
+    """The usual event checked inline (batches hold 1,000); None leaves anything else to `checked_event`.
+
+    Accepts only what `checked_event` accepts, with the same result."""
+    identifier, organisation_id = item.get("identifier"), item.get("organization_id")
+    event_name, value, raw = item.get("event_name"), item.get("value"), item.get("timestamp")
+    if not (type(identifier) is str and type(organisation_id) is str and type(event_name) is str
+            and type(value) is int and type(raw) is str and len(raw) == 20 and raw[10] == "T" and raw[19] == "Z"
+            and event_name in event_names and 0 <= value <= MAX_EVENT_VALUE
+            and 0 < len(identifier) <= 100 and 0 < len(organisation_id) <= 64 and 0 < len(event_name) <= 100
+            and identifier.strip() == identifier and organisation_id.strip() == organisation_id
+            and event_name.strip() == event_name):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw[:19])
+    except ValueError:
+        return None
+    if moment.tzinfo is not None or not oldest <= moment <= latest:
+        return None
+    return {"identifier": identifier, "organisation_id": organisation_id, "event_name": event_name,
+            "value": value, "timestamp": moment}
+
+
+def checked_event(item: dict, event_names: set[str], oldest: datetime, latest: datetime) -> dict:
+    event_name = _text(item, "event_name", 100)
+    if event_name not in event_names:
+        raise _Bad("event_name", f"unknown event name '{event_name}' (known: {', '.join(sorted(event_names))})")
+    moment = _moment(item, "timestamp")
+    if moment < oldest:
+        raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is older than Stripe's 35-day meter window")
+    if moment > latest:
+        raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is more than 5 minutes in the future")
+    identifier, organisation_id = _text(item, "identifier", 100), _text(item, "organization_id", 64)
+    value = _count(item, "value")
+    if value > MAX_EVENT_VALUE:
+        raise _Bad("value", f"'value' is more than {MAX_EVENT_VALUE}, the largest a meter can hold (got {value})")
+    return {"identifier": identifier, "organisation_id": organisation_id, "event_name": event_name,
+            "value": value, "timestamp": moment}

@@ -5,8 +5,10 @@ result per item. They flush; the API view commits, then answers 202.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
+import orjson
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import UsageEvent, UsageReport, UsageRun
 from app.services.audit import Actor, record_audit
@@ -94,19 +96,62 @@ def _insert_new_events(session, rows: list[dict]) -> set[str]:
     if not rows:
         return set()
     now = utcnow()
-    rows = [{**row, "received_at": now} for row in rows]
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    table = UsageEvent.__table__
-    if insert is None:  # pragma: no cover - other databases: check first, then insert
-        known = set(session.scalars(select(UsageEvent.identifier).where(
-            UsageEvent.identifier.in_([r["identifier"] for r in rows]))))
-        rows = [r for r in rows if r["identifier"] not in known]
-        if rows:
-            session.execute(table.insert(), rows)
-        return {r["identifier"] for r in rows}
-    # One cached statement run with a list of rows: SQLAlchemy batches it into multi-row INSERTs
-    # ("insertmanyvalues") without compiling a statement per batch, as .values(rows) would.
-    statement = (insert(table).on_conflict_do_nothing(index_elements=["identifier"])
-                 .returning(table.c.identifier))
-    return set(session.execute(statement, rows).scalars())
+    if dialect == "postgresql":
+        return _insert_postgresql(session, rows, now)
+    if dialect == "sqlite":
+        return _insert_sqlite(session, rows, now)
+    return _insert_checking_first(session, rows, now)  # pragma: no cover - other databases
+
+
+# One statement and two parameters whatever the batch size: the rows travel as one JSON text that
+# the database unpacks, run on the DBAPI cursor of the session's transaction, so neither SQLAlchemy
+# nor the driver handles 3,000 bound values or 500 result rows one by one.
+_COLUMNS = 'identifier, organisation_id, event_name, "value", "timestamp", received_at'
+_POSTGRESQL_INSERT = (
+    f"INSERT INTO usage_events ({_COLUMNS}) "
+    "SELECT e ->> 0, e ->> 1, e ->> 2, CAST(e ->> 3 AS bigint), CAST(e ->> 4 AS timestamp), %s "
+    "FROM json_array_elements(CAST(%s AS json)) AS e "
+    "ON CONFLICT (identifier) DO NOTHING RETURNING identifier")
+_SQLITE_INSERT = (
+    f"INSERT INTO usage_events ({_COLUMNS}) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+    "json_extract(value, '$[3]'), json_extract(value, '$[4]'), ? "
+    "FROM json_each(?) WHERE true "  # WHERE: SQLite's parser needs it before ON CONFLICT
+    "ON CONFLICT (identifier) DO NOTHING RETURNING identifier")
+
+
+def _insert_postgresql(session, rows: list[dict], now: datetime) -> set[str]:
+    return _returned(session, _POSTGRESQL_INSERT, (now, _rows_json(rows)))
+
+
+def _insert_sqlite(session, rows: list[dict], now: datetime) -> set[str]:
+    return _returned(session, _SQLITE_INSERT, (sqlite_datetime(now), _rows_json(rows)))
+
+
+def _rows_json(rows: list[dict]) -> str:
+    return orjson.dumps([(r["identifier"], r["organisation_id"], r["event_name"], r["value"],
+                          sqlite_datetime(r["timestamp"])) for r in rows]).decode()
+
+
+def _returned(session, sql: str, params: tuple) -> set[str]:
+    cursor = session.connection().connection.cursor()  # in the session's transaction (begun here if need be)
+    try:
+        cursor.execute(sql, params)
+        return {identifier for (identifier,) in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _insert_checking_first(session, rows: list[dict], now) -> set[str]:  # pragma: no cover
+    known = set(session.scalars(select(UsageEvent.identifier).where(
+        UsageEvent.identifier.in_([r["identifier"] for r in rows]))))
+    rows = [{**r, "received_at": now} for r in rows if r["identifier"] not in known]
+    if rows:
+        session.execute(UsageEvent.__table__.insert(), rows)
+    return {r["identifier"] for r in rows}
+
+
+def sqlite_datetime(moment: datetime) -> str:
+    """The text SQLAlchemy stores for a DateTime on SQLite (so range queries compare alike); PostgreSQL reads it too."""
+    return moment.isoformat(" ", "microseconds")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import orjson
 from flask import current_app, g, jsonify, request
 
 from app import wiring
@@ -33,11 +34,12 @@ def _rate_limited():
     return response, 429
 
 
-def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, single: bool = False):
+def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, single: bool = False,
+            read_body=lambda: request.get_json(silent=True)):
     limited = _rate_limited()
     if limited is not None:
         return limited
-    body = request.get_json(silent=True)
+    body = read_body()
     if single and isinstance(body, dict) and key not in body:
         body = {key: [body]}  # one summary is a batch of one
     if body is None:
@@ -65,9 +67,29 @@ def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, sing
     stored = sum(r["status"] in ("created", "replaced", "updated") for r in every)
     if errors or refused:
         status = 409 if not errors else 422
-        return jsonify(error="invalid_items", message=f"{len(errors) + len(refused)} items refused; the rest were stored",
-                       stored=stored, results=every, errors=errors + refused), status
-    return jsonify(stored=stored, results=every), 202
+        return _json({"error": "invalid_items", "stored": stored, "results": every, "errors": errors + refused,
+                      "message": f"{len(errors) + len(refused)} items refused; the rest were stored"}, status)
+    return _json({"stored": stored, "results": every}, 202)
+
+
+def _event_body():
+    """`request.get_json(silent=True)` at orjson's speed, for events only: orjson reads a number past 64 bits
+    as a float, and an event's value past a BIGINT is refused either way. What orjson refuses, json still tries."""
+    if not request.is_json:
+        return None
+    try:
+        return orjson.loads(request.get_data())
+    except orjson.JSONDecodeError:  # NaN, a byte-order mark, UTF-16, lone surrogates
+        return request.get_json(silent=True)
+
+
+def _json(payload: dict, status: int):
+    """What `jsonify` sends (sorted keys, compact, newline), at orjson's speed for 1,000 per-item results."""
+    try:
+        body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # a lone surrogate echoed back from a body only the json module read
+        return jsonify(payload), status
+    return current_app.response_class(body, status=status, mimetype="application/json")
 
 
 @bp.post("/usage/reports")
@@ -95,4 +117,4 @@ def usage_events():
     names = {p.meter_event for p in catalog.products.values() if p.metered}
     names |= {p.key for p in catalog.products.values() if p.metered}
     return _ingest("events", rules.MAX_EVENTS, lambda items: rules.parse_events(items, names, utcnow()),
-                   store_usage_events)
+                   store_usage_events, read_body=_event_body)
