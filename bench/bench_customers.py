@@ -8,6 +8,8 @@ path), then:
   Stripe's live limit of 100 requests/s);
 - the same sync paced at 100 requests/s (the app's RequestPacer) over --paced customers, so
   the paced wall time can be compared with calls/100 without waiting for all N;
+- the emulator alone: one page of 100 subscriptions (coupons expanded, as the sync reads them)
+  from the middle of the list, median round trip over --runs requests on a keep-alive session;
 - GET /customers (first page) with N customers: median server time over --runs requests.
 
     .venv/bin/python bench/bench_customers.py [--n 10000] [--paced 500] [--runs 20] [--threads 8]
@@ -73,6 +75,24 @@ def sync(ids: list[int], pacer=None) -> tuple[int, float, dict]:
     return gateway.calls, time.perf_counter() - start, result
 
 
+def subscription_page_ms(url: str, runs: int) -> tuple[list[float], int]:
+    """The emulator's share of a sync: round trips for one mid-list page, and its size in bytes."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["Authorization"] = "Bearer sk_test_bench"
+    params = {"limit": 100, "expand[]": "data.discounts.source.coupon"}
+    for _ in range(50):  # walk to the middle of a 10,000-subscription list
+        params["starting_after"] = session.get(f"{url}/v1/subscriptions", params=params).json()["data"][-1]["id"]
+    timings, size = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        size = len(session.get(f"{url}/v1/subscriptions", params=params).content)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings, size
+
+
 def list_page_ms(app, runs: int) -> list[float]:
     from app.extensions import db
     from app.services.audit import Actor
@@ -129,6 +149,10 @@ def main() -> None:
             print(f"sync {len(paced_ids)} customers paced at 100 req/s: {calls} calls, {seconds:.1f}s wall vs "
                   f"calls/100 = {calls / 100:.1f}s (ratio {seconds / (calls / 100):.2f}); "
                   f"projected for {len(ids)}: {seconds * len(ids) / len(paced_ids):.0f}s")
+
+            timings, size = subscription_page_ms(url, args.runs)
+            print(f"emulator, one page of 100 subscriptions (coupons expanded, {size // 1000} KB) from mid-list: "
+                  f"median {statistics.median(timings):.1f} ms round trip over {len(timings)} requests")
 
         timings = list_page_ms(app, args.runs)
         print(f"GET /customers first page with {len(ids)} customers: median {statistics.median(timings):.1f} ms, "

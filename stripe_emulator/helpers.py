@@ -71,29 +71,39 @@ def set_fields(obj, params, names):
 
 def filter_created(items, spec, field="created"):
     """Apply a `created` list filter: an exact int or `{gt, gte, lt, lte}`."""
+    test = created_test(spec, field)
+    return items if test is None else [o for o in items if test(o)]
+
+
+_RANGE = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+
+
+def created_test(spec, field="created"):
+    """`filter_created`'s rule for one object, or None when `spec` filters nothing."""
     if spec is None or spec == "":
-        return items
+        return None
     if isinstance(spec, int):
-        return [o for o in items if o[field] == spec]
-    tests = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
-    checks = [(tests[k], v) for k, v in spec.items() if k in tests]
-    return [o for o in items
-            if o[field] is not None and all(test(o[field], v) for test, v in checks)]
+        return lambda o: o[field] == spec
+    checks = [(_RANGE[k], v) for k, v in spec.items() if k in _RANGE]
+    return lambda o: o[field] is not None and all(test(o[field], v) for test, v in checks)
+
+
+def all_of(*tests):
+    """One predicate from several (None entries skipped); None when nothing filters."""
+    tests = [t for t in tests if t is not None]
+    if len(tests) <= 1:
+        return tests[0] if tests else None
+    return lambda o: all(t(o) for t in tests)
 
 
 def list_object(ctx, items, url=None, label="object", newest_first=True):
     """Stripe's cursor pagination over `items` given oldest first; returns newest first
     (or in the given order, as for invoice lines)."""
-    params = ctx.params or {}
-    limit = params.get("limit", 10)
-    if not 1 <= limit <= 100:
-        raise errors.invalid("Invalid limit: must be between 1 and 100", param="limit")
+    limit = _limit(ctx)
     newest = list(items)
     if newest_first:
         newest.reverse()
-    after, before = params.get("starting_after"), params.get("ending_before")
-    if after and before:
-        raise errors.exclusive("starting_after", "ending_before")
+    after, before = _cursors(ctx)
     if after:
         start = _position(newest, after, "starting_after", label) + 1
         page = newest[start:start + limit]
@@ -106,6 +116,58 @@ def list_object(ctx, items, url=None, label="object", newest_first=True):
         page = newest[:limit]
         has_more = len(newest) > limit
     return {"object": "list", "data": page, "has_more": has_more, "url": url or ctx.url}
+
+
+def list_collection(ctx, kind, keep=None, label="object"):
+    """`list_object` over a whole stored collection filtered by `keep(obj)`, without copying or
+    filtering all of it: the cursor is found through the state's position index and only the
+    objects up to the end of the page (plus one, for `has_more`) are tested."""
+    limit = _limit(ctx)
+    after, before = _cursors(ctx)
+    coll = ctx.state.collection(kind)
+    ids, positions = ctx.state.newest_first(kind)
+    if before:
+        end = _cursor(coll, positions, keep, before, "ending_before", label)
+        found = _take(coll, ids, range(end - 1, -1, -1), keep, limit + 1)
+        found.reverse()
+        return {"object": "list", "data": found[-limit:], "has_more": len(found) > limit, "url": ctx.url}
+    start = _cursor(coll, positions, keep, after, "starting_after", label) + 1 if after else 0
+    found = _take(coll, ids, range(start, len(ids)), keep, limit + 1)
+    return {"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": ctx.url}
+
+
+def _limit(ctx):
+    limit = (ctx.params or {}).get("limit", 10)
+    if not 1 <= limit <= 100:
+        raise errors.invalid("Invalid limit: must be between 1 and 100", param="limit")
+    return limit
+
+
+def _cursors(ctx):
+    params = ctx.params or {}
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if after and before:
+        raise errors.exclusive("starting_after", "ending_before")
+    return after, before
+
+
+def _cursor(coll, positions, keep, obj_id, param, label):
+    """The cursor's position; like `_position`, it must be one of the listed (kept) objects."""
+    at = positions.get(obj_id) if isinstance(obj_id, str) else None
+    if at is None or (keep is not None and not keep(coll[obj_id])):
+        raise errors.no_such(label, obj_id, param)
+    return at
+
+
+def _take(coll, ids, positions, keep, count):
+    found = []
+    for i in positions:
+        obj = coll[ids[i]]
+        if keep is None or keep(obj):
+            found.append(obj)
+            if len(found) == count:
+                break
+    return found
 
 
 def _position(items, obj_id, param, label):

@@ -63,18 +63,15 @@ def _render(state, value, tree, depth):
                 continue
             sub = tree.get(key)
             if sub is None:
-                contained = type(item) in _CONTAINERS
-                out[key] = _render(state, item, _EMPTY, depth) if contained else item
+                kind = type(item)
+                out[key] = (_copy(item) if kind is dict else _copy_list(item) if kind is list
+                            else item)
             else:
                 out[key] = _expand(state, item, sub, key, depth)
         return out
     if isinstance(value, list):
         return [_render(state, v, tree, depth) for v in value]
     return value
-
-
-_EMPTY = {}
-_CONTAINERS = (dict, list)
 
 
 def _expand(state, item, sub, key, depth):

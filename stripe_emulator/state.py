@@ -42,6 +42,7 @@ class State:
             self.pending.clear()
             self.objects = {}
             self.index = {}
+            self.order = {}
             self.extras = {}
             self.idempotency = {}
             self.last_tick = self.clock.now()
@@ -97,7 +98,10 @@ class State:
         return coll
 
     def insert(self, obj):
-        self.collection(obj["object"])[obj["id"]] = obj
+        coll = self.collection(obj["object"])
+        if obj["id"] not in coll:
+            self.order.pop(obj["object"], None)
+        coll[obj["id"]] = obj
         self.index[obj["id"]] = obj["object"]
         self.version += 1
         return obj
@@ -114,7 +118,18 @@ class State:
         kind = self.index.get(obj_id)
         return None if kind is None else self.objects.get(kind, _NONE).get(obj_id)
 
+    def newest_first(self, kind):
+        """`(ids, positions)` of a collection newest first (reverse creation order), for list
+        cursors; kept until an object of the kind is added or removed."""
+        coll = self.collection(kind)
+        cached = self.order.get(kind)
+        if cached is None or len(cached[0]) != len(coll):
+            ids = list(reversed(coll))
+            cached = self.order[kind] = (ids, {obj_id: i for i, obj_id in enumerate(ids)})
+        return cached
+
     def remove(self, kind, obj_id):
+        self.order.pop(kind, None)
         obj = self.collection(kind).pop(obj_id, None)
         self.index.pop(obj_id, None)
         self.version += 1
@@ -199,6 +214,7 @@ class State:
             self.extras = data.get("extras", {})
             self.idempotency = {tuple(k): v for k, v in data.get("idempotency", [])}
             self.index = {oid: kind for kind, coll in self.objects.items() for oid in coll}
+            self.order = {}
             self.last_tick = self.clock.now()
 
 

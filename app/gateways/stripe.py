@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+import orjson
 import stripe
+import urllib3
 
 from app.gateways.stripe_catalog import CatalogVerbs
 from app.gateways.stripe_meter_http import MeterEventsHTTP, MeterRefused
@@ -217,11 +219,11 @@ class StripeGateway(CatalogVerbs):
     # report progress), every page retried with backoff when Stripe fails it in a retryable way
     def customer_pages(self) -> Iterator[list[dict]]:
         """Customers with their tax ids (the first 10 of them, `has_more` set when there are more)."""
-        return self._pages(self.v1.customers.list, {"expand": ["data.tax_ids"]})
+        return self._pages("/v1/customers", {"expand": ["data.tax_ids"]})
 
     def subscription_pages(self) -> Iterator[list[dict]]:
         """Every customer's subscriptions as `customer_subscriptions` reads one customer's (not canceled)."""
-        for page in self._pages(self.v1.subscriptions.list, {"expand": ["data.discounts.source.coupon"]}):
+        for page in self._pages("/v1/subscriptions", {"expand": ["data.discounts.source.coupon"]}):
             for sub in page:
                 for item in sub.get("items", {}).get("data", []):
                     price_id = item["price"]["id"]
@@ -229,20 +231,44 @@ class StripeGateway(CatalogVerbs):
             yield page
 
     def schedule_pages(self) -> Iterator[list[dict]]:
-        return self._pages(self.v1.subscription_schedules.list, {})
+        return self._pages("/v1/subscription_schedules", {})
 
     def invoice_pages(self) -> Iterator[list[dict]]:
         """Every invoice, newest first."""
-        return self._pages(self.v1.invoices.list, {})
+        return self._pages("/v1/invoices", {})
 
-    def _pages(self, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
+    def _pages(self, path: str, params: dict) -> Iterator[list[dict]]:
         params = {"limit": 100, **params}
         while True:
-            page = self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
+            page = self._with_backoff(lambda: self._raw_list(path, dict(params)))
             yield page["data"]
             if not page.get("has_more") or not page["data"]:
                 return
             params["starting_after"] = page["data"][-1]["id"]
+
+    def _raw_list(self, path: str, params: dict) -> dict:
+        """A list page as Stripe's parsed JSON, through `_call` (pacer, 429 backoff, errors):
+        building StripeObjects and turning them back into dicts cost ~0.5 s a page of 100."""
+        requestor = (self.v1 and self.client)._requestor  # StripeNotConfigured without a client
+        return self._call(lambda: self._RawPage(requestor, path, params))
+
+    class _RawPage:
+        """One GET in the shape `_plain` reads. Streamed: stripe-python 16 logs (formats, regex-scans
+        and repr()s) every buffered response body even with logging off, ~5 ms on a 450 KB page, and
+        `raw_request` parses it into OrderedDicts. The body is read raw and parsed once here; only an
+        error answer goes through the SDK (it raises the StripeError)."""
+
+        def __init__(self, requestor, path: str, params: dict):
+            stream, code, headers = requestor.request_raw("get", path, params=params, options={}, is_streaming=True,
+                                                          base_address="api", api_mode="V1", usage=["raw_request"])
+            body = _read_body(stream)
+            if not 200 <= code < 300:
+                requestor._interpret_response(body, code, headers, "V1")
+            # orjson: ~1.8 ms for a 450 KB page of 100 subscriptions, json ~4.5 ms
+            self.data, self.request_id, self.last_response = orjson.loads(body), headers.get("request-id"), self
+
+        def to_dict(self) -> dict:
+            return self.data
 
     def _with_backoff(self, read: Callable[[], dict]) -> dict:
         for attempt in range(1, PAGE_ATTEMPTS + 1):
@@ -400,3 +426,14 @@ def _translate(exc: stripe.StripeError) -> StripeGatewayError:
     return StripeGatewayError(prefix + message, code=exc.code, http_status=exc.http_status,
                               request_id=exc.request_id, param=getattr(exc, "param", None),
                               retryable=retryable)
+
+
+def _read_body(stream: urllib3.BaseHTTPResponse) -> bytes:
+    """A streamed response's whole body (stripe's RequestsClient hands over urllib3's), decompressed;
+    a connection dropped meanwhile is Stripe's APIConnectionError (retryable), as in the SDK's own read."""
+    try:
+        return stream.read(decode_content=True)
+    except (OSError, urllib3.exceptions.HTTPError) as exc:
+        raise stripe.APIConnectionError(f"Reading a list page failed: {exc}") from exc
+    finally:
+        stream.release_conn()

@@ -104,11 +104,13 @@ def _wants(ctx, field):
     return any(e == field or e.startswith(field + ".") for e in ctx.expand or ())
 
 
-def with_tax_ids(ctx, customer):
+def with_tax_ids(ctx, customer, ids=None):
     """The customer with Stripe's includable `tax_ids` list (newest first, first 10), which
-    renders only when expanded (`expand=["tax_ids"]`, or `data.tax_ids` on lists)."""
-    ids = [t for t in ctx.state.collection(TAX_ID).values() if t["customer"] == customer["id"]]
-    ids.reverse()
+    renders only when expanded (`expand=["tax_ids"]`, or `data.tax_ids` on lists); `ids`, the
+    customer's tax ids oldest first, when the caller has them."""
+    if ids is None:
+        ids = [t for t in ctx.state.collection(TAX_ID).values() if t["customer"] == customer["id"]]
+    ids = ids[::-1]
     return dict(customer, _tax_ids={
         "object": "list", "data": ids[:10], "has_more": len(ids) > 10, "total_count": len(ids),
         "url": f"/v1/customers/{customer['id']}/tax_ids"})
@@ -144,16 +146,22 @@ def delete(ctx):
 @route("GET", "/v1/customers", params=CustomerListParams)
 def list_customers(ctx):
     p = ctx.params
-    items = list(ctx.state.collection(KIND).values())
-    if "email" in p:
-        items = [c for c in items if c["email"] == p["email"]]
-    if "test_clock" in p:
-        items = [c for c in items if c["test_clock"] == p["test_clock"]]
-    items = helpers.filter_created(items, p.get("created"))
-    result = helpers.list_object(ctx, items, label=KIND)
+    tests = [(lambda c, f=field: c[f] == p[f]) for field in ("email", "test_clock") if field in p]
+    tests.append(helpers.created_test(p.get("created")))
+    result = helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND)
     if _wants(ctx, "data.tax_ids"):
-        result["data"] = [with_tax_ids(ctx, c) for c in result["data"]]
+        tax_ids = _tax_ids_of(ctx.state, {c["id"] for c in result["data"]})
+        result["data"] = [with_tax_ids(ctx, c, tax_ids.get(c["id"], [])) for c in result["data"]]
     return result
+
+
+def _tax_ids_of(state, customer_ids):
+    """The customers' tax ids, oldest first, from one pass over all tax ids."""
+    found = {}
+    for tax_id in state.collection(TAX_ID).values():
+        if tax_id["customer"] in customer_ids:
+            found.setdefault(tax_id["customer"], []).append(tax_id)
+    return found
 
 
 @route("GET", "/v1/customers/search", params=CustomerSearchParams)

@@ -157,15 +157,17 @@ def delete(ctx):
 @route("GET", "/v1/invoices", params=InvoiceListParams)
 def list_invoices(ctx):
     p = ctx.params
-    items = list(ctx.state.collection(KIND).values())
-    for field in ("customer", "status", "collection_method"):
-        if field in p:
-            items = [i for i in items if i[field] == p[field]]
+    tests = [_field_is(field, p[field]) for field in ("customer", "status", "collection_method")
+             if field in p]
     if "subscription" in p:
-        items = [i for i in items if invoicing.subscription_of(i) == p["subscription"]]
-    items = helpers.filter_created(items, p.get("created"))
-    items = helpers.filter_created(items, p.get("due_date"), field="due_date")
-    return helpers.list_object(ctx, items, label=KIND)
+        tests.append(lambda i, sub=p["subscription"]: invoicing.subscription_of(i) == sub)
+    tests += [helpers.created_test(p.get("created")),
+              helpers.created_test(p.get("due_date"), field="due_date")]
+    return helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND)
+
+
+def _field_is(field, value):
+    return lambda i: i[field] == value
 
 
 @route("GET", "/v1/invoices/search", params=InvoiceSearchParams)

@@ -223,13 +223,13 @@ def cancel(ctx):
 @route("GET", "/v1/subscription_schedules", params=SubscriptionScheduleListParams)
 def list_schedules(ctx):
     p = ctx.params
-    items = list(ctx.state.collection(KIND).values())
+    tests = []
     if "customer" in p:
-        items = [s for s in items if s["customer"] == p["customer"]]
+        tests.append(lambda s, customer=p["customer"]: s["customer"] == customer)
     if p.get("scheduled") is not None:
-        items = [s for s in items if (s["status"] == "not_started") == p["scheduled"]]
+        tests.append(lambda s, scheduled=p["scheduled"]: (s["status"] == "not_started") == scheduled)
     for field in ("created", "canceled_at", "completed_at", "released_at"):
         if field in p:
-            items = helpers.filter_created([s for s in items if s[field] is not None],
-                                           p[field], field)
-    return helpers.list_object(ctx, items, label=LABEL)
+            tests.append(lambda s, f=field: s[f] is not None)
+            tests.append(helpers.created_test(p[field], field))
+    return helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=LABEL)

@@ -220,23 +220,29 @@ def cancel(ctx):
 @route("GET", "/v1/subscriptions", params=SubscriptionListParams)
 def list_subscriptions(ctx):
     p = ctx.params
-    items = list(ctx.state.collection(KIND).values())
     status = p.get("status")
-    if status is None:
-        items = [s for s in items if s["status"] not in ("canceled", "incomplete_expired")]
-    elif status == "ended":
-        items = [s for s in items if s["status"] in ("canceled", "incomplete_expired")]
-    elif status != "all":
-        items = [s for s in items if s["status"] == status]
-    for field in ("customer", "collection_method", "test_clock"):
-        if field in p:
-            items = [s for s in items if s[field] == p[field]]
-    for field in ("price", "plan"):
-        if field in p:
-            items = [s for s in items
-                     if any(i["price"]["id"] == p[field] for i in s["items"]["data"])]
-    items = helpers.filter_created(items, p.get("created"))
-    return helpers.list_object(ctx, items, label=KIND)
+    tests = [_ENDED_TESTS.get(status) or (None if status == "all" else _status_is(status))]
+    tests += [_field_is(field, p[field]) for field in ("customer", "collection_method", "test_clock")
+              if field in p]
+    tests += [_has_price(p[field]) for field in ("price", "plan") if field in p]
+    tests.append(helpers.created_test(p.get("created")))
+    return helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND)
+
+
+_ENDED = ("canceled", "incomplete_expired")
+_ENDED_TESTS = {None: lambda s: s["status"] not in _ENDED, "ended": lambda s: s["status"] in _ENDED}
+
+
+def _status_is(status):
+    return lambda s: s["status"] == status
+
+
+def _field_is(field, value):
+    return lambda s: s[field] == value
+
+
+def _has_price(price_id):
+    return lambda s: any(i["price"]["id"] == price_id for i in s["items"]["data"])
 
 
 @route("GET", "/v1/subscriptions/search", params=SubscriptionSearchParams)

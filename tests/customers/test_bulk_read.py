@@ -1,4 +1,6 @@
 """Many customers are read from Stripe's list pages; the snapshots equal one-by-one reads."""
+import gc
+
 import pytest
 
 from app.models import Customer
@@ -102,3 +104,19 @@ def test_a_page_failing_past_its_retries_leaves_an_error_on_each_customer(db, ga
     assert any("reading customers one by one" in line for line in progress)
     for customer in db.session.scalars(db.select(Customer)):
         assert customer.sync_error.startswith("Stripe") and customer.last_synced_at is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_bulk_sync_leaves_the_garbage_collector_as_it_found_it(db, gateway, stripe_client, enabled):
+    for n in range(3):
+        stripe_client.v1.customers.create(params={"name": f"Collected {n}"})
+    import_customers_from_stripe(db.session, gateway)
+    db.session.commit()
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        result = sync_customers(db.session, gateway, list(db.session.scalars(db.select(Customer.id))),
+                                lambda done, line: None)
+        assert (result["synced"], gc.isenabled()) == (3, enabled)
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -1,0 +1,45 @@
+"""A bulk sync writes its customers a chunk at a time, without losing an edit made meanwhile."""
+from app.models import AuditEntry, Customer
+from app.services.customer_sync import (
+    import_customers_from_stripe,
+    read_stripe_state,
+    sync_customers,
+)
+
+
+def _imported(db, gateway, stripe_client, n):
+    for i in range(n):
+        stripe_client.v1.customers.create(params={"name": f"Chunked {i}", "email": f"c{i}@chunk.example"})
+    import_customers_from_stripe(db.session, gateway)
+    db.session.commit()
+    return list(db.session.scalars(db.select(Customer.id).order_by(Customer.id)))
+
+
+def test_a_chunk_writes_every_snapshot_and_one_audit_entry_each(db, gateway, stripe_client):
+    ids = _imported(db, gateway, stripe_client, 30)
+    result = sync_customers(db.session, gateway, ids, lambda done, line: None)
+    assert result["synced"] == 30 and [r["id"] for r in result["results"]] == ids
+    customer = db.session.get(Customer, ids[0])
+    assert result["results"][0]["name"] == customer.name and "stripe customer" in result["results"][0]["changed"]
+    assert customer.stripe_snapshot == read_stripe_state(gateway, customer.stripe_customer_id)
+    assert customer.last_synced_at and customer.version == 2
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "customer.synced")).all()
+    assert sorted(int(e.object_id) for e in entries) == ids
+
+
+def test_a_customer_edited_while_stripe_is_read_keeps_the_edit(db, gateway, stripe_client):
+    """Stripe has no email for this one, so the sync keeps ours: the one typed in meanwhile."""
+    no_email = stripe_client.v1.customers.create(params={"name": "No email"}).id
+    ids = _imported(db, gateway, stripe_client, 30)
+    edited_id = db.session.scalar(db.select(Customer.id).where(Customer.stripe_customer_id == no_email))
+
+    def edit_once(done, line):
+        if line == "Stripe subscriptions page 1":  # after our rows were read, before they are written
+            db.session.get(Customer, edited_id).email = "typed@meanwhile.example"
+            db.session.commit()
+
+    result = sync_customers(db.session, gateway, ids, edit_once)
+    assert result["synced"] == 31 and result["failed"] == 0
+    edited = db.session.get(Customer, edited_id)
+    assert edited.email == "typed@meanwhile.example" and edited.stripe_snapshot and edited.last_synced_at
+    assert all(db.session.get(Customer, i).last_synced_at for i in ids)
