@@ -7,6 +7,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from app.extensions import ENGINE_JSON
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -80,7 +82,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_db_url(
             os.environ.get("DATABASE_URL") or _sqlite_url(instance)
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **ENGINE_JSON},
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),

@@ -1,6 +1,9 @@
 """Unbound Flask extensions; `create_app` binds them."""
 from __future__ import annotations
 
+import json
+
+import orjson
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +25,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def json_dumps(value) -> str:
+    """JSON columns written with orjson (snapshots of 10,000 customers in a sync); anything orjson
+    refuses goes through json, so what fails or succeeds is as before."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+ENGINE_JSON = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

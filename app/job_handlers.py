@@ -42,7 +42,7 @@ def sync_customers_job(ctx: JobContext) -> dict:
     ctx.progress(0, len(ids), f"syncing {len(ids)} customers with Stripe")
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
     return sync_customers(ctx.session, wiring.stripe_gateway(), [int(i) for i in ids],
-                          lambda done, line: ctx.progress(done, line=line),
+                          ctx.every(0.25),
                           wiring.catalog().product_key_metadata, actor)
 
 

@@ -84,3 +84,15 @@ def test_a_real_consumer_thread_runs_the_job(tmp_path):
     finally:
         consumer.stop(graceful=True)
     assert status == "succeeded"
+
+
+def test_a_job_of_thousands_of_steps_reports_a_few_times_and_always_its_last_step(db):
+    job = start_job(db.session, Actor.system("tests"), "noop", total=1000)
+    db.session.commit()
+    ctx = job_queue.JobContext(db.session, job)
+    report = ctx.every(60)
+    for done in range(1, 1001):
+        report(done, f"step {done}")
+    db.session.expire_all()
+    stored = db.session.get(Job, job.id)
+    assert stored.done == 1000 and stored.log.splitlines() == ["step 1", "step 1000"]
