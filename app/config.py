@@ -89,10 +89,10 @@ def from_env(overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT"),  # requests/s per process; 0 = no pacing
         "STRIPE_METER_EVENT_RATE": os.environ.get("STRIPE_METER_EVENT_RATE"),  # meter events/s; Stripe's own limit
-        "STRIPE_STREAM_EVENT_RATE": float(os.environ.get("STRIPE_STREAM_EVENT_RATE", "9000")),  # v2 stream events/s
+        "STRIPE_STREAM_EVENT_RATE": float(os.environ.get("STRIPE_STREAM_EVENT_RATE", "9500")),  # v2 stream events/s
         "USAGE_TIMEZONE": os.environ.get("USAGE_TIMEZONE", "Europe/London"),  # the nightly send runs at its midnight
         "USAGE_STREAM_THRESHOLD": int(os.environ.get("USAGE_STREAM_THRESHOLD", "1000")),  # events; above: v2 stream
-        "USAGE_SEND_THREADS": int(os.environ.get("USAGE_SEND_THREADS", "4")),  # meter event calls in flight at once
+        "USAGE_SEND_THREADS": int(os.environ.get("USAGE_SEND_THREADS", "8")),  # meter event calls in flight at once
         "USAGE_API_RATE": float(os.environ.get("USAGE_API_RATE", "50")),  # requests/s per API token
         "USAGE_API_BURST": int(os.environ.get("USAGE_API_BURST", "100")),
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
