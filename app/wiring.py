@@ -34,8 +34,8 @@ def init_app(app) -> None:
     rate = app.config["STRIPE_RATE_LIMIT"]
     app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
-    app.extensions["stripe_meter_pacer"] = RequestPacer(900.0 if meter_rate is None else float(meter_rate))
-    app.extensions["stripe_stream_pacer"] = RequestPacer(float(app.config["STRIPE_STREAM_EVENT_RATE"]))
+    app.extensions["stripe_meter_pacer"] = RequestPacer(950.0 if meter_rate is None else float(meter_rate), slack=0.05)
+    app.extensions["stripe_stream_pacer"] = RequestPacer(float(app.config["STRIPE_STREAM_EVENT_RATE"]), slack=0.05)
 
 
 def contract_mapping() -> ContractMapping:

@@ -408,7 +408,7 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=25000)
     parser.add_argument("--send-db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--path", choices=("v1", "v2", "both"), default="both", help="which send path(s) to time")
-    parser.add_argument("--meter-rate", type=float, default=900, help="the app's meter event pacer, per second")
+    parser.add_argument("--meter-rate", type=float, default=950, help="the app's meter event pacer, per second")
     parser.add_argument("--stream-rate", type=float, default=9500, help="the app's v2 stream pacer, events per second")
     parser.add_argument("--send-threads", type=int, default=8, help="USAGE_SEND_THREADS for the send")
     options = parser.parse_args()
