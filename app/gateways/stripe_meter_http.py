@@ -40,7 +40,7 @@ class MeterEventsHTTP:
                  sleep: Callable[[float], None] = time.sleep, timeout: float = 30):
         self.event_url = (api_base or API_BASE).rstrip("/") + "/v1/billing/meter_events"
         self.stream_url = (api_base or METER_EVENTS_BASE).rstrip("/") + "/v2/billing/meter_event_stream"
-        self.api_key, self.sleep, self.timeout = api_key, sleep, timeout
+        self.api_key, self.sleep = api_key, sleep
         self.headers = {"Stripe-Version": api_version, "User-Agent": user_agent}
         self.pool = _pool(self.event_url, timeout)
 

@@ -11,7 +11,7 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -46,7 +46,6 @@ class SendResult:
     planned: int = 0
     via: str = "v1"
     dry_run: bool = False
-    lines: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
