@@ -11,7 +11,8 @@ from app.gateways.stripe import StripeGatewayError
 from app.models import Customer
 from app.services.api_tokens import ApiTokenError, create_api_token, revoke_api_token
 from app.services.audit import Actor
-from app.services.customer_sync import import_customers_from_stripe, sync_customers
+from app.services.customer_bulk_sync import sync_customers
+from app.services.customer_sync import import_customers_from_stripe
 
 CLI_ACTOR = Actor.system("cli")
 customers_cli = AppGroup("customers", help="Customer records and their Stripe state.")

@@ -33,7 +33,7 @@ def sync_customers_job(ctx: JobContext) -> dict:
     from sqlalchemy import select
 
     from app.models import Customer
-    from app.services.customer_sync import sync_customers
+    from app.services.customer_bulk_sync import sync_customers
 
     ids = ctx.arguments.get("customer_ids") or []
     if ctx.arguments.get("all"):

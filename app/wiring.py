@@ -11,7 +11,7 @@ from app.gateways.stripe import (
     RequestPacer,
     StripeGateway,
     build_client,
-    build_meter_http,
+    build_http,
     default_rate,
 )
 
@@ -30,7 +30,7 @@ def init_app(app) -> None:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")
     key = app.config["STRIPE_SECRET_KEY"]
     app.extensions["stripe_client"] = build_client(key, app.config["STRIPE_API_BASE"] or None) if key else None
-    app.extensions["stripe_meter_http"] = build_meter_http(key, app.config["STRIPE_API_BASE"] or None) if key else None
+    app.extensions["stripe_http"] = build_http(key, app.config["STRIPE_API_BASE"] or None) if key else None
     rate = app.config["STRIPE_RATE_LIMIT"]
     app.extensions["stripe_pacer"] = RequestPacer(default_rate(key) if rate is None else float(rate))
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
@@ -60,7 +60,8 @@ def contract_source():
 
 def stripe_gateway() -> StripeGateway:
     """A fresh gateway per request or job, sharing the app's one StripeClient."""
-    return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_pacer"])
+    return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_pacer"],
+                         http=current_app.extensions["stripe_http"])
 
 
 def own_email_domains() -> list[str]:
@@ -78,4 +79,4 @@ def meter_gateway() -> StripeGateway:
     separate from the global one."""
     return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"],
                          stream_pacer=current_app.extensions["stripe_stream_pacer"],
-                         meter_http=current_app.extensions["stripe_meter_http"])
+                         http=current_app.extensions["stripe_http"])

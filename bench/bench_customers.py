@@ -6,13 +6,13 @@ path), then:
 
 - sync of every customer, unpaced: Stripe calls used, wall time, and calls/100 (the floor at
   Stripe's live limit of 100 requests/s);
-- the same sync paced at 100 requests/s (the app's RequestPacer) over --paced customers, so
-  the paced wall time can be compared with calls/100 without waiting for all N;
+- the same sync paced at 100 requests/s (the app's RequestPacer), --repeat times over --paced
+  customers, so the paced wall time can be compared with calls/100 without waiting for all N;
 - the emulator alone: one page of 100 subscriptions (coupons expanded, as the sync reads them)
   from the middle of the list, median round trip over --runs requests on a keep-alive session;
 - GET /customers (first page) with N customers: median server time over --runs requests.
 
-    .venv/bin/python bench/bench_customers.py [--n 10000] [--paced 500] [--runs 20] [--threads 8]
+    .venv/bin/python bench/bench_customers.py [--n 10000] [--paced 500] [--repeat 3] [--runs 20] [--threads 8]
 """
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def sync(ids: list[int], pacer=None) -> tuple[int, float, dict]:
 
     from app.extensions import db
     from app.gateways.stripe import StripeGateway
-    from app.services.customer_sync import sync_customers
+    from app.services.customer_bulk_sync import sync_customers
 
-    gateway = StripeGateway(current_app.extensions["stripe_client"], pacer=pacer)
+    gateway = StripeGateway(current_app.extensions["stripe_client"], pacer=pacer, http=current_app.extensions["stripe_http"])
     start = time.perf_counter()
     result = sync_customers(db.session, gateway, ids, lambda done, line: None)
     return gateway.calls, time.perf_counter() - start, result
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=500, help="customers synced at 100 requests/s")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3, help="paced syncs, for a median")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-customers-"))
@@ -144,11 +145,15 @@ def main() -> None:
                   f"{seconds:.1f}s wall; at 100 req/s the calls alone need {calls / 100:.1f}s; "
                   f"synced {result['synced']}, failed {result['failed']}")
 
-            paced_ids = ids[:args.paced]
-            calls, seconds, _ = sync(paced_ids, RequestPacer(100))
-            print(f"sync {len(paced_ids)} customers paced at 100 req/s: {calls} calls, {seconds:.1f}s wall vs "
-                  f"calls/100 = {calls / 100:.1f}s (ratio {seconds / (calls / 100):.2f}); "
-                  f"projected for {len(ids)}: {seconds * len(ids) / len(paced_ids):.0f}s")
+            paced_ids, walls = ids[:args.paced], []
+            for _ in range(args.repeat):
+                calls, seconds, _ = sync(paced_ids, RequestPacer(100))
+                walls.append(seconds)
+                print(f"sync {len(paced_ids)} customers paced at 100 req/s: {calls} calls, {seconds:.2f}s wall vs "
+                      f"calls/100 = {calls / 100:.2f}s (ratio {seconds / (calls / 100):.2f}); "
+                      f"projected for {len(ids)}: {seconds * len(ids) / len(paced_ids):.0f}s")
+            print(f"paced: median {statistics.median(walls):.2f}s over {len(walls)} runs, "
+                  f"ratio {statistics.median(walls) / (calls / 100):.2f}")
 
             timings, size = subscription_page_ms(url, args.runs)
             print(f"emulator, one page of 100 subscriptions (coupons expanded, {size // 1000} KB) from mid-list: "

@@ -1,9 +1,12 @@
 """`python -m stripe_emulator --port 12111 ...`: serve the emulator until interrupted."""
 
 import argparse
+import gc
 import logging
 import signal
 import sys
+import threading
+import time
 
 from .app import Emulator
 from .server import Server
@@ -28,6 +31,20 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def keep_state_out_of_the_collector(every_seconds: float = 1.0) -> None:
+    """The emulator keeps every object it was sent, millions of small dicts at 10,000
+    customers; each full collection rescans them all, stalling every request for 150-250 ms
+    (a pause no client sees from Stripe). Each second the young garbage is collected and
+    the survivors are frozen out of later collections."""
+    def tidy():
+        while True:
+            time.sleep(every_seconds)
+            gc.collect(1)
+            gc.freeze()
+
+    threading.Thread(target=tidy, name="gc-freeze", daemon=True).start()
+
+
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -36,6 +53,7 @@ def main(argv=None):
                         webhook_url=args.webhook_url, webhook_secret=args.webhook_secret,
                         save_interval_ms=args.save_interval_ms)
     server = Server(emulator, args.host, args.port)
+    keep_state_out_of_the_collector()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logging.getLogger("stripe_emulator").info("listening on %s", server.url)
     try:

@@ -13,12 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-import orjson
 import stripe
-import urllib3
 
 from app.gateways.stripe_catalog import CatalogVerbs
-from app.gateways.stripe_meter_http import MeterEventsHTTP, MeterRefused
+from app.gateways.stripe_http import StripeHTTP, StripeRefused
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
@@ -77,8 +75,8 @@ def default_rate(api_key: str) -> float:
     return 90.0 if api_key.startswith(("sk_live", "rk_live")) else 24.0
 
 
-def build_meter_http(api_key: str, api_base: str | None = None) -> MeterEventsHTTP:
-    return MeterEventsHTTP(api_key, api_base, API_VERSION, f"BillingConsole stripe-python/{stripe.VERSION}")
+def build_http(api_key: str, api_base: str | None = None) -> StripeHTTP:
+    return StripeHTTP(api_key, api_base, API_VERSION, f"BillingConsole stripe-python/{stripe.VERSION}")
 
 
 def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClient:
@@ -91,11 +89,12 @@ class StripeGateway(CatalogVerbs):
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
                  pacer: RequestPacer | None = None, stream_pacer: RequestPacer | None = None,
-                 meter_http: MeterEventsHTTP | None = None):
+                 http: StripeHTTP | None = None):
         self.client, self.sleep, self.pacer, self.stream_pacer = client, sleep, pacer, stream_pacer
-        self.meter_http = meter_http  # meter events without stripe-python's per-call cost
+        self.http = http  # meter events and bulk list pages without stripe-python's per-call cost
         self.request_ids: list[str] = []
-        self.calls = 0
+        self.calls = 0  # counted under a lock: bulk reads and sends call from several threads
+        self._counting = threading.Lock()
         self._prices: dict[str, dict] = {}  # per gateway, i.e. per request or job: prices barely change
 
     @property
@@ -108,7 +107,7 @@ class StripeGateway(CatalogVerbs):
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
             if self.pacer is not None:
                 self.pacer.wait()
-            self.calls += 1
+            self._count_call()
             try:
                 result = fn(*args, **kwargs)
             except stripe.RateLimitError as exc:
@@ -120,6 +119,22 @@ class StripeGateway(CatalogVerbs):
                 raise _translate(exc) from exc
             return self._plain(result)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _plain_http(self, send: Callable[[], dict | None]) -> dict | None:
+        if self.pacer is not None:
+            self.pacer.wait()
+        self._count_call()
+        try:
+            return send()
+        except StripeRefused as exc:
+            prefix = "Could not reach Stripe: " if exc.status == 0 else "Stripe: "
+            raise StripeGatewayError(prefix + str(exc), code=exc.code, http_status=exc.status or None,
+                                     request_id=exc.request_id, param=exc.param,
+                                     retryable=exc.status in (0, 429) or exc.status >= 500) from exc
+
+    def _count_call(self) -> None:
+        with self._counting:
+            self.calls += 1
 
     def _plain(self, result) -> dict:
         response = getattr(result, "last_response", None)
@@ -223,11 +238,12 @@ class StripeGateway(CatalogVerbs):
     # report progress), every page retried with backoff when Stripe fails it in a retryable way
     def customer_pages(self) -> Iterator[list[dict]]:
         """Customers with their tax ids (the first 10 of them, `has_more` set when there are more)."""
-        return self._pages("/v1/customers", {"expand": ["data.tax_ids"]})
+        return self._pages("/v1/customers", self.v1.customers.list, {"expand": ["data.tax_ids"]})
 
     def subscription_pages(self) -> Iterator[list[dict]]:
         """Every customer's subscriptions as `customer_subscriptions` reads one customer's (not canceled)."""
-        for page in self._pages("/v1/subscriptions", {"expand": ["data.discounts.source.coupon"]}):
+        for page in self._pages("/v1/subscriptions", self.v1.subscriptions.list,
+                                {"expand": ["data.discounts.source.coupon"]}):
             for sub in page:
                 for item in sub.get("items", {}).get("data", []):
                     price_id = item["price"]["id"]
@@ -235,44 +251,31 @@ class StripeGateway(CatalogVerbs):
             yield page
 
     def schedule_pages(self) -> Iterator[list[dict]]:
-        return self._pages("/v1/subscription_schedules", {})
+        return self._pages("/v1/subscription_schedules", self.v1.subscription_schedules.list, {})
 
     def invoice_pages(self) -> Iterator[list[dict]]:
         """Every invoice, newest first."""
-        return self._pages("/v1/invoices", {})
+        return self._pages("/v1/invoices", self.v1.invoices.list, {})
 
-    def _pages(self, path: str, params: dict) -> Iterator[list[dict]]:
+    def _pages(self, path: str, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
+        """Over plain HTTP when the app set it up: stripe-python spends ~0.5 s turning a page of
+        100 subscriptions into StripeObjects and back into dicts."""
         params = {"limit": 100, **params}
         while True:
-            page = self._with_backoff(lambda: self._raw_list(path, dict(params)))
+            if self.http is None:
+                page = self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
+            else:
+                page = self._with_backoff(lambda: self._plain_http(lambda: self._http_page(path, dict(params))))
             yield page["data"]
             if not page.get("has_more") or not page["data"]:
                 return
             params["starting_after"] = page["data"][-1]["id"]
 
-    def _raw_list(self, path: str, params: dict) -> dict:
-        """A list page as Stripe's parsed JSON, through `_call` (pacer, 429 backoff, errors):
-        building StripeObjects and turning them back into dicts cost ~0.5 s a page of 100."""
-        requestor = (self.v1 and self.client)._requestor  # StripeNotConfigured without a client
-        return self._call(lambda: self._RawPage(requestor, path, params))
-
-    class _RawPage:
-        """One GET in the shape `_plain` reads. Streamed: stripe-python 16 logs (formats, regex-scans
-        and repr()s) every buffered response body even with logging off, ~5 ms on a 450 KB page, and
-        `raw_request` parses it into OrderedDicts. The body is read raw and parsed once here; only an
-        error answer goes through the SDK (it raises the StripeError)."""
-
-        def __init__(self, requestor, path: str, params: dict):
-            stream, code, headers = requestor.request_raw("get", path, params=params, options={}, is_streaming=True,
-                                                          base_address="api", api_mode="V1", usage=["raw_request"])
-            body = _read_body(stream)
-            if not 200 <= code < 300:
-                requestor._interpret_response(body, code, headers, "V1")
-            # orjson: ~1.8 ms for a 450 KB page of 100 subscriptions, json ~4.5 ms
-            self.data, self.request_id, self.last_response = orjson.loads(body), headers.get("request-id"), self
-
-        def to_dict(self) -> dict:
-            return self.data
+    def _http_page(self, path: str, params: dict) -> dict:
+        page, request_id = self.http.list_page(path, params)
+        if request_id:
+            self.request_ids.append(request_id)
+        return page
 
     def _with_backoff(self, read: Callable[[], dict]) -> dict:
         for attempt in range(1, PAGE_ATTEMPTS + 1):
@@ -359,10 +362,10 @@ class StripeGateway(CatalogVerbs):
     # meters and usage
     def create_meter_event(self, params: dict, key: str) -> None:
         """v1: one event; `identifier` is Stripe's dedupe key, `key` the idempotency key."""
-        if self.meter_http is None:
+        if self.http is None:
             self._call(self.v1.billing.meter_events.create, params=params, options={"idempotency_key": key})
             return
-        self._plain_http(lambda: self.meter_http.create(params, key))
+        self._plain_http(lambda: self.http.create_meter_event(params, key))
 
     def meter_event_session(self) -> str:
         """A v2 stream token (valid 15 minutes)."""
@@ -374,23 +377,11 @@ class StripeGateway(CatalogVerbs):
         """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
         if self.stream_pacer is not None:
             self.stream_pacer.wait(len(events))  # Stripe counts the stream's events, not its calls
-        if self.meter_http is None:
+        if self.http is None:
             self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
                        options={"api_key": token})
             return
-        self._plain_http(lambda: self.meter_http.stream(token, events))
-
-    def _plain_http(self, send: Callable[[], None]) -> None:
-        if self.pacer is not None:
-            self.pacer.wait()
-        self.calls += 1
-        try:
-            send()
-        except MeterRefused as exc:
-            prefix = "Could not reach Stripe: " if exc.status == 0 else "Stripe: "
-            raise StripeGatewayError(prefix + str(exc), code=exc.code, http_status=exc.status or None,
-                                     request_id=exc.request_id, param=exc.param,
-                                     retryable=exc.status in (0, 429) or exc.status >= 500) from exc
+        self._plain_http(lambda: self.http.stream_meter_events(token, events))
 
     def meter_event_summary(self, meter_id: str, customer_id: str, start: int, end: int) -> int:
         """The meter's aggregated value for a customer over [start, end) (minute boundaries)."""
@@ -430,14 +421,3 @@ def _translate(exc: stripe.StripeError) -> StripeGatewayError:
     return StripeGatewayError(prefix + message, code=exc.code, http_status=exc.http_status,
                               request_id=exc.request_id, param=getattr(exc, "param", None),
                               retryable=retryable)
-
-
-def _read_body(stream: urllib3.BaseHTTPResponse) -> bytes:
-    """A streamed response's whole body (stripe's RequestsClient hands over urllib3's), decompressed;
-    a connection dropped meanwhile is Stripe's APIConnectionError (retryable), as in the SDK's own read."""
-    try:
-        return stream.read(decode_content=True)
-    except (OSError, urllib3.exceptions.HTTPError) as exc:
-        raise stripe.APIConnectionError(f"Reading a list page failed: {exc}") from exc
-    finally:
-        stream.release_conn()

@@ -1,4 +1,6 @@
 """Customers in our database and in the emulator: a bootstrapped catalog, subscriptions, coupons."""
+import copy
+
 import pytest
 
 from app import wiring
@@ -66,4 +68,6 @@ def coupon(stripe_client):
 @pytest.fixture
 def gateway(app):
     with app.test_request_context():
-        yield wiring.stripe_gateway()
+        gateway = wiring.stripe_gateway()
+        gateway.http = copy.copy(gateway.http)  # the app's is shared: a test's sleep or key stays in the test
+        yield gateway

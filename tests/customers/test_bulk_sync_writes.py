@@ -1,10 +1,8 @@
 """A bulk sync writes its customers a chunk at a time, without losing an edit made meanwhile."""
 from app.models import AuditEntry, Customer
-from app.services.customer_sync import (
-    import_customers_from_stripe,
-    read_stripe_state,
-    sync_customers,
-)
+from app.services import customer_bulk_sync
+from app.services.customer_bulk_sync import sync_customers
+from app.services.customer_sync import import_customers_from_stripe, read_stripe_state
 
 
 def _imported(db, gateway, stripe_client, n):
@@ -27,18 +25,21 @@ def test_a_chunk_writes_every_snapshot_and_one_audit_entry_each(db, gateway, str
     assert sorted(int(e.object_id) for e in entries) == ids
 
 
-def test_a_customer_edited_while_stripe_is_read_keeps_the_edit(db, gateway, stripe_client):
+def test_a_customer_edited_while_its_chunk_is_compared_keeps_the_edit(db, gateway, stripe_client, monkeypatch):
     """Stripe has no email for this one, so the sync keeps ours: the one typed in meanwhile."""
     no_email = stripe_client.v1.customers.create(params={"name": "No email"}).id
     ids = _imported(db, gateway, stripe_client, 30)
     edited_id = db.session.scalar(db.select(Customer.id).where(Customer.stripe_customer_id == no_email))
+    read_rows = customer_bulk_sync._rows
 
-    def edit_once(done, line):
-        if line == "Stripe subscriptions page 1":  # after our rows were read, before they are written
-            db.session.get(Customer, edited_id).email = "typed@meanwhile.example"
-            db.session.commit()
+    def rows_then_an_edit(session, customer_ids):
+        rows = read_rows(session, customer_ids)
+        db.session.get(Customer, edited_id).email = "typed@meanwhile.example"  # after the chunk read its rows
+        db.session.commit()
+        return rows
 
-    result = sync_customers(db.session, gateway, ids, edit_once)
+    monkeypatch.setattr(customer_bulk_sync, "_rows", rows_then_an_edit)
+    result = sync_customers(db.session, gateway, ids, lambda done, line: None)
     assert result["synced"] == 31 and result["failed"] == 0
     edited = db.session.get(Customer, edited_id)
     assert edited.email == "typed@meanwhile.example" and edited.stripe_snapshot and edited.last_synced_at

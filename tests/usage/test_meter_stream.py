@@ -1,4 +1,5 @@
 """Meter events as the gateway sends them over plain HTTP (v2 stream and v1): taken, retried, refused in words."""
+import copy
 import time
 
 import pytest
@@ -12,8 +13,9 @@ from tests.usage.helpers import emulator_meter_events
 def stream_gateway(app, stripe_emulator, stripe_client, catalog):
     with app.test_request_context():
         gateway = wiring.meter_gateway()
-        assert gateway.meter_http is not None  # the plain-HTTP path, not stripe-python's
-        gateway.meter_http.sleep = lambda seconds: None
+        assert gateway.http is not None  # the plain-HTTP path, not stripe-python's
+        gateway.http = copy.copy(gateway.http)  # the app's is shared: this test's sleep stays in this test
+        gateway.http.sleep = lambda seconds: None
         customer = stripe_client.v1.customers.create(params={"name": "Streamer"})
         yield gateway, customer.id
 
@@ -36,7 +38,7 @@ def test_a_429_is_backed_off_and_retried(stripe_emulator, stream_gateway):
     gateway, customer_id = stream_gateway
     token = gateway.meter_event_session()
     waits = []
-    gateway.meter_http.sleep = lambda seconds: (waits.append(seconds), stripe_emulator.faults.configure(stream_event_rate=None))
+    gateway.http.sleep = lambda seconds: (waits.append(seconds), stripe_emulator.faults.configure(stream_event_rate=None))
     stripe_emulator.faults.configure(stream_event_rate=50)  # a call of 100 events can never fit
     gateway.stream_meter_events(token, _events(customer_id, 100))
     assert len(waits) == 1 and len(emulator_meter_events(stripe_emulator)) == 100
@@ -55,7 +57,7 @@ def test_an_expired_session_is_reported_for_the_sender_to_renew(stripe_emulator,
 
 def test_a_bad_batch_is_refused_in_words_and_not_retried(stripe_emulator, stream_gateway):
     gateway, customer_id = stream_gateway
-    gateway.meter_http.sleep = lambda seconds: pytest.fail("a 400 must not be retried")
+    gateway.http.sleep = lambda seconds: pytest.fail("a 400 must not be retried")
     with pytest.raises(StripeGatewayError) as refused:
         gateway.stream_meter_events(gateway.meter_event_session(), _events(customer_id, 101))
     assert refused.value.http_status == 400 and "at most 100 events" in str(refused.value)
