@@ -24,10 +24,8 @@ os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import normalise_db_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.gateways.contracts import FolderSource  # noqa: E402
 from app.models import AnnualPlan  # noqa: E402
@@ -35,6 +33,7 @@ from app.services.audit import Actor  # noqa: E402
 from app.services.contract_loading import load_plan  # noqa: E402
 from app.services.contract_webhooks import create_plan_for_document  # noqa: E402
 from app.services.users import create_user  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", 1000))
 ACTOR = Actor.system("bench")
@@ -44,12 +43,7 @@ def _database_url() -> str:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite:///{TMP / 'bench.db'}"
-    engine = create_engine(normalise_db_url(url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return normalise_db_url(url)
+    return fresh_postgres(url)
 
 
 def _write_documents(folder: Path) -> list[str]:

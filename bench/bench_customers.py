@@ -13,6 +13,7 @@ path), then:
 - GET /customers (first page) with N customers: median server time over --runs requests.
 
     .venv/bin/python bench/bench_customers.py [--n 10000] [--paced 500] [--repeat 3] [--runs 20] [--threads 8]
+        [--db sqlite|postgres]
 """
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ from bench.bench_emulator import make_client, start_emulator  # noqa: E402
 PASSWORD = "bench-password-123"
 
 
-def build_app(url: str, workdir: Path):
+def build_app(url: str, workdir: Path, database_url: str | None = None):
     os.environ.setdefault("HUEY_SQLITE_PATH", str(workdir / "huey.db"))
     from app import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}", "STRIPE_SECRET_KEY": "sk_test_bench",
+    database_url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "STRIPE_SECRET_KEY": "sk_test_bench",
                        "STRIPE_API_BASE": url, "STRIPE_RATE_LIMIT": 0, "WTF_CSRF_ENABLED": False,
                        "INSTANCE_PATH": str(workdir), "SECRET_KEY": "bench"})
 
@@ -119,6 +121,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3, help="paced syncs, for a median")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: BENCH_DATABASE_URL, its public schema recreated")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-customers-"))
     proc, url = start_emulator()
@@ -130,8 +134,9 @@ def main() -> None:
         from app.gateways.stripe import RequestPacer
         from app.models import Customer
         from app.services.customer_sync import import_customers_from_stripe
+        from bench.databases import fresh_postgres
 
-        app = build_app(url, workdir)
+        app = build_app(url, workdir, fresh_postgres() if args.db == "postgres" else None)
         with app.app_context():
             upgrade()
             seed_stripe(url, args.n, args.threads)

@@ -44,16 +44,15 @@ os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
 
 import orjson  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import normalise_db_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services.api_tokens import create_api_token  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
+from bench.databases import fresh_postgres  # noqa: E402
 
 ACTOR = Actor.system("bench")
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")
 BATCH = 500
 HISTORY_DAYS = 20  # the send reads each organisation's reports since its period started
 
@@ -80,13 +79,7 @@ def _wait_port(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
 def _database_url(kind: str, name: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{TMP / name}"
-    url = normalise_db_url(PG_URL)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return fresh_postgres()
 
 
 # ---------------------------------------------------------------- ingestion
