@@ -9,32 +9,19 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 import stripe
 
+from app.gateways.stripe_bulk import BulkReadVerbs
 from app.gateways.stripe_catalog import CatalogVerbs
+from app.gateways.stripe_errors import StripeGatewayError, StripeNotConfigured
 from app.gateways.stripe_http import StripeHTTP, StripeRefused
+from app.gateways.stripe_meters import MeterVerbs
 
 API_VERSION = stripe.api_version
 RATE_LIMIT_ATTEMPTS = 6
-PAGE_ATTEMPTS = 4  # a bulk read's page (or price) after the SDK's own retries: backed off, then given up
-
-
-class StripeGatewayError(RuntimeError):
-    """A Stripe failure in words a billing person can act on."""
-
-    def __init__(self, message: str, code: str | None = None, http_status: int | None = None,
-                 request_id: str | None = None, param: str | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.code, self.http_status, self.request_id = code, http_status, request_id
-        self.param, self.retryable = param, retryable
-
-
-class StripeNotConfigured(StripeGatewayError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ def build_client(api_key: str, api_base: str | None = None) -> stripe.StripeClie
     return stripe.StripeClient(api_key, base_addresses=addresses, max_network_retries=2)
 
 
-class StripeGateway(CatalogVerbs):
+class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
     """Cheap to make per request or job; it collects the request ids of the calls it made."""
 
     def __init__(self, client: stripe.StripeClient | None, sleep: Callable[[float], None] = time.sleep,
@@ -234,59 +221,6 @@ class StripeGateway(CatalogVerbs):
                 return found
             params["starting_after"] = page["data"][-1]["id"]
 
-    # bulk reads for a sync of many customers: whole lists, one page at a time (so the caller can
-    # report progress), every page retried with backoff when Stripe fails it in a retryable way
-    def customer_pages(self) -> Iterator[list[dict]]:
-        """Customers with their tax ids (the first 10 of them, `has_more` set when there are more)."""
-        return self._pages("/v1/customers", self.v1.customers.list, {"expand": ["data.tax_ids"]})
-
-    def subscription_pages(self) -> Iterator[list[dict]]:
-        """Every customer's subscriptions as `customer_subscriptions` reads one customer's (not canceled)."""
-        for page in self._pages("/v1/subscriptions", self.v1.subscriptions.list,
-                                {"expand": ["data.discounts.source.coupon"]}):
-            for sub in page:
-                for item in sub.get("items", {}).get("data", []):
-                    price_id = item["price"]["id"]
-                    item["price"] = self._with_backoff(lambda p=price_id: self.cached_price(p))
-            yield page
-
-    def schedule_pages(self) -> Iterator[list[dict]]:
-        return self._pages("/v1/subscription_schedules", self.v1.subscription_schedules.list, {})
-
-    def invoice_pages(self) -> Iterator[list[dict]]:
-        """Every invoice, newest first."""
-        return self._pages("/v1/invoices", self.v1.invoices.list, {})
-
-    def _pages(self, path: str, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
-        """Over plain HTTP when the app set it up: stripe-python spends ~0.5 s turning a page of
-        100 subscriptions into StripeObjects and back into dicts."""
-        params = {"limit": 100, **params}
-        while True:
-            if self.http is None:
-                page = self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
-            else:
-                page = self._with_backoff(lambda: self._plain_http(lambda: self._http_page(path, dict(params))))
-            yield page["data"]
-            if not page.get("has_more") or not page["data"]:
-                return
-            params["starting_after"] = page["data"][-1]["id"]
-
-    def _http_page(self, path: str, params: dict) -> dict:
-        page, request_id = self.http.list_page(path, params)
-        if request_id:
-            self.request_ids.append(request_id)
-        return page
-
-    def _with_backoff(self, read: Callable[[], dict]) -> dict:
-        for attempt in range(1, PAGE_ATTEMPTS + 1):
-            try:
-                return read()
-            except StripeGatewayError as exc:
-                if not exc.retryable or attempt == PAGE_ATTEMPTS:
-                    raise
-                self.sleep(min(0.5 * 2 ** attempt, 8.0) * (0.5 + random.random() / 2))
-        raise AssertionError("unreachable")  # pragma: no cover
-
     # invoices
     def create_invoice(self, params: dict, key: str) -> dict:
         return self._call(self.v1.invoices.create, params=params, options={"idempotency_key": key})
@@ -358,36 +292,6 @@ class StripeGateway(CatalogVerbs):
 
     def create_credit_grant(self, params: dict, key: str) -> dict:
         return self._call(self.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
-
-    # meters and usage
-    def create_meter_event(self, params: dict, key: str) -> None:
-        """v1: one event; `identifier` is Stripe's dedupe key, `key` the idempotency key."""
-        if self.http is None:
-            self._call(self.v1.billing.meter_events.create, params=params, options={"idempotency_key": key})
-            return
-        self._plain_http(lambda: self.http.create_meter_event(params, key))
-
-    def meter_event_session(self) -> str:
-        """A v2 stream token (valid 15 minutes)."""
-        if self.client is None:
-            raise StripeNotConfigured("Stripe is not configured: set STRIPE_SECRET_KEY (make run starts the emulator)")
-        return self._call(self.client.v2.billing.meter_event_session.create)["authentication_token"]
-
-    def stream_meter_events(self, token: str, events: list[dict]) -> None:
-        """v2: up to 100 events a call, validated by Stripe afterwards (errors arrive as v2 events)."""
-        if self.stream_pacer is not None:
-            self.stream_pacer.wait(len(events))  # Stripe counts the stream's events, not its calls
-        if self.http is None:
-            self._call(self.client.v2.billing.meter_event_stream.create, params={"events": events},
-                       options={"api_key": token})
-            return
-        self._plain_http(lambda: self.http.stream_meter_events(token, events))
-
-    def meter_event_summary(self, meter_id: str, customer_id: str, start: int, end: int) -> int:
-        """The meter's aggregated value for a customer over [start, end) (minute boundaries)."""
-        found = self._call(self.v1.billing.meters.event_summaries.list, meter_id, params={
-            "customer": customer_id, "start_time": start, "end_time": end})["data"]
-        return sum(int(Decimal(str(s["aggregated_value"]))) for s in found)
 
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call(self.v1.subscriptions.retrieve, subscription_id)
