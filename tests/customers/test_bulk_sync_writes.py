@@ -44,3 +44,28 @@ def test_a_customer_edited_while_its_chunk_is_compared_keeps_the_edit(db, gatewa
     edited = db.session.get(Customer, edited_id)
     assert edited.email == "typed@meanwhile.example" and edited.stripe_snapshot and edited.last_synced_at
     assert all(db.session.get(Customer, i).last_synced_at for i in ids)
+
+
+def test_a_customer_handed_out_twice_is_reported_once_with_its_final_state(db, gateway, stripe_client, monkeypatch):
+    """The bulk read hands a customer out again when more of it arrived after it was written."""
+    ids = _imported(db, gateway, stripe_client, 3)
+    read, again = customer_bulk_sync.read_in_batches, []
+
+    def twice(state, gateway, report, batch):
+        batches = list(read(state, gateway, report, batch))
+        yield from batches
+        again.append(batches[0][0])
+        yield [again[0]]
+
+    monkeypatch.setattr(customer_bulk_sync, "read_in_batches", twice)
+    progress = []
+    result = sync_customers(db.session, gateway, ids, lambda done, line: progress.append(done))
+    assert result["synced"] == 3 and [r["id"] for r in result["results"]] == ids
+    assert max(progress) == 3
+    db.session.expire_all()
+    twice_written = db.session.scalar(db.select(Customer).where(Customer.stripe_customer_id == again[0]))
+    assert twice_written.version == 3  # imported, then written twice
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "customer.synced",
+                                                             AuditEntry.object_id == str(twice_written.id))
+                                 .order_by(AuditEntry.id)).all()
+    assert len(entries) == 2 and entries[-1].note == "no changes"
