@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, config, errors, htmx, wiring
+from app import auth, collaborators, config, errors, htmx
 from app.extensions import configure_sqlite, csrf, db, migrate
 
 
@@ -21,14 +21,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table for migrations)
 
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
-    wiring.init_app(app)
+    collaborators.init_app(app)
     auth.init_app(app)  # the login guard runs before CSRF, so anonymous posts go to /login
     csrf.init_app(app)
     htmx.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
 
-    from app import cli, job_handlers, jobs  # noqa: F401  (job_handlers registers job kinds)
+    from app import cli, jobs
+    from app.jobs import handlers  # noqa: F401  (registers job kinds)
 
     cli.init_app(app)
     app.context_processor(_layout_context)

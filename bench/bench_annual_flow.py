@@ -28,7 +28,7 @@ os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from app import create_app, wiring  # noqa: E402
+from app import collaborators, create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.gateways.stripe import StripeGateway  # noqa: E402
 from app.models import AnnualPlan  # noqa: E402
@@ -76,14 +76,14 @@ def _prepare(app, rows: int) -> list[int]:
     ids = []
     with app.app_context():
         upgrade()
-        gateway = wiring.stripe_gateway()
-        bootstrap_catalog(db.session, gateway, wiring.catalog())
+        gateway = collaborators.stripe_gateway()
+        bootstrap_catalog(db.session, gateway, collaborators.catalog())
         for n in range(rows):
             details = copy.deepcopy(template)
             details["id"] = f"FlowBench{n:04d}"
             plan = create_plan_for_document(db.session, details["id"], "Bench", ACTOR, load=False)
             db.session.commit()
-            load_plan(db.session, ACTOR, plan.id, _OneDocument(details), wiring.contract_mapping(), [])
+            load_plan(db.session, ACTOR, plan.id, _OneDocument(details), collaborators.contract_mapping(), [])
             customer = gateway.create_customer_raw({"name": f"Bench {n}"}, f"bench-customer-{n}")
             plan = db.session.get(AnnualPlan, plan.id)
             plan.stripe_customer_id, plan.stage = customer["id"], "ready"

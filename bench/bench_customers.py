@@ -44,11 +44,11 @@ def build_app(url: str, workdir: Path, database_url: str | None = None):
 
 
 def seed_stripe(url: str, n: int, threads: int) -> None:
-    from app import wiring
+    from app import collaborators
     from app.extensions import db
     from app.services.catalog import bootstrap_catalog, catalog_id
 
-    bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+    bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
     prices = [catalog_id(db.session, "price", f"{p}_standard") for p in ("product_analytics", "session_replay")]
     clients = [make_client(url) for _ in range(threads)]
 
@@ -129,7 +129,7 @@ def main() -> None:
     try:
         from flask_migrate import upgrade
 
-        from app import wiring
+        from app import collaborators
         from app.extensions import db
         from app.gateways.stripe import RequestPacer
         from app.models import Customer
@@ -140,7 +140,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             seed_stripe(url, args.n, args.threads)
-            report = import_customers_from_stripe(db.session, wiring.stripe_gateway())
+            report = import_customers_from_stripe(db.session, collaborators.stripe_gateway())
             db.session.commit()
             print(f"imported {len(report.created)} customers")
             ids = list(db.session.scalars(db.select(Customer.id).order_by(Customer.id)))

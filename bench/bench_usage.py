@@ -314,11 +314,11 @@ def bench_send(options) -> dict:
         setup_started = time.perf_counter()
         with app.app_context():
             upgrade()
-            from app import wiring
+            from app import collaborators
 
-            bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+            bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
             db.session.commit()
-            products = [p.key for p in wiring.catalog().products.values() if p.metered][:3]
+            products = [p.key for p in collaborators.catalog().products.values() if p.metered][:3]
             stripe_ids = _emulator_customers(int(url.rsplit(":", 1)[1]), orgs)
             emulator_setup_s = time.perf_counter() - setup_started
             report_date = today_local()

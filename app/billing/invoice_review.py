@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.billing.annual_subscription import unix
 from app.billing.contract_result import due_date
+from app.billing.stripe_requests import unix
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.billing.annual_subscription import (
+from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
+from app.billing.contract_result import due_date
+from app.billing.plan_stages import readiness_blockers
+from app.billing.stripe_requests import (
     PlannedCall,
     WritePlan,
     amortization_metadata,
@@ -19,9 +22,6 @@ from app.billing.annual_subscription import (
     unix,
     upfront_line,
 )
-from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
-from app.billing.contract_result import due_date
-from app.billing.plan_stages import readiness_blockers
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
 from app.services.catalog import (

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import product_keys
-from app.billing.price_transitions import Transition, due_transition, valid_days
+from app.billing.price_expiry import Transition, due_transition, valid_days
 from app.services.audit import Actor, record_audit
 from app.services.catalog import CatalogNotBootstrapped, catalog_id
 from app.services.customer_sync import find_by_stripe_id

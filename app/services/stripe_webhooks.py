@@ -9,7 +9,7 @@ import calendar
 
 from sqlalchemy import select
 
-from app.billing.annual_subscription import add_months, unix
+from app.billing.stripe_requests import add_months, unix
 from app.models import AnnualPlan, WebhookEvent
 from app.services.audit import Actor, record_audit
 from app.services.plan_values import touch

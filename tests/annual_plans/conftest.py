@@ -20,11 +20,11 @@ def frozen_today():
 
 @pytest.fixture
 def catalog(app, db, stripe_emulator):
-    from app import wiring
+    from app import collaborators
     from app.services.audit import Actor  # noqa: F401
 
     with app.test_request_context():
-        report = bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+        report = bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
     return report
 
 

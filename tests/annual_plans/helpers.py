@@ -48,10 +48,10 @@ def loaded_sample(client, db, name: str) -> AnnualPlan:
 
 def press(app, db, plan_id: int, action: str):
     """Run a row's Stripe button as a person would, through the one service the view calls."""
-    from app import wiring
-    from app.services.annual_subscription import run_action
+    from app import collaborators
     from app.services.audit import Actor
+    from app.services.plan_actions import run_action
 
     with app.test_request_context():
-        return run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), Actor.system("tests"),
+        return run_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), Actor.system("tests"),
                           plan_id, action)

@@ -3,10 +3,10 @@ import threading
 
 import pytest
 
-from app import wiring
+from app import collaborators
 from app.models import AnnualPlan, StripeOperation
-from app.services.annual_subscription import run_action
 from app.services.audit import Actor
+from app.services.plan_actions import run_action
 from app.services.plan_errors import PlanError
 from tests.annual_plans.helpers import press
 
@@ -138,7 +138,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     runner = app.test_cli_runner()
     with app.app_context():
         upgrade()
-        bootstrap_catalog(_db.session, wiring.stripe_gateway(), wiring.catalog())
+        bootstrap_catalog(_db.session, collaborators.stripe_gateway(), collaborators.catalog())
     plan_id = int(runner.invoke(args=["annual-plans", "import-contract", str(CONTRACTS / "acme.details.json")])
                   .output.strip().splitlines()[-1])
     customer = wiring_client(stripe_emulator_server).v1.customers.create(params={"name": "Acme"})
@@ -149,7 +149,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     def press_button():
         with app.app_context():
             try:
-                run_action(_db.session, wiring.stripe_gateway(), wiring.catalog(), ACTOR, plan_id, "create_subscription")
+                run_action(_db.session, collaborators.stripe_gateway(), collaborators.catalog(), ACTOR, plan_id, "create_subscription")
                 outcomes.append("ran")
             except PlanError as exc:
                 outcomes.append(str(exc))

@@ -23,8 +23,8 @@ def _own_row(app) -> None:
     """A row of its own (Globex's contract under another name), so other browser tests keep theirs."""
     import json
 
-    from app import wiring
-    from app.cli_annual_plans import _OneDocument
+    from app import collaborators
+    from app.cli.annual_plans import _OneDocument
     from app.extensions import db
     from app.services.audit import Actor
     from app.services.catalog import bootstrap_catalog
@@ -38,10 +38,10 @@ def _own_row(app) -> None:
         if token["name"] == "Client.Company":
             token["value"] = "Flowco Industries"
     with app.app_context():
-        bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+        bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
         plan = create_plan_for_document(db.session, details["id"], "Flow test", Actor.system("tests"), load=False)
         db.session.commit()
-        load_plan(db.session, Actor.system("tests"), plan.id, _OneDocument(details), wiring.contract_mapping(), [])
+        load_plan(db.session, Actor.system("tests"), plan.id, _OneDocument(details), collaborators.contract_mapping(), [])
         db.session.commit()
 
 

@@ -1,14 +1,14 @@
 """A bootstrapped catalog in the emulator, and its recorded ids."""
 import pytest
 
-from app import wiring
+from app import collaborators
 from app.services.catalog import bootstrap_catalog, catalog_id
 
 
 @pytest.fixture
 def catalog(app, db, stripe_emulator):
     with app.test_request_context():
-        bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+        bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
 
 
 @pytest.fixture

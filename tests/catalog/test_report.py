@@ -59,7 +59,7 @@ def test_catalog_page_without_stripe_says_why(app, client, login_as, monkeypatch
 @pytest.fixture
 def seed_demo(app, db, stripe_emulator):
     """`make run`'s demo customers, made in the emulator (with the catalog they need)."""
-    from app.demo_customers import seed_demo_customers
+    from app.demo.customers import seed_demo_customers
 
     def seed():
         with app.test_request_context():

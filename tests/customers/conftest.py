@@ -3,7 +3,7 @@ import copy
 
 import pytest
 
-from app import wiring
+from app import collaborators
 from app.models import Customer, CustomerOrganisation
 from app.services.catalog import bootstrap_catalog, catalog_id
 
@@ -11,7 +11,7 @@ from app.services.catalog import bootstrap_catalog, catalog_id
 @pytest.fixture
 def catalog(app, db, stripe_emulator):
     with app.test_request_context():
-        bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog())
+        bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
 
 
 @pytest.fixture
@@ -68,6 +68,6 @@ def coupon(stripe_client):
 @pytest.fixture
 def gateway(app):
     with app.test_request_context():
-        gateway = wiring.stripe_gateway()
+        gateway = collaborators.stripe_gateway()
         gateway.http = copy.copy(gateway.http)  # the app's is shared: a test's sleep or key stays in the test
         yield gateway

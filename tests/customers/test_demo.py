@@ -1,5 +1,5 @@
 """`flask seed-demo` gives a new user customers to try the editors on."""
-from app.demo_customers import seed_demo_customers
+from app.demo.customers import seed_demo_customers
 from app.models import Customer
 
 

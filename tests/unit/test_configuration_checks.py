@@ -1,7 +1,7 @@
 """Each billing configuration against the Stripe shape it expects."""
 import pytest
 
-from app.billing.configuration_checks import CustomerView, configuration_mismatches
+from app.billing.configuration_rules import CustomerView, configuration_mismatches
 
 DEFAULTS = {"price_pa_std", "price_sr_std"}
 

@@ -54,12 +54,12 @@ def subscriber(db, stripe_client, price_of, make_customer):
 
 @pytest.fixture
 def send(app, db):
-    from app import wiring
+    from app import collaborators
     from app.services.usage_send import send_usage_reports
 
     def run(report_date, **kwargs):
         with app.test_request_context():
-            return send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), Actor.system("tests"),
+            return send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), Actor.system("tests"),
                                       report_date, stream_threshold=kwargs.pop("stream_threshold", 1000), **kwargs)
 
     return run

@@ -38,7 +38,7 @@ def test_an_unsubscribed_org_missing_its_report_is_not_recorded(db, stripe_emula
 
 
 def test_the_demo_gap_rerun_fills_the_one_missing_night(app, db, stripe_emulator, subscriber, send):
-    from app.demo_usage import GAP_DAYS_AGO, seed_demo_usage
+    from app.demo.usage import GAP_DAYS_AGO, seed_demo_usage
 
     us, eu = subscriber("org-hedgehog"), subscriber("org-lemur")
     with app.test_request_context():

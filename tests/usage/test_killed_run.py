@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 
-from app import wiring
+from app import collaborators
 from app.extensions import db as _db
 from app.models import Customer, CustomerOrganisation, MeterEventSend, UsageReport
 from app.services.catalog import bootstrap_catalog, catalog_id
@@ -28,7 +28,7 @@ def app_on_file(tmp_path, stripe_emulator, stripe_client):
     with other.test_request_context():
         report_date, day = report_date_and_day()
         upgrade()
-        bootstrap_catalog(_db.session, wiring.stripe_gateway(), wiring.catalog())
+        bootstrap_catalog(_db.session, collaborators.stripe_gateway(), collaborators.catalog())
         prices = [{"price": catalog_id(_db.session, "price", f"{p}_standard")} for p in PRODUCTS]
         for n in range(ORGS):
             org = f"org-{n:02d}"

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from app import wiring
+from app import collaborators
 from app.gateways.stripe import StripeGatewayError
 from tests.usage.helpers import emulator_meter_events
 
@@ -12,7 +12,7 @@ from tests.usage.helpers import emulator_meter_events
 @pytest.fixture
 def stream_gateway(app, stripe_emulator, stripe_client, catalog):
     with app.test_request_context():
-        gateway = wiring.meter_gateway()
+        gateway = collaborators.meter_gateway()
         assert gateway.http is not None  # the plain-HTTP path, not stripe-python's
         gateway.http = copy.copy(gateway.http)  # the app's is shared: this test's sleep stays in this test
         gateway.http.sleep = lambda seconds: None

@@ -68,7 +68,7 @@ def test_a_viewer_cannot_rerun(client, db, login_as):
 
 
 def test_demo_usage_shows_one_gap(app, client, db, login_as):
-    from app.demo_usage import seed_demo_usage
+    from app.demo.usage import seed_demo_usage
 
     login_as("viewer")
     with app.test_request_context():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from app import wiring
+from app import collaborators
 from app.auth import require
 from app.billing.invoice_review import review_checks
 from app.blueprints.annual_plans import bp
@@ -11,8 +11,8 @@ from app.blueprints.annual_plans.helpers import actor
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
-from app.services.annual_subscription import TRANSITIONS, operations_for, preview_action, run_action
 from app.services.audit import record_audit
+from app.services.plan_actions import TRANSITIONS, operations_for, preview_action, run_action
 from app.services.plan_errors import PlanError
 from app.services.plan_locks import ActionRunning
 from app.services.plan_start_over import start_over
@@ -32,7 +32,7 @@ def _action(action: str) -> str:
 
 
 def _preview_page(plan_id: int, action: str, status: int = 200, error: str | None = None):
-    preview = preview_action(db.session, wiring.stripe_gateway(), wiring.catalog(), plan_id, action)
+    preview = preview_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), plan_id, action)
     return render_template("annual_plans/action.html", preview=preview, plan=preview.plan, action=action,
                            label=LABELS[action], permission=PERMISSION[action], error=error,
                            operations=operations_for(db.session, plan_id)), status
@@ -61,7 +61,7 @@ def run(plan_id: int, action: str):
 
 def _run(plan_id: int, action: str):
     try:
-        plan = run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), actor(), plan_id, action,
+        plan = run_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), actor(), plan_id, action,
                           request.form.get("fingerprint"))
     except ActionRunning as exc:
         return _preview_page(plan_id, action, 409, str(exc))
@@ -77,7 +77,7 @@ def review(plan_id: int):
     plan = db.get_or_404(AnnualPlan, plan_id)
     if not plan.invoice_id:
         abort(422, description="this row has no invoice to review yet")
-    gateway = wiring.stripe_gateway()
+    gateway = collaborators.stripe_gateway()
     try:
         invoice = gateway.retrieve_invoice(plan.invoice_id)
         lines = gateway.invoice_lines(plan.invoice_id)
@@ -105,7 +105,7 @@ def tax_id_not_needed(plan_id: int):
 @require("invoices.start_over")
 def start_over_view(plan_id: int):
     try:
-        plan = start_over(db.session, wiring.stripe_gateway(), actor(), plan_id)
+        plan = start_over(db.session, collaborators.stripe_gateway(), actor(), plan_id)
     except PlanError as exc:
         db.session.rollback()
         abort(422, description=str(exc))

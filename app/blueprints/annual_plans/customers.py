@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from app import wiring
+from app import collaborators
 from app.auth import require
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.helpers import actor, show_context, version_arg
@@ -25,7 +25,7 @@ def search_customers(plan_id: int):
     plan = db.get_or_404(AnnualPlan, plan_id)
     query = request.args.get("q", "")
     try:
-        results, error = find_stripe_customers(wiring.stripe_gateway(), query), None
+        results, error = find_stripe_customers(collaborators.stripe_gateway(), query), None
     except (PlanError, StripeGatewayError) as exc:
         results, error = [], str(exc)
     return render_template("annual_plans/_customer_results.html", plan=plan, results=results,
@@ -50,7 +50,7 @@ def create_customer(plan_id: int):
 
 def _customer_action(plan_id: int, action):
     try:
-        action(wiring.stripe_gateway())
+        action(collaborators.stripe_gateway())
     except (PlanError, StripeGatewayError) as exc:
         db.session.rollback()
         plan = db.get_or_404(AnnualPlan, plan_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
-from app import wiring
+from app import collaborators
 from app.billing.contract_result import due_date
 from app.billing.plan_fields import display, dollars, edit_text, format_cell, value_from_json
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
@@ -47,17 +47,17 @@ def plan_row(plan: AnnualPlan) -> dict:
 def line_fields() -> list[str]:
     from app.billing.plan_fields import LINE_FIELDS
 
-    return [f"line.{p}.{c}" for p in wiring.product_keys() for c in LINE_FIELDS]
+    return [f"line.{p}.{c}" for p in collaborators.product_keys() for c in LINE_FIELDS]
 
 
 def row_context(plan: AnnualPlan) -> dict:
-    return {"plan": plan, "products": wiring.product_keys()}
+    return {"plan": plan, "products": collaborators.product_keys()}
 
 
 # Globals rather than a context processor, so imported macros see them too.
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
     plan_row=plan_row, format_cell=format_cell, edit_text=edit_text, field_id=field_id, get_value=get_value,
-    dollars=dollars, display=display, due_date=due_date, own_domains=wiring.own_email_domains,
+    dollars=dollars, display=display, due_date=due_date, own_domains=collaborators.own_email_domains,
     display_cell=display_cell, display_cells=display_cells))
 
 

@@ -5,7 +5,7 @@ from flask import Response, abort, jsonify, redirect, render_template, request, 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import wiring
+from app import collaborators
 from app.auth import require
 from app.billing.plan_stages import STAGES
 from app.blueprints.annual_plans import bp
@@ -45,13 +45,13 @@ def index():
     more_args = {**request.args.to_dict(), "page": page + 1} if len(rows) > PAGE_SIZE else None
     partial = "annual_plans/_rows.html" if page > 1 else "annual_plans/_table.html"
     return render("annual_plans/index.html", partial, plans=rows[:PAGE_SIZE], args=request.args,
-                  more_args=more_args, stages=STAGES, products=wiring.product_keys(),
+                  more_args=more_args, stages=STAGES, products=collaborators.product_keys(),
                   editing=None, error=None, typed=None)
 
 
 def export_csv():
     plans = db.session.scalars(_query(request.args)).all()
-    return Response(plans_as_csv(plans, wiring.product_keys()), mimetype="text/csv",
+    return Response(plans_as_csv(plans, collaborators.product_keys()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=annual-plans.csv"})
 
 
@@ -79,8 +79,8 @@ def row(plan_id: int):
 @require("annual_plans.edit")
 def load(plan_id: int):
     try:
-        result = load_plan(db.session, actor(), plan_id, wiring.contract_source(),
-                           wiring.contract_mapping(), wiring.own_email_domains())
+        result = load_plan(db.session, actor(), plan_id, collaborators.contract_source(),
+                           collaborators.contract_mapping(), collaborators.own_email_domains())
     except PlanError as exc:
         return refusal(exc, plan_id)
     db.session.commit()

@@ -1,7 +1,7 @@
 """What an instance needs to know about its organisation's billing, as JSON."""
 from __future__ import annotations
 
-from app import wiring
+from app import collaborators
 from app.billing.features import effective_plans
 from app.blueprints.customers.context import caps, entitlements
 
@@ -15,7 +15,7 @@ def customer_billing(customer, organisation_id: str) -> dict:
         "stripe_customer_id": customer.stripe_customer_id,
         "billing_configuration": customer.billing_configuration,
         "plans_map": customer.plans_map or {},
-        "effective_plans": effective_plans(wiring.catalog(), customer.plans_map or {}),
+        "effective_plans": effective_plans(collaborators.catalog(), customer.plans_map or {}),
         "available_features": list(granted.features),
         "free_trial_until": customer.free_trial_until.isoformat() if customer.free_trial_until else None,
         "trial_active": granted.trial_active,

@@ -6,7 +6,7 @@ import math
 import orjson
 from flask import current_app, g, jsonify, request
 
-from app import wiring
+from app import collaborators
 from app.auth import public
 from app.billing import usage_input as rules
 from app.blueprints.api import bp, token_required
@@ -96,7 +96,7 @@ def _json(payload: dict, status: int):
 @public  # machine endpoint: carries its own token auth
 @token_required
 def usage_reports():
-    products = {p.key for p in wiring.catalog().products.values() if p.metered}
+    products = {p.key for p in collaborators.catalog().products.values() if p.metered}
     return _ingest("reports", rules.MAX_REPORTS, lambda items: rules.parse_reports(items, products, today_local()),
                    store_usage_reports, with_replace=True)
 
@@ -113,7 +113,7 @@ def usage_runs():
 @public  # machine endpoint: carries its own token auth
 @token_required
 def usage_events():
-    catalog = wiring.catalog()
+    catalog = collaborators.catalog()
     names = {p.meter_event for p in catalog.products.values() if p.metered}
     names |= {p.key for p in catalog.products.values() if p.metered}
     return _ingest("events", rules.MAX_EVENTS, lambda items: rules.parse_events(items, names, utcnow()),

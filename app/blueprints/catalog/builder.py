@@ -6,7 +6,7 @@ from itertools import zip_longest
 from flask import make_response, render_template, request
 from flask_login import current_user
 
-from app import wiring
+from app import collaborators
 from app.auth import require
 from app.billing.price_builder import INTERVALS, SHAPES, parse_bespoke
 from app.blueprints.catalog import bp
@@ -23,7 +23,7 @@ def builder_context(form=None, **extra) -> dict:
     form = form if form is not None else {}
     rows = [r for r in (_rows(form) if form else []) if any(r)]
     rows += [("", "", "")] * max(ROWS - len(rows), 1)  # always one spare row for another tier
-    return {"shapes": SHAPES, "intervals": INTERVALS, "products": wiring.catalog().products, "form": form,
+    return {"shapes": SHAPES, "intervals": INTERVALS, "products": collaborators.catalog().products, "form": form,
             "rows": rows, "plan": None, "errors": [], "notice": None} | extra
 
 
@@ -37,7 +37,7 @@ def _builder(status: int, form=None, **extra):
 
 def _parsed():
     form = request.form
-    return parse_bespoke(wiring.catalog(), form.get("product_key", ""), form.get("shape", ""), _rows(form),
+    return parse_bespoke(collaborators.catalog(), form.get("product_key", ""), form.get("shape", ""), _rows(form),
                          form.get("amount", ""), form.get("interval", "month"), form.get("plan", ""),
                          form.get("valid_days", ""), form.get("move_to_price_id", ""))
 
@@ -49,7 +49,7 @@ def preview_price():
     if errors:
         return _builder(422, request.form, errors=errors)
     try:
-        plan = plan_bespoke_price(db.session, wiring.stripe_gateway(), wiring.catalog(), bespoke, utcnow().date())
+        plan = plan_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(), bespoke, utcnow().date())
     except BespokePriceError as exc:
         return _builder(422, request.form, errors=exc.errors)
     except StripeGatewayError as exc:
@@ -64,7 +64,7 @@ def create_price():
     if errors:
         return _builder(422, request.form, errors=errors)
     try:
-        price_id = create_bespoke_price(db.session, wiring.stripe_gateway(), wiring.catalog(), Actor.of(current_user),
+        price_id = create_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(), Actor.of(current_user),
                                         bespoke, request.form.get("fingerprint", ""), utcnow().date())
     except BespokePriceError as exc:
         db.session.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app import wiring
+from app import collaborators
 from app.blueprints.catalog import bp
 from app.blueprints.catalog.builder import builder_context
 from app.gateways.stripe import StripeGatewayError
@@ -13,8 +13,8 @@ from app.services.catalog_report import read_catalog
 @bp.get("")
 def index():
     try:
-        report = read_catalog(wiring.stripe_gateway(), wiring.catalog())
+        report = read_catalog(collaborators.stripe_gateway(), collaborators.catalog())
     except StripeGatewayError as exc:
         return render_template("catalog/index.html", report=None, error=str(exc)), 502
     return render_template("catalog/index.html", report=report, error=None,
-                           key_metadata=wiring.catalog().product_key_metadata, **builder_context())
+                           key_metadata=collaborators.catalog().product_key_metadata, **builder_context())

@@ -1,7 +1,7 @@
 """What the customer page and its fragments show, computed from our record and its Stripe snapshot."""
 from __future__ import annotations
 
-from app import wiring
+from app import collaborators
 from app.billing.customer_snapshot import (
     item_for,
     live_subscription,
@@ -13,19 +13,19 @@ from app.billing.limits import PriceTier, usage_cap
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
 from app.models import AuditEntry, Customer
-from app.services.configuration_checks import customer_mismatches
+from app.services.configuration_report import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.upcoming_invoice import preview_upcoming_invoice
 from app.timeutil import utcnow
 
 
 def entitlements(customer: Customer):
-    return available_features(wiring.catalog(), customer.plans_map or {}, customer.free_trial_until, utcnow().date())
+    return available_features(collaborators.catalog(), customer.plans_map or {}, customer.free_trial_until, utcnow().date())
 
 
 def caps(customer: Customer) -> list[dict]:
     """One row per metered product: its limit, the list-price allowance and the usage it caps."""
-    catalog, rows = wiring.catalog(), []
+    catalog, rows = collaborators.catalog(), []
     discounts = subscription_discounts(customer.stripe_snapshot)
     for key, product in catalog.products.items():
         if not product.metered:
@@ -52,14 +52,14 @@ def _stripe(call, fallback):
 
 
 def coupon_context(customer: Customer) -> dict:
-    coupons, error = _stripe(lambda: wiring.stripe_gateway().list_coupons(), [])
+    coupons, error = _stripe(lambda: collaborators.stripe_gateway().list_coupons(), [])
     sub = live_subscription(customer.stripe_snapshot)
     return {"coupons": [c for c in coupons if c.get("valid", True)], "coupons_error": error, "subscription": sub}
 
 
 def price_context(customer: Customer) -> dict:
     """Each live item with the other active prices of its product (the choices for Change price)."""
-    sub, gateway, rows, error = live_subscription(customer.stripe_snapshot), wiring.stripe_gateway(), [], None
+    sub, gateway, rows, error = live_subscription(customer.stripe_snapshot), collaborators.stripe_gateway(), [], None
     for item in (sub or {}).get("items", []):
         prices, error = _stripe(lambda i=item: gateway.product_prices(i["price"]["product"]), [])
         rows.append({"item": item, "choices": [p for p in prices if p["id"] != item["price"]["id"]]})
@@ -71,7 +71,7 @@ def upcoming_context(customer: Customer) -> dict:
     sub = live_subscription(customer.stripe_snapshot)
     if sub is None:
         return {"preview": None, "preview_error": None}
-    preview, error = _stripe(lambda: preview_upcoming_invoice(db.session, wiring.stripe_gateway(), wiring.catalog(),
+    preview, error = _stripe(lambda: preview_upcoming_invoice(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
                                                               sub["id"]), None)
     return {"preview": preview, "preview_error": error}
 
@@ -82,14 +82,14 @@ def usage_context(customer: Customer) -> dict:
 
     if not (customer.subscription_id and customer.stripe_customer_id):
         return {"reconciled": None, "reconcile_error": None, "period": None}
-    found, error = _stripe(lambda: reconcile_customer_period(db.session, wiring.stripe_gateway(), wiring.catalog(),
+    found, error = _stripe(lambda: reconcile_customer_period(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
                                                               customer), None)
     return {"reconciled": found[2] if found else [], "reconcile_error": error,
             "period": (found[0], found[1]) if found else None}
 
 
 def base_context(customer: Customer) -> dict:
-    catalog = wiring.catalog()
+    catalog = collaborators.catalog()
     return {"customer": customer, "catalog": catalog, "snapshot": customer.stripe_snapshot or {},
             "effective_plans": effective_plans(catalog, customer.plans_map or {}),
             "live_subscription": live_subscription(customer.stripe_snapshot), "item_for": item_for,

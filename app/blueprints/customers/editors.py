@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
-from app import wiring
+from app import collaborators
 from app.auth import require
 from app.blueprints.customers import bp
 from app.blueprints.customers.context import fragment_context
@@ -49,7 +49,7 @@ def _edit(customer_id: int, name: str, change, notice: str):
 def update_plans(customer_id: int):
     choices = {k.removeprefix("plan."): v for k, v in request.form.items() if k.startswith("plan.")}
     return _edit(customer_id, "plans", lambda actor: customers.update_plans_map(
-        db.session, actor, wiring.catalog(), customer_id, choices, _version()), "Plans saved.")
+        db.session, actor, collaborators.catalog(), customer_id, choices, _version()), "Plans saved.")
 
 
 @bp.post("/<int:customer_id>/trial")
@@ -64,7 +64,7 @@ def update_trial(customer_id: int):
 def update_limits(customer_id: int):
     dollars = {k.removeprefix("limit."): v for k, v in request.form.items() if k.startswith("limit.")}
     return _edit(customer_id, "limits", lambda actor: customers.set_billing_limits(
-        db.session, actor, wiring.catalog(), customer_id, dollars, _version()), "Billing limits saved.")
+        db.session, actor, collaborators.catalog(), customer_id, dollars, _version()), "Billing limits saved.")
 
 
 @bp.post("/<int:customer_id>/coupon")
@@ -74,8 +74,8 @@ def update_coupon(customer_id: int):
     if coupon == "":
         return _section(customer_id, "coupon", 422, error="Choose a coupon to apply.")
     return _edit(customer_id, "coupon", lambda actor: customer_stripe.set_coupon(
-        db.session, wiring.stripe_gateway(), actor, customer_id, coupon, _version(),
-        wiring.catalog().product_key_metadata), "Coupon removed." if coupon is None else f"Coupon {coupon} applied.")
+        db.session, collaborators.stripe_gateway(), actor, customer_id, coupon, _version(),
+        collaborators.catalog().product_key_metadata), "Coupon removed." if coupon is None else f"Coupon {coupon} applied.")
 
 
 @bp.post("/<int:customer_id>/price")
@@ -85,5 +85,5 @@ def change_price(customer_id: int):
     if not price.strip():
         return _section(customer_id, "price", 422, error="Choose the new price.")
     return _edit(customer_id, "price", lambda actor: customer_stripe.change_price(
-        db.session, wiring.stripe_gateway(), actor, customer_id, product, price, _version(),
-        wiring.catalog().product_key_metadata), "Price changed. " + customer_stripe.USAGE_WARNING)
+        db.session, collaborators.stripe_gateway(), actor, customer_id, product, price, _version(),
+        collaborators.catalog().product_key_metadata), "Price changed. " + customer_stripe.USAGE_WARNING)

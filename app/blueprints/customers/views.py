@@ -12,7 +12,7 @@ from app.extensions import db
 from app.htmx import render
 from app.models import CONFIGURATIONS, Customer, Job
 from app.services.audit import Actor
-from app.services.configuration_checks import configuration_report
+from app.services.configuration_report import configuration_report
 from app.services.jobs import start_job
 from app.timeutil import utcnow
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app import wiring
+from app import collaborators
 from app.auth import public
 from app.extensions import csrf, db
 from app.gateways.stripe import StripeGatewayError
@@ -40,7 +40,7 @@ def pandadoc():
 def stripe_events():
     raw = request.get_data(cache=False)
     secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
-    gateway = wiring.stripe_gateway()
+    gateway = collaborators.stripe_gateway()
     try:
         event = gateway.construct_event(raw, request.headers.get("Stripe-Signature", ""), secret)
     except StripeGatewayError as exc:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.billing.configuration_checks import CustomerView, configuration_mismatches
+from app.billing.configuration_rules import CustomerView, configuration_mismatches
 from app.models import CatalogItem, Customer
 
 

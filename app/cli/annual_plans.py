@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app import wiring
+from app import collaborators
 from app.extensions import db
 from app.gateways.contracts import ContractSourceError, read_details_file
 from app.models import AnnualPlan
@@ -38,7 +38,7 @@ class _OneDocument:
 
 
 def _load(plan_id: int, source) -> None:
-    result = load_plan(db.session, CLI_ACTOR, plan_id, source, wiring.contract_mapping(), wiring.own_email_domains())
+    result = load_plan(db.session, CLI_ACTOR, plan_id, source, collaborators.contract_mapping(), collaborators.own_email_domains())
     db.session.commit()
     if result.error:
         _fail(f"row {plan_id}: {result.error}")
@@ -105,7 +105,7 @@ def confirm(plan_id, field):
 def load(plan_id):
     """Load from contract again (what the row's button does)."""
     try:
-        _load(plan_id, wiring.contract_source())
+        _load(plan_id, collaborators.contract_source())
     except (PlanError, ContractSourceError) as exc:
         _fail(str(exc))
 
@@ -128,10 +128,10 @@ def import_contract(path):
 
 
 def _run_action(plan_id: int, action: str) -> None:
-    from app.services.annual_subscription import run_action
+    from app.services.plan_actions import run_action
 
     try:
-        plan = run_action(db.session, wiring.stripe_gateway(), wiring.catalog(), CLI_ACTOR, plan_id, action)
+        plan = run_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), CLI_ACTOR, plan_id, action)
     except PlanError as exc:
         _fail(f"row {plan_id}: {exc}")
     ids = {"create_subscription": f"invoice {plan.invoice_id}", "amortize": f"invoice {plan.invoice_id} metadata",

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app import wiring
+from app import collaborators
 from app.billing.usage import UsageDayRefused
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation, UsageReport, UsageRun
@@ -63,7 +63,7 @@ def _replay_nightly_sends(session, today, gap) -> str:
     """The nights that ran: each usage day inside Stripe's 35-day window but the gap, sent as the job would."""
     from app.services.usage_send import send_usage_reports
 
-    gateway = wiring.meter_gateway()
+    gateway = collaborators.meter_gateway()
     if getattr(gateway, "client", True) is None:
         return "Demo usage: no Stripe configured, nothing sent"
     sent = days = 0
@@ -72,8 +72,8 @@ def _replay_nightly_sends(session, today, gap) -> str:
         if report_date - timedelta(days=1) == gap:
             continue
         try:
-            result = send_usage_reports(session, gateway, wiring.catalog(), DEMO_ACTOR, report_date,
-                                        **wiring.usage_send_options())
+            result = send_usage_reports(session, gateway, collaborators.catalog(), DEMO_ACTOR, report_date,
+                                        **collaborators.usage_send_options())
         except UsageDayRefused:
             continue  # older than Stripe's window: those nights predate the meters
         except StripeGatewayError as exc:

@@ -5,7 +5,7 @@ from datetime import UTC
 
 from huey import crontab
 
-from app import wiring
+from app import collaborators
 from app.jobs import JobContext, huey, job_handler
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
@@ -18,8 +18,8 @@ LOADER = Actor.system("contract-loader")
 def load_annual_plan(ctx: JobContext) -> dict:
     plan_id = int(ctx.arguments["plan_id"])
     ctx.progress(0, 1, f"loading row {plan_id} from its contract")
-    result = load_plan(ctx.session, LOADER, plan_id, wiring.contract_source(),
-                       wiring.contract_mapping(), wiring.own_email_domains())
+    result = load_plan(ctx.session, LOADER, plan_id, collaborators.contract_source(),
+                       collaborators.contract_mapping(), collaborators.own_email_domains())
     ctx.session.commit()  # the row's error is kept even when the job is marked failed
     if result.error:
         raise RuntimeError(result.error)
@@ -41,9 +41,9 @@ def sync_customers_job(ctx: JobContext) -> dict:
                                        .order_by(Customer.id)))
     ctx.progress(0, len(ids), f"syncing {len(ids)} customers with Stripe")
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
-    return sync_customers(ctx.session, wiring.stripe_gateway(), [int(i) for i in ids],
+    return sync_customers(ctx.session, collaborators.stripe_gateway(), [int(i) for i in ids],
                           ctx.every(0.25),
-                          wiring.catalog().product_key_metadata, actor)
+                          collaborators.catalog().product_key_metadata, actor)
 
 
 @job_handler("catalog.expire_prices")
@@ -53,7 +53,7 @@ def expire_prices_job(ctx: JobContext) -> dict:
     from app.timeutil import utcnow
 
     ctx.progress(0, 0, "looking for valid_days prices that ran out")
-    lines = expire_prices(ctx.session, wiring.stripe_gateway(), wiring.catalog(), utcnow(), TRANSITIONS_ACTOR,
+    lines = expire_prices(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), utcnow(), TRANSITIONS_ACTOR,
                           dry_run=bool(ctx.arguments.get("dry_run")), progress=ctx.progress)
     return {"lines": lines}
 
@@ -66,9 +66,9 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
     from app.services.usage_send import send_usage_reports
 
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
-    result = send_usage_reports(ctx.session, wiring.meter_gateway(), wiring.catalog(), actor,
+    result = send_usage_reports(ctx.session, collaborators.meter_gateway(), collaborators.catalog(), actor,
                                 date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
-                                **wiring.usage_send_options(),
+                                **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
     ctx.log(result.summary)
     if result.errors:

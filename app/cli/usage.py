@@ -6,7 +6,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from app import wiring
+from app import collaborators
 from app.billing.usage import UsageDayRefused, usage_day_of
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
@@ -58,9 +58,9 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         click.echo("Done!")
         return
     try:
-        result = send_usage_reports(db.session, wiring.meter_gateway(), wiring.catalog(), CLI_ACTOR, report_date,
+        result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), CLI_ACTOR, report_date,
                                     list(orgs) or None, dry_run=dry_run,
-                                    **wiring.usage_send_options(),
+                                    **collaborators.usage_send_options(),
                                     progress=lambda done, total, line: click.echo(line))
     except (UsageDayRefused, StripeGatewayError) as exc:
         db.session.rollback()
@@ -113,7 +113,7 @@ def reconcile(raw_date):
 
     report_date = _report_date(raw_date)
     try:
-        rows = reconcile_usage_day(db.session, wiring.stripe_gateway(), wiring.catalog(), usage_day_of(report_date))
+        rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(), usage_day_of(report_date))
     except StripeGatewayError as exc:
         raise click.ClickException(str(exc)) from None
     mismatches = [r for r in rows if not r.matches]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app import wiring
+from app import collaborators
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
 from app.services.catalog import bootstrap_catalog
@@ -16,7 +16,7 @@ catalog_cli = AppGroup("catalog", help="Products, meters and prices in Stripe.")
 def bootstrap():
     """Find or create every product, meter, Standard and Free price; safe to run again."""
     try:
-        for line in bootstrap_catalog(db.session, wiring.stripe_gateway(), wiring.catalog()):
+        for line in bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog()):
             click.echo(line)
     except StripeGatewayError as exc:
         db.session.rollback()
@@ -29,7 +29,7 @@ def check():
     from app.services.catalog_report import read_catalog
 
     try:
-        report = read_catalog(wiring.stripe_gateway(), wiring.catalog())
+        report = read_catalog(collaborators.stripe_gateway(), collaborators.catalog())
     except StripeGatewayError as exc:
         raise click.ClickException(str(exc)) from None
     for line in report.lines():
@@ -46,7 +46,7 @@ def expire_prices_command(dry_run):
     from app.timeutil import utcnow
 
     try:
-        lines = expire_prices(db.session, wiring.stripe_gateway(), wiring.catalog(), utcnow(), dry_run=dry_run)
+        lines = expire_prices(db.session, collaborators.stripe_gateway(), collaborators.catalog(), utcnow(), dry_run=dry_run)
     except StripeGatewayError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

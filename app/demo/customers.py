@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import wiring
+from app import collaborators
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
 from app.services.audit import Actor
@@ -33,11 +33,11 @@ BROKEN_PRICE_KEY = "demo-price-product-analytics-startup"
 
 
 def seed_demo_customers(session) -> list[str]:
-    gateway = wiring.stripe_gateway()
+    gateway = collaborators.stripe_gateway()
     if gateway.client is None:
         return [_local(session, slug, *spec) for slug, spec in CUSTOMERS.items()]
     try:
-        bootstrap_catalog(session, gateway, wiring.catalog())
+        bootstrap_catalog(session, gateway, collaborators.catalog())
         for coupon_id, params in COUPONS.items():
             key = f"demo-coupon-{coupon_id}"
             _write(session, gateway, key, lambda i=coupon_id, p=params, k=key: gateway.create_coupon({"id": i, **p}, k))
@@ -71,7 +71,7 @@ def _broken_startup_price(session, gateway) -> None:
 
     Found by nickname before it is made, so a new database against an old emulator state adds none.
     """
-    catalog = wiring.catalog()
+    catalog = collaborators.catalog()
     product = catalog.products["product_analytics"]
     product_id = catalog_id(session, "product", product.key)
     if any(p.get("nickname") == BROKEN_PRICE_NICKNAME for p in gateway.product_prices(product_id)):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.billing.annual_subscription import PlannedCall, WritePlan
 from app.billing.catalog_config import Catalog
+from app.billing.stripe_requests import PlannedCall, WritePlan
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, StripeOperation
 from app.services.audit import Actor, record_audit
@@ -134,7 +134,7 @@ def _apply_results(plan: AnnualPlan, action: str, results: dict) -> None:
             if f"price.{line.product_key}" in results:
                 line.price_id = results[f"price.{line.product_key}"]
     elif action == "amortize":
-        from app.billing.annual_subscription import amortization_metadata
+        from app.billing.stripe_requests import amortization_metadata
 
         plan.amortization = amortization_metadata(plan)
     elif action == "schedule":

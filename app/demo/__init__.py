@@ -1,7 +1,7 @@
 """Demo data for `make run` on an empty database: the sample contracts, loaded."""
 from __future__ import annotations
 
-from app import wiring
+from app import collaborators
 from app.config import ROOT
 from app.gateways.contracts import FolderSource, read_details_file
 from app.services.audit import Actor
@@ -22,13 +22,13 @@ def seed_demo_data(session) -> list[str]:
         if plan is None:
             continue
         session.commit()
-        result = load_plan(session, DEMO_ACTOR, plan.id, source, wiring.contract_mapping(),
-                           wiring.own_email_domains())
+        result = load_plan(session, DEMO_ACTOR, plan.id, source, collaborators.contract_mapping(),
+                           collaborators.own_email_domains())
         session.commit()
         report.append(f"Demo contract {details.get('name') or details['id']}: row {plan.id}, "
                       f"{len(result.plan.open_warnings)} warnings")
-    from app.demo_customers import seed_demo_customers
-    from app.demo_usage import seed_demo_usage
+    from app.demo.customers import seed_demo_customers
+    from app.demo.usage import seed_demo_usage
 
     report += seed_demo_customers(session)
     return report + seed_demo_usage(session)

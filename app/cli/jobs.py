@@ -1,0 +1,37 @@
+"""`flask jobs ...`: the background jobs and the worker that runs them."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+jobs_cli = AppGroup("jobs", help="Background jobs and the worker.")
+
+
+@jobs_cli.command("list")
+@click.option("--limit", default=20, show_default=True)
+def jobs_list(limit):
+    from app.models import Job
+
+    for job in db.session.scalars(db.select(Job).order_by(Job.id.desc()).limit(limit)):
+        click.echo(f"{job.id:>5}  {job.kind:<24} {job.status:<10} {job.done}/{job.total}  "
+                   f"{job.created_at:%Y-%m-%d %H:%M}  {job.error.splitlines()[0] if job.error else ''}")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def jobs_worker(workers):
+    """Consume the queue and run periodic tasks until interrupted."""
+    from app import jobs
+
+    click.echo(f"Job worker: {type(jobs.huey).__name__}, {workers} threads")
+    jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+@jobs_cli.command("run-pending")
+def jobs_run_pending():
+    """Run whatever is queued in this process, then stop (for a machine without a worker)."""
+    from app import jobs
+
+    click.echo(f"Ran {jobs.drain()} queued tasks")
