@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, collaborators, config, errors, htmx
+from app import auth, collaborators, config, errors, formatting, htmx
 from app.extensions import configure_sqlite, csrf, db, migrate
 
 
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     _register_blueprints(app)
 
     from app import cli, jobs
@@ -33,7 +34,6 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     cli.init_app(app)
     app.context_processor(_layout_context)
-    app.add_template_filter(_date_from_unix, "datetime_utc")
     jobs.bind_app(app)
     return app
 
@@ -64,9 +64,3 @@ def stripe_mode(cfg) -> str:
         return "test"
     return "not configured"
 
-
-def _date_from_unix(value) -> str:
-    """Stripe's unix timestamps as the UTC date people compare with the contract."""
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(int(value), UTC).date().isoformat() if value is not None else ""

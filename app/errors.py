@@ -1,9 +1,24 @@
-"""Error pages in the app's layout, fragments for htmx, JSON for machines."""
+"""Every refusal and error becomes a response here, and only here.
+
+A service raises a refusal (app/refusals.py); the request's transaction is rolled back, then:
+- a machine (`/api/`, `/webhooks/`, `/healthz`, or JSON asked for) gets JSON with the status;
+- a view that shows refusals in place (`@on_refusal`) re-renders its cell, row, form or page
+  with the message, under the refusal's status (409, 422, 502...);
+- anything else gets the error page in the layout, or its fragment for htmx;
+- a `flask` command of a `CommandGroup` prints one `Error: <message>` line and exits 1.
+"""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from collections.abc import Callable
+
+import click
+from flask import current_app, jsonify, make_response, render_template, request
+from flask.cli import AppGroup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+from app.refusals import NotFound, Refusal
 
 TITLES = {
     400: "Bad request",
@@ -12,9 +27,11 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Changed by someone else",
+    413: "Too large",
     422: "Cannot be saved",
     429: "Too many requests",
     500: "Something went wrong",
+    502: "Stripe or PandaDoc did not answer as expected",
 }
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz")
 
@@ -31,6 +48,35 @@ def render_error(status: int, message: str):
     return render_template(template, status=status, title=title, message=message), status
 
 
+def on_refusal(render: Callable[..., object]):
+    """Refusals of this view are shown in place: `render(refusal, **view_args)` makes the body.
+
+    Not-found is never rendered in place (there is nothing to draw it in)."""
+
+    def decorator(view):
+        view.render_refusal = render  # functools.wraps in outer decorators copies it along
+        return view
+
+    return decorator
+
+
+def handle_refusal(exc: Refusal):
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        body = {"error": exc.kind, "message": str(exc)} | ({"field": exc.field} if exc.field else {})
+        return jsonify(body), exc.status
+    render = getattr(current_app.view_functions.get(request.endpoint), "render_refusal", None)
+    if render is None or wants_json() or isinstance(exc, NotFound):
+        return render_error(exc.status, str(exc))
+    try:
+        response = make_response(render(exc, **(request.view_args or {})))
+    except Refusal as again:  # drawing the page needed what just failed (Stripe down twice)
+        db.session.rollback()
+        return render_error(again.status, str(again))
+    response.status_code = exc.status
+    return response
+
+
 def handle_http(exc: HTTPException):
     return render_error(exc.code or 500, exc.description or "")
 
@@ -41,16 +87,24 @@ def handle_csrf(exc: CSRFError):
 
 
 def handle_unexpected(exc: Exception):
-    from flask import current_app
-
-    from app.extensions import db
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     return render_error(500, "The error was logged and nothing was saved. Try again, or tell an admin.")
 
 
+class CommandGroup(AppGroup):
+    """A `flask` command group whose refusals end as `Error: <message>`, exit 1, nothing written."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Refusal as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+
+
 def init_app(app) -> None:
+    app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_unexpected)

@@ -11,12 +11,15 @@ class Refusal(Exception):
     """Refused for a reason the person can act on (422 unless a subclass says otherwise)."""
 
     status = 422
-    code = "invalid"
+    kind = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, reasons: list[str] | None = None,
+                 kind: str | None = None):
         super().__init__(message)
-        self.message = message
-        self.field = field
+        self.message, self.field = message, field
+        self.reasons = reasons or [message]  # each reason on its own line where a form lists them
+        if kind:
+            self.kind = kind  # the JSON `error` value machines read
 
     def __str__(self) -> str:
         return self.message
@@ -30,19 +33,25 @@ class BadRequest(Invalid):
     """A machine sent a body we cannot read at all (not JSON, not the documented shape)."""
 
     status = 400
-    code = "bad_request"
+    kind = "bad_request"
+
+
+class TooLarge(BadRequest):
+    """More items than one request may carry."""
+
+    status = 413
 
 
 class NotFound(Refusal):
     status = 404
-    code = "not_found"
+    kind = "not_found"
 
 
 class Conflict(Refusal):
     """Someone else got there first: the object changed since it was shown, or is busy."""
 
     status = 409
-    code = "conflict"
+    kind = "conflict"
 
 
 class Stale(Conflict):
@@ -51,14 +60,14 @@ class Stale(Conflict):
 
 class NotAllowed(Refusal):
     status = 403
-    code = "forbidden"
+    kind = "forbidden"
 
 
 class Unauthenticated(Refusal):
     """A machine's credentials (signature, token) are missing or wrong."""
 
     status = 401
-    code = "unauthorized"
+    kind = "unauthorized"
 
 
 class StripeFailed(Refusal):
@@ -67,7 +76,7 @@ class StripeFailed(Refusal):
     Stripe refusing what we asked (400, 402, 404) is a 422 like any bad input; Stripe being
     unreachable, rate limiting, failing or refusing our key is a 502."""
 
-    code = "stripe_error"
+    kind = "stripe_error"
 
     def __init__(self, message: str, *, http_status: int | None = None, field: str | None = None):
         super().__init__(message, field=field)
@@ -82,4 +91,4 @@ class SourceUnavailable(Refusal):
     """An outside system other than Stripe (the contract source) could not answer."""
 
     status = 502
-    code = "unavailable"
+    kind = "unavailable"

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import valid_days_problem
+from app.refusals import Invalid
 
 INTERVALS = ("month", "year")
 MAX_DECIMALS = 12  # Stripe keeps at most 12 decimal places of unit_amount_decimal
@@ -159,3 +160,26 @@ def shape_problems(shape: str, tiers: list[BespokeTier]) -> list[str]:
     if shape in ("flat_first_tier", "upfront_zero_first") and any(t.flat_cents for t in rest):
         return ["Only tier 1 may have a flat amount."]
     return []
+
+
+@dataclass(frozen=True)
+class BespokeForm:
+    """The builder form as typed: tier rows are (up to, unit cents, flat cents) strings."""
+
+    product_key: str
+    shape: str
+    rows: list[tuple[str, str, str]]
+    amount: str = ""
+    interval: str = "month"
+    plan: str = ""
+    valid_days: str = ""
+    move_to: str = ""
+
+
+def bespoke_request(catalog: Catalog, form: BespokeForm) -> BespokeRequest:
+    """The request the form asks for, or Invalid listing every reason it cannot be made."""
+    request, errors = parse_bespoke(catalog, form.product_key, form.shape, form.rows, form.amount, form.interval,
+                                    form.plan, form.valid_days, form.move_to)
+    if errors:
+        raise Invalid("; ".join(errors), reasons=errors)
+    return request

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
+from app.refusals import Invalid
+
 STRIPE_WINDOW = timedelta(days=35)
 MAX_REVISIONS = 59  # revision k is stamped k seconds after revision 0, inside the day's last minute
 
 
-class UsageDayRefused(ValueError):
+class UsageDayRefused(Invalid):
     """A report date we will not send, with what to do instead."""
 
 

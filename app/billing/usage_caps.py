@@ -20,3 +20,16 @@ def customer_cap(limit_cents: int, product_key: str, default_tiers: tuple[PriceT
     """(the cap, where its tiers came from: the price id, or "catalog default")."""
     tiers, source = price_tiers(snapshot, product_key, default_tiers)
     return usage_cap(int(limit_cents), tiers, subscription_discounts(snapshot)), source
+
+
+def limit_rows(catalog, billing_limits: dict | None, snapshot: dict | None) -> list[dict]:
+    """One row per metered product: its limit in cents (None: no limit), the cap it buys, and where
+    the cap's tiers came from."""
+    rows = []
+    for key, product in catalog.products.items():
+        if not product.metered:
+            continue
+        limit = (billing_limits or {}).get(key)
+        cap, source = customer_cap(limit, key, list_tiers(product), snapshot) if limit is not None else (None, None)
+        rows.append({"key": key, "product": product, "limit": limit, "cap": cap, "tiers_from": source})
+    return rows

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from app.refusals import BadRequest
+
 MAX_REPORTS = 1000
 MAX_EVENTS = 1000
 MAX_RUNS = 100
@@ -31,12 +33,12 @@ class Parsed:
     errors: list[ItemError] = field(default_factory=list)
 
 
-class BatchError(ValueError):
+class BatchError(BadRequest):
     """The whole request is refused (not a JSON object, no list, too many items)."""
 
     def __init__(self, message: str, field: str, status: int = 400):
-        super().__init__(message)
-        self.field, self.status = field, status
+        super().__init__(message, field=field)
+        self.status = status
 
 
 def batch_items(body, key: str, limit: int) -> list:

@@ -4,27 +4,22 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app import collaborators
+from app.errors import CommandGroup
 from app.extensions import db
-from app.gateways.contracts import ContractSourceError, read_details_file
+from app.gateways.contracts import read_details_file
 from app.models import AnnualPlan
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
 from app.services.contract_webhooks import create_plan_for_document
 from app.services.plan_editing import confirm_warning, update_field
-from app.services.plan_errors import PlanError
 from app.services.plan_export import plan_as_dict
+from app.services.plan_values import get_plan
 
 CLI_ACTOR = Actor.system("cli")
-annual_plans_cli = AppGroup("annual-plans", help="The Annual Plan Table from the command line.")
-
-
-def _fail(message: str):
-    db.session.rollback()
-    raise click.ClickException(message)
+annual_plans_cli = CommandGroup("annual-plans", help="The Annual Plan Table from the command line.")
 
 
 class _OneDocument:
@@ -39,9 +34,9 @@ class _OneDocument:
 
 def _load(plan_id: int, source) -> None:
     result = load_plan(db.session, CLI_ACTOR, plan_id, source, collaborators.contract_mapping(), collaborators.own_email_domains())
-    db.session.commit()
+    db.session.commit()  # the row keeps the reason it could not be loaded
     if result.error:
-        _fail(f"row {plan_id}: {result.error}")
+        raise click.ClickException(f"row {plan_id}: {result.error}")
     plan = result.plan
     click.echo(f"row {plan.id}: {plan.stage}, {len(plan.open_warnings)} open warnings"
                + (f", {len(result.conflicts)} edited fields differ from the contract (see the row's page)"
@@ -59,8 +54,7 @@ def list_plans():
 @click.argument("plan_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /annual-plans/<id>.json")
 def show(plan_id, as_json):
-    plan = db.session.get(AnnualPlan, plan_id) or _fail(f"no annual plan row {plan_id}")
-    data = plan_as_dict(plan)
+    data = plan_as_dict(get_plan(db.session, plan_id))
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -80,10 +74,7 @@ def show(plan_id, as_json):
 @click.option("--version", type=int, help="Refuse if the row is no longer at this version.")
 def set_field(plan_id, field, value, version):
     """FIELD as in the JSON: company, start_date, line.<product>.upfront_amount_cents (cents), ..."""
-    try:
-        plan = update_field(db.session, CLI_ACTOR, plan_id, field, value, version, money_in="cents")
-    except PlanError as exc:
-        _fail(str(exc))
+    plan = update_field(db.session, CLI_ACTOR, plan_id, field, value, version, money_in="cents")
     db.session.commit()
     click.echo(f"row {plan.id}: {field} set; stage {plan.stage}, version {plan.version}")
 
@@ -92,10 +83,7 @@ def set_field(plan_id, field, value, version):
 @click.argument("plan_id", type=int)
 @click.argument("field")
 def confirm(plan_id, field):
-    try:
-        plan = confirm_warning(db.session, CLI_ACTOR, plan_id, field)
-    except PlanError as exc:
-        _fail(str(exc))
+    plan = confirm_warning(db.session, CLI_ACTOR, plan_id, field)
     db.session.commit()
     click.echo(f"row {plan.id}: warning on {field} confirmed; {len(plan.open_warnings)} open, stage {plan.stage}")
 
@@ -104,36 +92,28 @@ def confirm(plan_id, field):
 @click.argument("plan_id", type=int)
 def load(plan_id):
     """Load from contract again (what the row's button does)."""
-    try:
-        _load(plan_id, collaborators.contract_source())
-    except (PlanError, ContractSourceError) as exc:
-        _fail(str(exc))
+    _load(plan_id, collaborators.contract_source())
 
 
 @annual_plans_cli.command("import-contract")
 @click.argument("path", type=click.Path(dir_okay=False))
 def import_contract(path):
     """Create (or re-load) the row for a details JSON file: replays a missed webhook."""
-    try:
-        details = read_details_file(path)
-        plan = create_plan_for_document(db.session, details["id"], details.get("name", ""), CLI_ACTOR,
-                                        note=f"imported from {path}", load=False)
-        plan_id = plan.id if plan else db.session.scalar(
-            select(AnnualPlan.id).where(AnnualPlan.document_id == details["id"]))
-        db.session.commit()
-        _load(plan_id, _OneDocument(details))
-    except (PlanError, ContractSourceError) as exc:
-        _fail(str(exc))
+    details = read_details_file(path)
+    plan = create_plan_for_document(db.session, details["id"], details.get("name", ""), CLI_ACTOR,
+                                    note=f"imported from {path}", load=False)
+    plan_id = plan.id if plan else db.session.scalar(
+        select(AnnualPlan.id).where(AnnualPlan.document_id == details["id"]))
+    db.session.commit()
+    _load(plan_id, _OneDocument(details))
     click.echo(plan_id)
 
 
 def _run_action(plan_id: int, action: str) -> None:
     from app.services.plan_actions import run_action
 
-    try:
-        plan = run_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), CLI_ACTOR, plan_id, action)
-    except PlanError as exc:
-        _fail(f"row {plan_id}: {exc}")
+    plan = run_action(db.session, collaborators.stripe_gateway(), collaborators.catalog(), CLI_ACTOR, plan_id, action)
+    db.session.commit()
     ids = {"create_subscription": f"invoice {plan.invoice_id}", "amortize": f"invoice {plan.invoice_id} metadata",
            "schedule": f"schedule {plan.subscription_schedule_id}", "send_invoice": f"invoice {plan.invoice_id} sent"}
     click.echo(f"row {plan.id}: {plan.stage}; {ids[action]}")

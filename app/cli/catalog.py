@@ -2,25 +2,21 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
 from app import collaborators
+from app.errors import CommandGroup
 from app.extensions import db
-from app.gateways.stripe import StripeGatewayError
 from app.services.catalog import bootstrap_catalog
 
-catalog_cli = AppGroup("catalog", help="Products, meters and prices in Stripe.")
+catalog_cli = CommandGroup("catalog", help="Products, meters and prices in Stripe.")
 
 
 @catalog_cli.command("bootstrap")
 def bootstrap():
     """Find or create every product, meter, Standard and Free price; safe to run again."""
-    try:
-        for line in bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog()):
-            click.echo(line)
-    except StripeGatewayError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+    for line in bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog()):
+        click.echo(line)
+    db.session.commit()
 
 
 @catalog_cli.command("check")
@@ -28,10 +24,7 @@ def check():
     """Stripe's products and prices against our rules; exits 1 when any is broken."""
     from app.services.catalog_report import read_catalog
 
-    try:
-        report = read_catalog(collaborators.stripe_gateway(), collaborators.catalog())
-    except StripeGatewayError as exc:
-        raise click.ClickException(str(exc)) from None
+    report = read_catalog(collaborators.stripe_gateway(), collaborators.catalog())
     for line in report.lines():
         click.echo(line)
     if report.violations:
@@ -45,11 +38,7 @@ def expire_prices_command(dry_run):
     from app.services.price_transitions import expire_prices
     from app.timeutil import utcnow
 
-    try:
-        lines = expire_prices(db.session, collaborators.stripe_gateway(), collaborators.catalog(), utcnow(), dry_run=dry_run)
-    except StripeGatewayError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+    lines = expire_prices(db.session, collaborators.stripe_gateway(), collaborators.catalog(), utcnow(), dry_run=dry_run)
     db.session.commit()
     for line in lines:
         click.echo(line)

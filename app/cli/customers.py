@@ -2,30 +2,26 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app import collaborators
+from app.errors import CommandGroup
 from app.extensions import db
-from app.gateways.stripe import StripeGatewayError
 from app.models import Customer
+from app.refusals import NotFound
 from app.services.audit import Actor
 from app.services.customer_bulk_sync import sync_customers
 from app.services.customer_sync import import_customers_from_stripe
 
 CLI_ACTOR = Actor.system("cli")
-customers_cli = AppGroup("customers", help="Customer records and their Stripe state.")
+customers_cli = CommandGroup("customers", help="Customer records and their Stripe state.")
 
 
 @customers_cli.command("import")
 @click.option("--from-stripe", "from_stripe", is_flag=True, required=True,
               help="Create records for Stripe customers (matched by metadata organisation id or email).")
 def import_customers(from_stripe):
-    try:
-        report = import_customers_from_stripe(db.session, collaborators.stripe_gateway(), CLI_ACTOR)
-    except StripeGatewayError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+    report = import_customers_from_stripe(db.session, collaborators.stripe_gateway(), CLI_ACTOR)
     db.session.commit()
     click.echo(f"Created {len(report.created)}, linked {len(report.linked)}, "
                f"already known {len(report.unchanged)}")
@@ -50,5 +46,5 @@ def _resolve(raw: str) -> int:
     value = raw if raw.startswith("cus_") else (int(raw) if raw.isdigit() else None)
     found = db.session.scalar(select(Customer.id).where(column == value)) if value is not None else None
     if found is None:
-        raise click.ClickException(f"no customer '{raw}'")
+        raise NotFound(f"no customer '{raw}'")
     return found

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from app.errors import CommandGroup
 from app.extensions import db
 
-jobs_cli = AppGroup("jobs", help="Background jobs and the worker.")
+jobs_cli = CommandGroup("jobs", help="Background jobs and the worker.")
 
 
 @jobs_cli.command("list")

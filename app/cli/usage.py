@@ -4,18 +4,17 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 
 from app import collaborators
-from app.billing.usage import UsageDayRefused, usage_day_of
+from app.billing.usage import usage_day_of
+from app.errors import CommandGroup
 from app.extensions import db
-from app.gateways.stripe import StripeGatewayError
 from app.services.audit import Actor
 from app.services.jobs import start_job
 from app.services.usage_time import today_local
 
 CLI_ACTOR = Actor.system("cli")
-usage_cli = AppGroup("usage", help="Usage reports and Stripe meter events.")
+usage_cli = CommandGroup("usage", help="Usage reports and Stripe meter events.")
 DATE_HELP = ("The report date: usage for day D is reported on D+1, so a gap on May 11 "
              "is re-run with --date of May 12.")
 
@@ -45,10 +44,7 @@ def send_reports(raw_date, run_async, orgs, dry_run):
     from app.services.usage_send import send_usage_reports, usage_day_for
 
     report_date = _report_date(raw_date)
-    try:
-        usage_day = usage_day_for(report_date)
-    except UsageDayRefused as exc:
-        raise click.ClickException(str(exc)) from None
+    usage_day = usage_day_for(report_date)
     click.echo(f"Report date {report_date}: sending usage for {usage_day}")
     if run_async and not dry_run:
         job = start_job(db.session, CLI_ACTOR, "usage.send_reports",
@@ -57,14 +53,11 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         click.echo(f"Job {job.id} queued (see the Jobs page)")
         click.echo("Done!")
         return
-    try:
-        result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), CLI_ACTOR, report_date,
-                                    list(orgs) or None, dry_run=dry_run,
-                                    **collaborators.usage_send_options(),
-                                    progress=lambda done, total, line: click.echo(line))
-    except (UsageDayRefused, StripeGatewayError) as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+    result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), CLI_ACTOR,
+                                report_date, list(orgs) or None, dry_run=dry_run,
+                                **collaborators.usage_send_options(),
+                                progress=lambda done, total, line: click.echo(line))
+    db.session.commit()
     click.echo(result.summary)
     if result.errors:
         raise SystemExit(1)
@@ -112,10 +105,8 @@ def reconcile(raw_date):
     from app.services.usage_reconcile import reconcile_usage_day
 
     report_date = _report_date(raw_date)
-    try:
-        rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(), usage_day_of(report_date))
-    except StripeGatewayError as exc:
-        raise click.ClickException(str(exc)) from None
+    rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
+                               usage_day_of(report_date))
     mismatches = [r for r in rows if not r.matches]
     for row in mismatches:
         click.echo(f"MISMATCH {row.organisation_id} {row.product_key}: we sent {row.ours}, Stripe has {row.stripe}")

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import requests
 
+from app.refusals import SourceUnavailable
+
 PANDADOC_API = "https://api.pandadoc.com"
 
 
-class ContractSourceError(RuntimeError):
+class ContractSourceError(SourceUnavailable):
     """A readable reason the contract could not be read; shown on the row."""
 
 

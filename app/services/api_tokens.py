@@ -10,14 +10,11 @@ import secrets
 from sqlalchemy import select
 
 from app.models import ApiToken
+from app.refusals import Invalid, NotFound
 from app.services.audit import Actor, record_audit
 from app.timeutil import utcnow
 
 TOKEN_PREFIX = "bc_"
-
-
-class ApiTokenError(ValueError):
-    pass
 
 
 def hash_token(token: str) -> str:
@@ -28,7 +25,7 @@ def create_api_token(session, actor: Actor, name: str) -> tuple[ApiToken, str]:
     """The row and the plain token, which is never stored or shown again."""
     name = (name or "").strip()
     if not name:
-        raise ApiTokenError("give the token a name that says which machine uses it")
+        raise Invalid("give the token a name that says which machine uses it")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name[:120], token_hash=hash_token(token), prefix=token[:10], created_by_id=actor.user_id)
     session.add(row)
@@ -40,7 +37,7 @@ def create_api_token(session, actor: Actor, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(session, actor: Actor, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise ApiTokenError(f"no API token {token_id}")
+        raise NotFound(f"no API token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()

@@ -12,17 +12,12 @@ from datetime import date
 
 from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import misaligned_with, move_to_problem, product_keys
-from app.billing.price_builder import SHAPES, BespokeRequest
+from app.billing.price_builder import SHAPES, BespokeForm, BespokeRequest, bespoke_request
 from app.gateways.stripe import StripeGatewayError
+from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.catalog import CatalogNotBootstrapped, catalog_id, metered_price_params
+from app.services.catalog import catalog_id, metered_price_params
 from app.services.stripe_writes import stripe_write
-
-
-class BespokePriceError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -34,17 +29,15 @@ class BespokePlan:
     key: str
 
 
-def plan_bespoke_price(session, gateway, catalog: Catalog, request: BespokeRequest, today: date) -> BespokePlan:
-    """The one create_price call this request makes; BespokePriceError when it must not be made."""
+def plan_bespoke_price(session, gateway, catalog: Catalog, form: BespokeForm, today: date) -> BespokePlan:
+    """The one create_price call the form asks for; a refusal listing every reason it must not be made."""
+    request = bespoke_request(catalog, form)
     product = catalog.product(request.product_key)
-    try:
-        product_id = catalog_id(session, "product", product.key)
-        meter_id = catalog_id(session, "meter", product.meter_event) if SHAPES[request.shape].metered else None
-    except CatalogNotBootstrapped as exc:
-        raise BespokePriceError([str(exc)]) from None
+    product_id = catalog_id(session, "product", product.key)
+    meter_id = catalog_id(session, "meter", product.meter_event) if SHAPES[request.shape].metered else None
     errors = _stripe_problems(gateway, catalog, request, product_id)
     if errors:
-        raise BespokePriceError(errors)
+        raise Invalid("; ".join(errors), reasons=errors)
     nickname = f"Custom - {today.isoformat()}"
     if meter_id:
         params = metered_price_params(catalog, product, product_id, meter_id, [t.as_stripe() for t in request.tiers],
@@ -86,13 +79,14 @@ def _price_or_none(gateway, price_id: str) -> dict | None:
         raise
 
 
-def create_bespoke_price(session, gateway, catalog: Catalog, actor: Actor, request: BespokeRequest,
+def create_bespoke_price(session, gateway, catalog: Catalog, actor: Actor, form: BespokeForm,
                          fingerprint: str, today: date) -> str:
     """Create the previewed price (refused when the plan no longer matches `fingerprint`)."""
-    plan = plan_bespoke_price(session, gateway, catalog, request, today)
+    plan = plan_bespoke_price(session, gateway, catalog, form, today)
+    request = plan.request
     if fingerprint != plan.key:
-        raise BespokePriceError(["This is not the price that was previewed (the form or the date changed): "
-                                 "review the Stripe call again."])
+        raise Invalid("This is not the price that was previewed (the form or the date changed): "
+                      "review the Stripe call again.")
     outcome = stripe_write(session, gateway, key=plan.key, subject=("catalog", request.product_key),
                            action="create_bespoke_price", summary={"product": request.product_key, "shape": request.shape},
                            call=lambda: gateway.create_price(plan.params, plan.key))

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from app.billing.catalog_config import Catalog, Product
 from app.models import CatalogItem
+from app.refusals import Invalid
 from app.services.stripe_writes import stripe_write
 
 FREE_TIERS = [{"up_to": "inf", "unit_amount_decimal": "0"}]
 
 
-class CatalogNotBootstrapped(LookupError):
+class CatalogNotBootstrapped(Invalid):
     """A Stripe id the catalog should hold is missing: run `flask catalog bootstrap`."""
 
 
@@ -69,7 +70,7 @@ def _record(session, kind: str, key: str, stripe_id: str) -> None:
         session.add(CatalogItem(kind=kind, key=key, stripe_id=stripe_id))
     else:
         item.stripe_id = stripe_id
-    session.commit()
+    session.flush()
 
 
 def _product_params(catalog: Catalog, product: Product) -> dict:

@@ -10,9 +10,9 @@ from app.billing.plan_fields import display, field_names, value_from_json, value
 from app.billing.plan_stages import EDITABLE_STAGES, readiness_blockers, stage_after_edit
 from app.gateways.contracts import ContractSourceError
 from app.models import AnnualPlan, FieldProvenance, PlanWarning
+from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.plan_errors import PlanError, get_plan
-from app.services.plan_values import current_values, get_value, set_value, touch
+from app.services.plan_values import current_values, get_plan, get_value, set_value, touch
 from app.timeutil import utcnow
 
 
@@ -36,7 +36,7 @@ class LoadResult:
 def load_plan(session, actor: Actor, plan_id: int, source, mapping, own_domains: list[str]) -> LoadResult:
     plan = get_plan(session, plan_id)
     if plan.stage not in EDITABLE_STAGES:
-        raise PlanError(f"row {plan.id} is {plan.stage}: its Stripe objects exist, so it is not re-loaded")
+        raise Invalid(f"row {plan.id} is {plan.stage}: its Stripe objects exist, so it is not re-loaded")
     try:
         details = source.fetch_details(plan.document_id)
     except ContractSourceError as exc:
@@ -110,11 +110,13 @@ def _refresh_warnings(plan: AnnualPlan, mapped: MappedContract, kept: set[str]) 
 
 def apply_contract_values(session, actor: Actor, plan_id: int, fields: list[str], expected_version: int) -> AnnualPlan:
     """After a re-load: take the contract's value for the fields the person ticked."""
+    if not fields:
+        raise Invalid("tick at least one field to take from the contract")
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     contract = plan.contract_values or {}
     unknown = [f for f in fields if f not in contract]
     if unknown:
-        raise PlanError(f"the contract has no value for {', '.join(unknown)}")
+        raise Invalid(f"the contract has no value for {', '.join(unknown)}")
     before = {f: value_to_json(get_value(plan, f)) for f in fields}
     for name in fields:
         set_value(plan, name, value_from_json(name, contract[name]))

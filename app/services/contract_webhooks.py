@@ -10,16 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.models import AnnualPlan, WebhookEvent
+from app.refusals import BadRequest, Unauthenticated
 from app.services.audit import Actor, record_audit
 from app.services.jobs import start_job
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 WEBHOOK_ACTOR = Actor.system("pandadoc-webhook")
 KEPT_HEADERS = ("content-type", "user-agent", "x-pandadoc-webhook-event-id")
-
-
-class WebhookRejected(ValueError):
-    """The body is not what PandaDoc sends; stored as failed, answered 400."""
 
 
 @dataclass
@@ -38,11 +36,14 @@ def signature_valid(raw_body: bytes, signature: str | None, key: str) -> bool:
     return hmac.compare_digest(expected, signature.strip().lower())
 
 
-def receive_pandadoc_webhook(session, raw_body: bytes, headers: dict) -> WebhookOutcome:
-    """Store first (deduplicated per delivery), then act; a bad body is kept as failed.
+def receive_pandadoc_webhook(session, raw_body: bytes, signature: str | None, key: str,
+                             headers: dict) -> WebhookOutcome:
+    """Check the signature, store (deduplicated per delivery), then act; a bad body is kept as failed.
 
-    `headers` has lower-case names.
+    A bad or missing signature is refused before anything is stored. `headers` has lower-case names.
     """
+    if not signature_valid(raw_body, signature, key):
+        raise Unauthenticated("bad or missing signature")
     delivery_id = headers.get("x-pandadoc-webhook-event-id") or "sha256:" + hashlib.sha256(raw_body).hexdigest()
     if session.scalar(select(WebhookEvent.id).where(
             WebhookEvent.source == "pandadoc", WebhookEvent.delivery_id == delivery_id)):
@@ -54,8 +55,9 @@ def receive_pandadoc_webhook(session, raw_body: bytes, headers: dict) -> Webhook
     session.flush()
     try:
         notifications = _notifications(raw_body)
-    except WebhookRejected as exc:
+    except BadRequest as exc:
         event.status, event.error = "failed", str(exc)
+        checkpoint(session, "webhook_stored")  # kept for inspection although the delivery is refused
         raise
     outcome = WebhookOutcome()
     for note in notifications:
@@ -70,9 +72,9 @@ def _notifications(raw_body: bytes) -> list[dict]:
     try:
         body = json.loads(raw_body)
     except ValueError as exc:
-        raise WebhookRejected(f"body is not JSON: {exc}") from exc
+        raise BadRequest(f"body is not JSON: {exc}") from exc
     if not isinstance(body, list) or not all(isinstance(n, dict) and "event" in n for n in body):
-        raise WebhookRejected("body must be a JSON array of notifications, each with an 'event'")
+        raise BadRequest("body must be a JSON array of notifications, each with an 'event'")
     return body
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from app.billing.customer_snapshot import changed_sections
 from app.gateways.stripe import StripeGatewayError
 from app.models import AuditEntry, Customer
+from app.refusals import Invalid
 from app.services.audit import Actor, changed_fields, jsonable
 from app.services.customer_bulk_read import BulkStripeState, read_in_batches
 from app.services.customer_sync import (
@@ -24,6 +25,7 @@ from app.services.customer_sync import (
     tracked_from,
 )
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 CALLS_PER_CUSTOMER = 5  # customer, tax ids, subscriptions, schedules, invoices
 BULK_LISTS = 4  # customers, subscriptions, schedules, invoices
@@ -89,7 +91,7 @@ def _write_batch(session, gateway, state: BulkStripeState, customer_ids: list[in
                  key_metadata: str) -> None:
     try:
         written = _sync_chunk(session, gateway, state, _rows(session, customer_ids), actor, key_metadata)
-        session.commit()
+        checkpoint(session, "customer_sync_chunk")
     except Exception:  # noqa: BLE001 - a row edited meanwhile, or a failed write: one by one
         session.rollback()
         written = {}
@@ -161,7 +163,7 @@ def _sync_one(session, gateway, state: BulkStripeState | None, customer_id: int,
             result = _from_state(session, gateway, state, customer, actor, key_metadata)
         else:
             result = sync_customer(session, gateway, customer_id, actor, key_metadata)
-        session.commit()
+        checkpoint(session, "customer_sync_chunk")
         result = result.as_dict()
     except Exception as exc:  # noqa: BLE001 - recorded per customer, the run goes on
         session.rollback()
@@ -195,3 +197,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.freeze()
         gc.enable()
         gc.unfreeze()
+
+
+def start_customer_sync(session, actor: Actor, customer_ids: list[int], everything: bool):
+    """The "Sync selected" / "Sync all" job (its progress shows on the list page)."""
+    from app.services.jobs import start_job
+
+    if not everything and not customer_ids:
+        raise Invalid("Tick at least one customer, or use Sync all.")
+    arguments = {"all": True} if everything else {"customer_ids": customer_ids}
+    return start_job(session, actor, "customers.sync", arguments, total=len(customer_ids))

@@ -12,8 +12,8 @@ from app.billing.subscription_changes import (
     price_change_problem,
 )
 from app.gateways.stripe import StripeGatewayError
+from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.customer_errors import CustomerError
 from app.services.customer_sync import read_stripe_state, sync_customer
 from app.services.customers import load_customer
 from app.services.stripe_writes import stripe_write
@@ -25,11 +25,11 @@ USAGE_WARNING = ("Metered usage for this period is re-sent to the new price at t
 def _live(gateway, customer, key_metadata: str) -> tuple[dict, dict]:
     """Fresh Stripe state (not the snapshot) and its live subscription."""
     if not customer.stripe_customer_id:
-        raise CustomerError("this customer has no Stripe customer id")
+        raise Invalid("this customer has no Stripe customer id")
     state = read_stripe_state(gateway, customer.stripe_customer_id, key_metadata)
     sub = live_subscription(state)
     if sub is None:
-        raise CustomerError("the customer has no active subscription in Stripe to put a coupon or price on")
+        raise Invalid("the customer has no active subscription in Stripe to put a coupon or price on")
     return state, sub
 
 
@@ -39,6 +39,8 @@ def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str 
 
     Stripe has no customer-level coupon any more (removed in 2025-03-31.basil).
     """
+    if coupon_id == "":
+        raise Invalid("Choose a coupon to apply.")
     customer = load_customer(session, customer_id, version)
     if coupon_id:
         _check_coupon(gateway, coupon_id)
@@ -46,7 +48,7 @@ def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str 
     schedules = [s for s in state["schedules"] if s["status"] == "not_started"
                  or (s["status"] == "active" and s["subscription"] == sub["id"])]
     if any(s["status"] == "active" and len(s["phases"]) > 1 for s in schedules):
-        raise CustomerError("the subscription follows a schedule with later phases; change the coupon on the "
+        raise Invalid("the subscription follows a schedule with later phases; change the coupon on the "
                             "schedule's phases in Stripe's dashboard so the next phase keeps it")
     label, base = coupon_id or "none", f"customer-{customer.id}-v{customer.version}"
     changed = [_write(session, gateway, customer.id, f"{base}-coupon-{sub['id']}-{label}", "set_coupon", sub["id"],
@@ -68,10 +70,10 @@ def _check_coupon(gateway, coupon_id: str) -> None:
         coupon = gateway.retrieve_coupon(coupon_id)
     except StripeGatewayError as exc:
         if exc.http_status == 404:
-            raise CustomerError(f"there is no coupon '{coupon_id}' in Stripe") from None
+            raise Invalid(f"there is no coupon '{coupon_id}' in Stripe") from None
         raise
     if not coupon.get("valid", True):
-        raise CustomerError(f"coupon '{coupon_id}' can no longer be redeemed")
+        raise Invalid(f"coupon '{coupon_id}' can no longer be redeemed")
 
 
 def _write(session, gateway, customer_id: int, key: str, action: str, object_id: str, call) -> str:
@@ -83,20 +85,22 @@ def _write(session, gateway, customer_id: int, key: str, action: str, object_id:
 def change_price(session, gateway, actor: Actor, customer_id: int, product_key: str, price_id: str,
                  version: int | None, key_metadata: str) -> str:
     """Replace the product's price on the live subscription: at once, without proration."""
+    if not price_id.strip():
+        raise Invalid("Choose the new price.")
     customer = load_customer(session, customer_id, version)
     _, sub = _live(gateway, customer, key_metadata)
     item = next((i for i in sub["items"] if i["price"]["product_key"] == product_key), None)
     if item is None:
-        raise CustomerError(f"the subscription has no {product_key} item")
+        raise Invalid(f"the subscription has no {product_key} item")
     try:
         new_price = gateway.retrieve_price(price_id.strip())
     except StripeGatewayError as exc:
         if exc.http_status == 404:
-            raise CustomerError(f"there is no price '{price_id.strip()}' in Stripe") from None
+            raise Invalid(f"there is no price '{price_id.strip()}' in Stripe") from None
         raise
     problem = price_change_problem(item["price"] | {"active": True, "type": "recurring"}, new_price)
     if problem:
-        raise CustomerError(problem)
+        raise Invalid(problem)
     key = f"customer-{customer.id}-v{customer.version}-price-{item['id']}-{new_price['id']}"
     params = {"items": [{"id": item["id"], "price": new_price["id"]}], "proration_behavior": "none"}
     _write(session, gateway, customer.id, key, "change_price", sub["id"],

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.billing.customer_snapshot import changed_sections, live_subscription, snapshot_of
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
+from app.refusals import NotFound
 from app.services.audit import Actor, changed_fields, jsonable, record_audit
-from app.services.customer_errors import CustomerNotFound
 from app.timeutil import utcnow
 
 SYNC_ACTOR = Actor.system("stripe-sync")
@@ -47,7 +47,7 @@ def sync_customer(session, gateway, customer_id: int, actor: Actor = SYNC_ACTOR,
                   key_metadata: str = KEY_METADATA) -> SyncResult:
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise CustomerNotFound(f"no customer {customer_id}")
+        raise NotFound(f"no customer {customer_id}")
     try:
         if not customer.stripe_customer_id:
             raise StripeGatewayError("this customer has no Stripe customer id", code="no_stripe_customer")

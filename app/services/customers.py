@@ -7,16 +7,16 @@ from app.billing.catalog_config import Catalog
 from app.billing.features import PlansMapError, check_plans_map
 from app.billing.limits import LimitError, parse_limit_dollars
 from app.models import Customer
+from app.refusals import Invalid, NotFound, Stale
 from app.services.audit import Actor, changed_fields, record_audit
-from app.services.customer_errors import CustomerError, CustomerNotFound, StaleCustomer
 
 
 def load_customer(session, customer_id: int, version: int | None = None) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise CustomerNotFound(f"no customer {customer_id}")
+        raise NotFound(f"no customer {customer_id}")
     if version is not None and version != customer.version:
-        raise StaleCustomer(f"Someone changed this customer while you were editing (now version "
+        raise Stale(f"Someone changed this customer while you were editing (now version "
                             f"{customer.version}); the current values are shown, try again.")
     return customer
 
@@ -39,7 +39,7 @@ def update_plans_map(session, actor: Actor, catalog: Catalog, customer_id: int, 
     try:
         plans = check_plans_map(catalog, {p: k.strip() for p, k in choices.items() if k.strip()})
     except PlansMapError as exc:
-        raise CustomerError(str(exc)) from None
+        raise Invalid(str(exc)) from None
     return _save(session, actor, customer, "customer.plans_map_changed", {"plans_map": plans})
 
 
@@ -50,7 +50,7 @@ def set_free_trial(session, actor: Actor, customer_id: int, raw: str, version: i
     try:
         until = date.fromisoformat(text) if text else None
     except ValueError:
-        raise CustomerError(f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2027-03-31") from None
+        raise Invalid(f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2027-03-31") from None
     return _save(session, actor, customer, "customer.free_trial_changed", {"free_trial_until": until})
 
 
@@ -62,11 +62,11 @@ def set_billing_limits(session, actor: Actor, catalog: Catalog, customer_id: int
     for product_key, raw in dollars.items():
         product = catalog.products.get(product_key)
         if product is None or not product.metered:
-            raise CustomerError(f"'{product_key}' is not a metered product")
+            raise Invalid(f"'{product_key}' is not a metered product")
         try:
             cents = parse_limit_dollars(raw)
         except LimitError as exc:
-            raise CustomerError(f"{product.name}: {exc}") from None
+            raise Invalid(f"{product.name}: {exc}") from None
         if cents is not None:
             limits[product_key] = cents
     return _save(session, actor, customer, "customer.billing_limits_changed", {"billing_limits": limits})

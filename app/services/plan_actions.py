@@ -14,12 +14,13 @@ from app.billing.catalog_config import Catalog
 from app.billing.stripe_requests import PlannedCall, WritePlan
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, StripeOperation
+from app.refusals import Invalid, NotFound, StripeFailed
 from app.services.audit import Actor, record_audit
-from app.services.plan_errors import PlanError, get_plan
 from app.services.plan_locks import row_lock
-from app.services.plan_values import touch
+from app.services.plan_values import get_plan, touch
 from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
 from app.services.stripe_writes import stripe_write
+from app.unit_of_work import checkpoint
 
 TRANSITIONS = {"create_subscription": ("ready", "invoiced"), "amortize": ("invoiced", "amortized"),
                "schedule": ("amortized", "scheduled"), "send_invoice": ("scheduled", "sent")}
@@ -30,6 +31,7 @@ class ActionPreview:
     plan: AnnualPlan
     write_plan: WritePlan
     existing: list[str]
+    operations: list[StripeOperation]  # what this row's Stripe writes recorded so far
 
 
 def preview_action(session, gateway, catalog: Catalog, plan_id: int, action: str) -> ActionPreview:
@@ -38,7 +40,7 @@ def preview_action(session, gateway, catalog: Catalog, plan_id: int, action: str
     before, _ = _transition(action)
     if plan.stage != before:
         write_plan.refusals.insert(0, f"row {plan.id} is {plan.stage}; this button needs it {before}")
-    return ActionPreview(plan, write_plan, describe_existing(plan))
+    return ActionPreview(plan, write_plan, describe_existing(plan), operations_for(session, plan_id))
 
 
 def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, action: str,
@@ -48,9 +50,9 @@ def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, a
     with row_lock(session, plan_id, action):
         preview = preview_action(session, gateway, catalog, plan_id, action)
         if preview.write_plan.refusals:
-            raise PlanError("; ".join(preview.write_plan.refusals))
+            raise Invalid("; ".join(preview.write_plan.refusals))
         if fingerprint and fingerprint != preview.write_plan.fingerprint:
-            raise PlanError("the row changed since the plan was shown; review the new plan and confirm again")
+            raise Invalid("the row changed since the plan was shown; review the new plan and confirm again")
         plan = preview.plan
         try:
             results = _execute(session, gateway, plan, preview.write_plan)
@@ -59,19 +61,19 @@ def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, a
             plan.stripe_error = f"{action}: {exc}"
             record_audit(session, actor, f"annual_plan.{action}_failed", "annual_plan", plan.id,
                          note=str(exc), stripe_request_ids=[r for r in [exc.request_id] if r])
-            session.commit()
-            raise PlanError(f"Stripe refused or failed: {exc}; nothing was duplicated, press again to resume") from exc
+            checkpoint(session, "stripe_failure")
+            raise StripeFailed(f"Stripe refused or failed: {exc}; nothing was duplicated, press again to resume",
+                               http_status=exc.http_status) from exc
         plan = get_plan(session, plan_id)
         _apply_results(plan, action, results)
         record_audit(session, actor, f"annual_plan.{action}", "annual_plan", plan.id,
                      after={"results": results, "stage": plan.stage}, stripe_request_ids=gateway.request_ids)
-        session.commit()
         return plan
 
 
 def _transition(action: str) -> tuple[str, str]:
     if action not in TRANSITIONS:
-        raise PlanError(f"unknown action '{action}'")
+        raise NotFound(f"no action '{action}'")
     return TRANSITIONS[action]
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
 from app.gateways.stripe import CustomerSummary, StripeGatewayError
 from app.models import AnnualPlan
+from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.plan_errors import PlanError, get_plan
-from app.services.plan_values import touch
+from app.services.plan_values import get_plan, touch
 from app.services.stripe_writes import stripe_write
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -55,7 +55,7 @@ class NewCustomer:
 
 def find_stripe_customers(gateway, text: str) -> list[CustomerSummary]:
     if len(text.strip()) < 2:
-        raise PlanError("type at least two characters of a name or an email address")
+        raise Invalid("type at least two characters of a name or an email address")
     return gateway.find_customers(text)
 
 
@@ -65,7 +65,7 @@ def link_stripe_customer(session, actor: Actor, gateway, plan_id: int, customer_
     try:
         customer = gateway.retrieve_customer(customer_id)
     except StripeGatewayError as exc:
-        raise PlanError(f"cannot use {customer_id}: {exc}") from exc
+        raise Invalid(f"cannot use {customer_id}: {exc}") from exc
     return _set_customer(session, actor, plan, customer.id, gateway.request_ids, "annual_plan.customer_linked")
 
 
@@ -75,9 +75,9 @@ def create_stripe_customer(session, actor: Actor, gateway, plan_id: int, new: Ne
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     problems = new.problems()
     if problems:
-        raise PlanError("; ".join(problems))
+        raise Invalid("; ".join(problems))
     if plan.stripe_customer_id:
-        raise PlanError(f"row {plan.id} already uses {plan.stripe_customer_id}; clear it first")
+        raise Invalid(f"row {plan.id} already uses {plan.stripe_customer_id}; clear it first")
     params = new.params(plan)
     outcome = stripe_write(
         session, gateway, key=f"annual-plan-{plan.id}-v{plan.version}-create-customer",

@@ -4,9 +4,9 @@ from __future__ import annotations
 from app.billing.plan_fields import ROW_FIELDS, display, line_field_spec, split_field, value_to_json
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
 from app.models import AnnualPlan
+from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.plan_errors import PlanError, get_plan
-from app.services.plan_values import get_value, set_value, touch
+from app.services.plan_values import get_plan, get_value, set_value, touch
 from app.timeutil import utcnow
 
 # Stripe ids are set by picking or creating a customer; warnings don't apply to them.
@@ -14,15 +14,15 @@ NOT_CONTRACT_FIELDS = {"stripe_customer_id"}
 
 
 def parse_field(name: str, raw: str, money_in: str = "dollars"):
-    """The value a person's text means for field `name`, or PlanError saying why not."""
+    """The value a person's text means for field `name`, or Invalid saying why not."""
     try:
         product, column = split_field(name)
     except KeyError:
-        raise PlanError(f"unknown field '{name}'") from None
+        raise Invalid(f"unknown field '{name}'") from None
     spec = ROW_FIELDS[column] if product is None else line_field_spec(column, money_in)
     parsed = spec.parse(raw)
     if not parsed.ok:
-        raise PlanError(f"{spec.label}: {parsed.warning}")
+        raise Invalid(f"{spec.label}: {parsed.warning}")
     return parsed.value
 
 
@@ -50,7 +50,7 @@ def confirm_warning(session, actor: Actor, plan_id: int, name: str, expected_ver
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     open_ = plan.warnings_for(name)
     if not open_:
-        raise PlanError(f"row {plan.id} has no open warning on '{name}'")
+        raise Invalid(f"row {plan.id} has no open warning on '{name}'")
     _resolve(plan, name, actor, "confirmed")
     plan.stage = stage_after_edit(plan.stage, readiness_blockers(plan))
     touch(plan)
@@ -72,7 +72,7 @@ def _check_line_exists(plan: AnnualPlan, name: str) -> None:
     product, _ = split_field(name)
     if product is not None and plan.line(product) is None:
         known = ", ".join(ln.product_key for ln in plan.lines) or "none loaded yet"
-        raise PlanError(f"row {plan.id} has no line for product '{product}' (lines: {known})")
+        raise Invalid(f"row {plan.id} has no line for product '{product}' (lines: {known})")
 
 
 def _safe_value(plan: AnnualPlan, name: str):

@@ -7,18 +7,17 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 
 from app.models import AnnualPlan
-from app.services.plan_errors import PlanError
+from app.refusals import Conflict
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 LOCK_EXPIRES = timedelta(minutes=10)  # a crashed worker's lock frees itself
 
 
-class ActionRunning(PlanError):
-    """Someone pressed the button already; their run is still going."""
-
-
 @contextmanager
 def row_lock(session, plan_id: int, action: str):
+    """Taken and seen by everyone before the body runs. Released in the caller's transaction when the
+    body succeeds (the request or command commits both), at once when it fails."""
     now = utcnow()
     taken = session.execute(
         update(AnnualPlan)
@@ -27,14 +26,20 @@ def row_lock(session, plan_id: int, action: str):
         .values(action_lock=action, action_locked_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
+    checkpoint(session, "row_lock")
     if taken != 1:
-        raise ActionRunning(f"row {plan_id} is already running a Stripe action; wait for it to finish")
+        raise Conflict(f"row {plan_id} is already running a Stripe action; wait for it to finish")
     try:
         yield
-    finally:
+    except BaseException:
         session.rollback()
-        session.execute(update(AnnualPlan).where(AnnualPlan.id == plan_id)
-                        .values(action_lock=None, action_locked_at=None)
-                        .execution_options(synchronize_session=False))
-        session.commit()
+        _release(session, plan_id)
+        checkpoint(session, "row_lock")
+        raise
+    _release(session, plan_id)
+
+
+def _release(session, plan_id: int) -> None:
+    session.execute(update(AnnualPlan).where(AnnualPlan.id == plan_id)
+                    .values(action_lock=None, action_locked_at=None)
+                    .execution_options(synchronize_session=False))

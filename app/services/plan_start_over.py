@@ -4,10 +4,10 @@ from __future__ import annotations
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
+from app.refusals import Invalid, StripeFailed
 from app.services.audit import Actor, record_audit
-from app.services.plan_errors import PlanError, get_plan
 from app.services.plan_locks import row_lock
-from app.services.plan_values import touch
+from app.services.plan_values import get_plan, touch
 from app.services.stripe_writes import stripe_write
 
 UNDOABLE = ("invoiced", "amortized", "scheduled", "sent")
@@ -17,7 +17,7 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
     with row_lock(session, plan_id, "start_over"):
         plan = get_plan(session, plan_id)
         if plan.stage not in UNDOABLE:
-            raise PlanError(f"row {plan.id} is {plan.stage}: there is nothing to start over")
+            raise Invalid(f"row {plan.id} is {plan.stage}: there is nothing to start over")
         prefix = f"annual-plan-{plan.id}-a{plan.stripe_attempt}-start-over"
         before = {"invoice_id": plan.invoice_id, "subscription_schedule_id": plan.subscription_schedule_id,
                   "stage": plan.stage, "attempt": plan.stripe_attempt}
@@ -28,8 +28,8 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
             undone += _undo_schedule(gateway, plan, prefix, write)
             undone += _archive_prices(gateway, plan, prefix, write)
         except StripeGatewayError as exc:
-            session.rollback()
-            raise PlanError(f"Stripe refused part of the start over: {exc}; press again to finish it") from exc
+            raise StripeFailed(f"Stripe refused part of the start over: {exc}; press again to finish it",
+                               http_status=exc.http_status) from exc
         plan = get_plan(session, plan_id)
         plan.invoice_id = plan.invoice_status = plan.subscription_schedule_id = plan.schedule_status = None
         plan.amortization = None
@@ -41,7 +41,6 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
         record_audit(session, actor, "annual_plan.started_over", "annual_plan", plan.id, before=before,
                      after={"stage": plan.stage, "attempt": plan.stripe_attempt, "undone": undone},
                      stripe_request_ids=gateway.request_ids)
-        session.commit()
         return plan
 
 
@@ -66,7 +65,7 @@ def _undo_invoice(gateway, plan, prefix, write) -> list[str]:
         write(f"{prefix}-void", "void_invoice", lambda: gateway.void_invoice(invoice_id, f"{prefix}-void"))
         return [f"voided invoice {invoice_id}"]
     if status == "paid":
-        raise PlanError(f"invoice {plan.invoice_id} is paid: refund it in Stripe first, then start over")
+        raise Invalid(f"invoice {plan.invoice_id} is paid: refund it in Stripe first, then start over")
     return [f"invoice {invoice_id} was already {status}"]
 
 

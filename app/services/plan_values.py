@@ -1,11 +1,26 @@
-"""Reading and writing a row's values by field name (`start_date`, `line.sr.volume`)."""
+"""Fetching a row for a change, and reading and writing its values by field name (`line.sr.volume`)."""
 from __future__ import annotations
 
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.billing.plan_fields import LINE_FIELDS, ROW_VALUE_FIELDS, split_field
+from app.billing.plan_stages import EDITABLE_STAGES
 from app.models import AnnualPlan, AnnualPlanLine
+from app.refusals import Invalid, NotFound, Stale
 from app.timeutil import utcnow
+
+
+def get_plan(session, plan_id: int, expected_version: int | None = None, editable: bool = False) -> AnnualPlan:
+    """The row, or the refusal a person can act on: not found, changed since shown, no longer editable."""
+    plan = session.get(AnnualPlan, plan_id)
+    if plan is None:
+        raise NotFound(f"no annual plan row {plan_id}")
+    if expected_version is not None and expected_version != plan.version:
+        raise Stale(f"row {plan.id} was changed by someone else (now version {plan.version}); "
+                    "the current values are shown, nothing was overwritten")
+    if editable and plan.stage not in EDITABLE_STAGES:
+        raise Invalid(f"row {plan.id} is {plan.stage}: its values are fixed once Stripe objects exist")
+    return plan
 
 
 def get_value(plan: AnnualPlan, name: str):

@@ -1,7 +1,9 @@
-"""Stripe's webhooks: stored first (unique on event id), then handled in one transaction.
+"""Stripe's webhooks: verified, stored first (unique on event id), then handled in the request's transaction.
 
 Handlers look rows up by the ids we stored, so an event for an object we don't know is
-recorded as ignored, and a replayed event changes nothing.
+recorded as ignored, and a replayed event changes nothing. A handler that writes to Stripe
+(the credit grant on `invoice.paid`) records that write durably before and after the call, as
+every Stripe write does; a failed handler is rolled back and its error kept on the stored event.
 """
 from __future__ import annotations
 
@@ -10,13 +12,25 @@ import calendar
 from sqlalchemy import select
 
 from app.billing.stripe_requests import add_months, unix
+from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
+from app.refusals import BadRequest
 from app.services.audit import Actor, record_audit
 from app.services.plan_values import touch
 from app.services.stripe_writes import stripe_write
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 STRIPE_ACTOR = Actor.system("stripe-webhook")
+
+
+def receive_stripe_webhook(session, gateway, raw_body: bytes, signature: str, secret: str) -> str:
+    """Verify Stripe-Signature on the raw bytes (a bad one is refused, nothing stored), then receive."""
+    try:
+        event = gateway.construct_event(raw_body, signature, secret)
+    except StripeGatewayError as exc:
+        raise BadRequest(str(exc)) from exc
+    return receive_stripe_event(session, gateway, event, raw_body)
 
 
 def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
@@ -29,7 +43,7 @@ def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
         stored = WebhookEvent(source="stripe", delivery_id=event["id"], event_type=event["type"], verified=True,
                               body=raw_body.decode("utf-8", "replace"), headers={})
         session.add(stored)
-        session.commit()  # kept even if handling fails below
+        checkpoint(session, "webhook_stored")  # kept even if handling fails below
     handler = HANDLERS.get(event["type"])
     try:
         handled = handler(session, gateway, event["data"]["object"]) if handler else False
@@ -37,11 +51,9 @@ def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
         session.rollback()
         stored = session.get(WebhookEvent, stored.id)
         stored.status, stored.error = "failed", f"{type(exc).__name__}: {exc}"
-        session.commit()
         return "failed"
     stored.status = "processed" if handled else "ignored"
     stored.processed_at = utcnow()
-    session.commit()
     return stored.status
 
 
@@ -110,7 +122,6 @@ def _invoice_paid(session, gateway, invoice: dict) -> bool:
               "effective_at": max(unix(plan.start_date), calendar.timegm(utcnow().timetuple())),
               "expires_at": unix(add_months(plan.start_date, 12)),
               "metadata": {"annual_plan_id": str(plan.id), "invoice_id": invoice["id"]}}
-    session.commit()
     outcome = stripe_write(session, gateway, key=key, subject=("annual_plan", plan.id), action="credit_grant",
                            summary={"amount": invoice["amount_paid"]}, call=lambda: gateway.create_credit_grant(params, key))
     plan = session.get(AnnualPlan, plan.id)

@@ -1,7 +1,7 @@
 """Recording every Stripe write before and after, so no retry or crash makes a second object.
 
-These services commit on purpose: the pending record must be durable before Stripe is
-called, and the result right after, whatever the caller's transaction does next.
+The record is committed before Stripe is called and again right after (the `stripe_write`
+checkpoint of app/unit_of_work.py), whatever the caller's transaction does next.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.gateways.stripe import StripeGatewayError
 from app.models import StripeOperation
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,21 @@ def stripe_write(session, gateway, *, key: str, subject: tuple[str, object], act
         if found is not None:
             op.status, op.stripe_object_id, op.finished_at = "succeeded", found["id"], utcnow()
             op.error = "found in Stripe by metadata after an interrupted attempt"
-            session.commit()
+            checkpoint(session, "stripe_write")
             return WriteOutcome(found["id"], found, True)
     if op is None:
         op = StripeOperation(subject_type=subject[0], subject_id=str(subject[1]), action=action,
                              idempotency_key=key, request_summary=summary, attempts=0)
         session.add(op)
     op.status, op.error, op.attempts = "pending", "", op.attempts + 1
-    session.commit()  # durable before the call
+    checkpoint(session, "stripe_write")  # durable before the call
     try:
         data = call()
     except StripeGatewayError as exc:
         op.status, op.error, op.request_id, op.finished_at = "failed", str(exc), exc.request_id, utcnow()
-        session.commit()
+        checkpoint(session, "stripe_write")
         raise
     op.status, op.stripe_object_id, op.finished_at = "succeeded", data.get("id"), utcnow()
     op.request_id = gateway.request_ids[-1] if gateway.request_ids else None
-    session.commit()  # durable right after the call
+    checkpoint(session, "stripe_write")  # durable right after the call
     return WriteOutcome(op.stripe_object_id, data, False)

@@ -114,3 +114,13 @@ def _job_starters(session, entries: list[AuditEntry]) -> dict[str, str]:
         return {}
     return dict(session.execute(select(AuditEntry.object_id, AuditEntry.actor_label).where(
         AuditEntry.action == "job.started", AuditEntry.object_type == "job", AuditEntry.object_id.in_(ids))).all())
+
+
+def monitor_page(session, today: date) -> dict:
+    """The Usage page: sixty days of reports per instance, yesterday's gaps and check, how re-runs went."""
+    from app.billing.usage_gaps import rerun_date
+
+    data = chart_series(session, today - timedelta(days=1))
+    reruns = rerun_outcomes(session, sorted({g.day for g in data["gaps"]}))
+    return {"series": data, "gaps": data["gaps"], "reruns": reruns, "check": check_usage_day(session, today - timedelta(days=1)),
+            "rerun_date": rerun_date(data["gaps"], reruns, today)}

@@ -6,42 +6,39 @@ from sqlalchemy import select
 from app.models import User
 from app.models.user import normalise_email
 from app.permissions import ROLES
+from app.refusals import Invalid, NotFound
 from app.services.audit import Actor, record_audit
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class UserError(ValueError):
-    """A refusal with a message fit to show as is."""
-
-
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise Invalid(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
 
 
 def _check_email(email: str) -> str:
     email = normalise_email(email)
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email:
-        raise UserError(f"'{email}' is not an email address.")
+        raise Invalid(f"'{email}' is not an email address.")
     return email
 
 
 def find_user(session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise UserError(f"No user with email {normalise_email(email)}.")
+        raise NotFound(f"No user with email {normalise_email(email)}.")
     return user
 
 
 def create_user(session, actor: Actor, email: str, role: str, password: str, name: str = ""):
     email = _check_email(email)
     if role not in ROLES:
-        raise UserError(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
+        raise Invalid(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
     _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"A user with email {email} already exists.")
+        raise Invalid(f"A user with email {email} already exists.")
     user = User(email=email, role=role, name=name.strip())
     user.set_password(password)
     session.add(user)
@@ -61,12 +58,12 @@ def set_password(session, actor: Actor, email: str, password: str) -> User:
 
 def set_role(session, actor: Actor, user_id: int, role: str) -> User:
     if role not in ROLES:
-        raise UserError(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
+        raise Invalid(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
     user = session.get(User, user_id)
     if user is None:
-        raise UserError(f"No user with id {user_id}.")
+        raise NotFound(f"No user with id {user_id}.")
     if user.id == actor.user_id and role != "admin":
-        raise UserError("You cannot remove your own admin role.")
+        raise Invalid("You cannot remove your own admin role.")
     before = user.role
     user.role = role
     record_audit(session, actor, "user.role_changed", "user", user.id,
@@ -76,7 +73,7 @@ def set_role(session, actor: Actor, user_id: int, role: str) -> User:
 
 def set_active(session, actor: Actor, user: User, active: bool) -> User:
     if user.id == actor.user_id and not active:
-        raise UserError("You cannot deactivate yourself.")
+        raise Invalid("You cannot deactivate yourself.")
     before = user.active
     user.active = active
     record_audit(session, actor, "user.activated" if active else "user.deactivated",

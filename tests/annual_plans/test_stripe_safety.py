@@ -7,7 +7,7 @@ from app import collaborators
 from app.models import AnnualPlan, StripeOperation
 from app.services.audit import Actor
 from app.services.plan_actions import run_action
-from app.services.plan_errors import PlanError
+from app.refusals import Refusal
 from tests.annual_plans.helpers import press
 
 ACTOR = Actor.system("tests")
@@ -73,7 +73,7 @@ def test_a_changed_row_invalidates_the_confirmed_plan(client, db, login_as, read
 def test_a_double_press_creates_one_invoice(app, db, ready_plan, stripe_emulator):
     plan = ready_plan("acme")
     press(app, db, plan.id, "create_subscription")
-    with pytest.raises(PlanError, match="this button needs it ready"):
+    with pytest.raises(Refusal, match="this button needs it ready"):
         press(app, db, plan.id, "create_subscription")
     assert _count(stripe_emulator, "invoice") == 1 and _count(stripe_emulator, "invoiceitem") == 4
 
@@ -99,7 +99,7 @@ def test_an_answer_lost_after_stripe_executed_then_a_retry_makes_no_second_objec
         raise StripeGatewayError("Could not reach Stripe: read timed out", retryable=True)
 
     monkeypatch.setattr(StripeGateway, "create_invoice", lost_answer)
-    with pytest.raises(PlanError, match="press again to resume"):
+    with pytest.raises(Refusal, match="press again to resume"):
         press(app, db, plan.id, "create_subscription")
     db.session.expire_all()
     failed = db.session.get(AnnualPlan, plan.id)
@@ -139,6 +139,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     with app.app_context():
         upgrade()
         bootstrap_catalog(_db.session, collaborators.stripe_gateway(), collaborators.catalog())
+        _db.session.commit()
     plan_id = int(runner.invoke(args=["annual-plans", "import-contract", str(CONTRACTS / "acme.details.json")])
                   .output.strip().splitlines()[-1])
     customer = wiring_client(stripe_emulator_server).v1.customers.create(params={"name": "Acme"})
@@ -149,9 +150,11 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     def press_button():
         with app.app_context():
             try:
-                run_action(_db.session, collaborators.stripe_gateway(), collaborators.catalog(), ACTOR, plan_id, "create_subscription")
+                run_action(_db.session, collaborators.stripe_gateway(), collaborators.catalog(), ACTOR, plan_id,
+                           "create_subscription")
+                _db.session.commit()
                 outcomes.append("ran")
-            except PlanError as exc:
+            except Refusal as exc:
                 outcomes.append(str(exc))
 
     threads = [threading.Thread(target=press_button) for _ in range(2)]

@@ -14,7 +14,7 @@ from app.billing.plan_fields import (
 )
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers, stage_after_edit
 from app.services.plan_editing import parse_field
-from app.services.plan_errors import PlanError
+from app.refusals import Invalid
 
 
 @dataclass
@@ -111,7 +111,7 @@ def test_cell_parsers(name, raw, money_in, value):
     ("bogus", "1"),
 ])
 def test_cell_parsers_refuse(name, raw):
-    with pytest.raises(PlanError):
+    with pytest.raises(Invalid):
         parse_field(name, raw, "cents")
 
 

@@ -1,18 +1,23 @@
 """In-place editing: a cell's display and editor fragments, saving a field, confirming a warning."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 
 from app.auth import require
 from app.billing.plan_fields import split_field
 from app.blueprints.annual_plans import bp
-from app.blueprints.annual_plans.helpers import actor, refusal, render_row, row_context, version_arg
+from app.blueprints.annual_plans.helpers import (
+    actor,
+    render_row,
+    row_context,
+    row_refused,
+    typed_value,
+    version_arg,
+)
+from app.errors import on_refusal
 from app.extensions import db
 from app.models import AnnualPlan
 from app.services.plan_editing import confirm_warning, update_field
-from app.services.plan_errors import PlanError
-
-OTHER = "__other__"
 
 
 def _known_field(name: str) -> str:
@@ -40,25 +45,17 @@ def edit_cell(plan_id: int, field: str):
 
 @bp.post("/<int:plan_id>/cells/<field>")
 @require("annual_plans.edit")
+@on_refusal(row_refused)
 def update_cell(plan_id: int, field: str):
-    _known_field(field)
-    raw = request.form.get("value", "")
-    if raw == OTHER:
-        raw = request.form.get("other", "")
-    try:
-        plan = update_field(db.session, actor(), plan_id, field, raw, version_arg())
-    except PlanError as exc:
-        return refusal(exc, plan_id, field, typed=raw)
+    plan = update_field(db.session, actor(), plan_id, _known_field(field), typed_value(), version_arg())
     db.session.commit()
     return render_row(plan)
 
 
 @bp.post("/<int:plan_id>/warnings/<field>/confirm")
 @require("annual_plans.edit")
+@on_refusal(lambda exc, plan_id, field: row_refused(exc, plan_id))
 def confirm(plan_id: int, field: str):
-    try:
-        plan = confirm_warning(db.session, actor(), plan_id, field, version_arg())
-    except PlanError as exc:
-        return refusal(exc, plan_id)
+    plan = confirm_warning(db.session, actor(), plan_id, field, version_arg())
     db.session.commit()
     return render_row(plan)

@@ -1,4 +1,4 @@
-"""What every Annual Plan view needs: the row context, refusals as responses, the actor."""
+"""What every Annual Plan view needs: the row context, a row with a refusal in place, the actor."""
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
@@ -12,8 +12,8 @@ from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.cell_html import display_cell, display_cells
 from app.extensions import db
 from app.models import AnnualPlan, AuditEntry
+from app.refusals import Refusal, Stale
 from app.services.audit import Actor
-from app.services.plan_errors import PlanError, PlanNotFound, StaleVersion
 from app.services.plan_values import current_values, get_value
 
 
@@ -77,15 +77,22 @@ def version_arg() -> int | None:
         abort(422, description="version must be a whole number")
 
 
-def refusal(exc: PlanError, plan_id: int, field: str | None = None, typed: str | None = None):
-    """The row again with the message in place; a stale edit shows the current value (409)."""
-    db.session.rollback()
-    if isinstance(exc, PlanNotFound):
-        abort(404, description=str(exc))
-    plan = db.session.get(AnnualPlan, plan_id)
-    stale = isinstance(exc, StaleVersion)
-    return render_row(plan, 409 if stale else 422, editing=field, error=str(exc),
-                      typed=None if stale else typed)
+OTHER = "__other__"  # the contact picker's "type an address" choice
+
+
+def typed_value() -> str:
+    """What the person typed into a cell's editor."""
+    raw = request.form.get("value", "")
+    return request.form.get("other", "") if raw == OTHER else raw
+
+
+def row_refused(exc: Refusal, plan_id: int, field: str | None = None):
+    """The row again with the message in place: a refused edit keeps its editor and what was typed,
+    a stale one shows the current value."""
+    plan = db.get_or_404(AnnualPlan, plan_id)
+    typed = None if isinstance(exc, Stale) or field is None else typed_value()
+    return render_template("annual_plans/_row.html", editing=field, error=str(exc), typed=typed,
+                           **row_context(plan))
 
 
 def show_context(plan: AnnualPlan) -> dict:

@@ -1,7 +1,7 @@
 """The grid page, one row's page, the exports, and Load from contract."""
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -11,16 +11,16 @@ from app.billing.plan_stages import STAGES
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.helpers import (
     actor,
-    refusal,
     render_row,
+    row_refused,
     show_context,
     version_arg,
 )
+from app.errors import on_refusal
 from app.extensions import db
 from app.htmx import is_htmx, render
 from app.models import AnnualPlan
 from app.services.contract_loading import apply_contract_values, load_plan
-from app.services.plan_errors import PlanError, StaleVersion
 from app.services.plan_export import plan_as_dict, plans_as_csv
 
 
@@ -77,12 +77,10 @@ def row(plan_id: int):
 
 @bp.post("/<int:plan_id>/load")
 @require("annual_plans.edit")
+@on_refusal(row_refused)
 def load(plan_id: int):
-    try:
-        result = load_plan(db.session, actor(), plan_id, collaborators.contract_source(),
-                           collaborators.contract_mapping(), collaborators.own_email_domains())
-    except PlanError as exc:
-        return refusal(exc, plan_id)
+    result = load_plan(db.session, actor(), plan_id, collaborators.contract_source(),
+                       collaborators.contract_mapping(), collaborators.own_email_domains())
     db.session.commit()
     if result.conflicts and is_htmx():
         return "", 204, {"HX-Redirect": url_for("annual_plans.show", plan_id=plan_id, _anchor="reload")}
@@ -94,13 +92,6 @@ def load(plan_id: int):
 @bp.post("/<int:plan_id>/contract-values")
 @require("annual_plans.edit")
 def apply_contract(plan_id: int):
-    fields = request.form.getlist("field")
-    if not fields:
-        abort(422, description="tick at least one field to take from the contract")
-    try:
-        apply_contract_values(db.session, actor(), plan_id, fields, version_arg())
-    except PlanError as exc:
-        db.session.rollback()
-        abort(409 if isinstance(exc, StaleVersion) else 422, description=str(exc))
+    apply_contract_values(db.session, actor(), plan_id, request.form.getlist("field"), version_arg())
     db.session.commit()
     return redirect(url_for("annual_plans.show", plan_id=plan_id))

@@ -5,10 +5,12 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
+from app import collaborators
 from app.auth import public
 from app.extensions import csrf, db
 from app.services.api_tokens import authenticate
-from app.services.customer_sync import find_by_organisation
+from app.services.customer_billing import billing_for_organisation
+from app.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -34,12 +36,7 @@ def token_required(view):
 @public  # machine endpoint: carries its own token auth
 @token_required
 def billing_customer(organisation_id: str):
-    from app.blueprints.api.billing import customer_billing
-
-    customer = find_by_organisation(db.session, organisation_id)
-    if customer is None:
-        return jsonify(error="not_found", message=f"no customer for organisation '{organisation_id}'"), 404
-    return jsonify(customer_billing(customer, organisation_id))
+    return jsonify(billing_for_organisation(db.session, collaborators.catalog(), organisation_id, utcnow().date()))
 
 
 from app.blueprints.api import usage  # noqa: E402,F401  (register the usage routes)

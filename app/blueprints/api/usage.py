@@ -13,6 +13,7 @@ from app.blueprints.api import bp, token_required
 from app.blueprints.api.ratelimit import TokenBuckets
 from app.extensions import db
 from app.services.audit import Actor
+from app.services.usage_batches import ingest_batch
 from app.services.usage_ingest import store_usage_events, store_usage_reports, store_usage_runs
 from app.services.usage_time import today_local
 from app.timeutil import utcnow
@@ -39,37 +40,10 @@ def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, sing
     limited = _rate_limited()
     if limited is not None:
         return limited
-    body = read_body()
-    if single and isinstance(body, dict) and key not in body:
-        body = {key: [body]}  # one summary is a batch of one
-    if body is None:
-        return jsonify(error="malformed_json", field="body", message="the body is not valid JSON"), 400
-    try:
-        items = rules.batch_items(body, key, limit)
-        atomic = rules.flag(body, "atomic")
-        replace = rules.flag(body, "replace") if with_replace else False
-    except rules.BatchError as exc:
-        return jsonify(error="bad_request", field=exc.field, message=str(exc)), exc.status
-    parsed = parse(items)
-    errors = [e.as_json() | {"status": "error"} for e in parsed.errors]
-    if errors and atomic:
-        return jsonify(error="invalid_items", message="nothing was stored (atomic batch)", stored=0,
-                       errors=errors), 422
-    actor = Actor(label=f"api_token:{g.api_token.name}")
-    results = store(db.session, actor, parsed.items, replace) if with_replace else store(db.session, actor, parsed.items)
-    refused = [r for r in results.values() if r["status"] == "conflict"]
-    if refused and atomic:
-        db.session.rollback()
-        return jsonify(error="conflict", message="nothing was stored (atomic batch)", stored=0,
-                       errors=refused), 409
+    outcome = ingest_batch(db.session, Actor(label=f"api_token:{g.api_token.name}"), read_body(), key, limit,
+                           parse, store, with_replace, single)
     db.session.commit()
-    every = sorted(list(results.values()) + errors, key=lambda r: r["index"])
-    stored = sum(r["status"] in ("created", "replaced", "updated") for r in every)
-    if errors or refused:
-        status = 409 if not errors else 422
-        return _json({"error": "invalid_items", "stored": stored, "results": every, "errors": errors + refused,
-                      "message": f"{len(errors) + len(refused)} items refused; the rest were stored"}, status)
-    return _json({"stored": stored, "results": every}, 202)
+    return _json(outcome.body, outcome.status)
 
 
 def _event_body():

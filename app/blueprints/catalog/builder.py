@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
-from flask import make_response, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from app import collaborators
 from app.auth import require
-from app.billing.price_builder import INTERVALS, SHAPES, parse_bespoke
+from app.billing.price_builder import INTERVALS, SHAPES, BespokeForm
 from app.blueprints.catalog import bp
+from app.errors import on_refusal
 from app.extensions import db
-from app.gateways.stripe import StripeGatewayError
 from app.services.audit import Actor
-from app.services.bespoke_prices import BespokePriceError, create_bespoke_price, plan_bespoke_price
+from app.services.bespoke_prices import create_bespoke_price, plan_bespoke_price
 from app.timeutil import utcnow
 
 ROWS = 5
@@ -31,46 +31,37 @@ def _rows(form) -> list[tuple[str, str, str]]:
     return list(zip_longest(form.getlist("up_to"), form.getlist("unit"), form.getlist("flat"), fillvalue=""))
 
 
-def _builder(status: int, form=None, **extra):
-    return make_response(render_template("catalog/_builder.html", **builder_context(form, **extra)), status)
+def _builder(form=None, **extra):
+    return render_template("catalog/_builder.html", **builder_context(form, **extra))
 
 
-def _parsed():
+def _refused(exc):
+    """The form as typed, with every reason it was refused."""
+    return _builder(request.form, errors=exc.reasons)
+
+
+def _form() -> BespokeForm:
     form = request.form
-    return parse_bespoke(collaborators.catalog(), form.get("product_key", ""), form.get("shape", ""), _rows(form),
-                         form.get("amount", ""), form.get("interval", "month"), form.get("plan", ""),
-                         form.get("valid_days", ""), form.get("move_to_price_id", ""))
+    return BespokeForm(form.get("product_key", ""), form.get("shape", ""), _rows(form), form.get("amount", ""),
+                       form.get("interval", "month"), form.get("plan", ""), form.get("valid_days", ""),
+                       form.get("move_to_price_id", ""))
 
 
 @bp.post("/prices/preview")
 @require("stripe.write")
+@on_refusal(_refused)
 def preview_price():
-    bespoke, errors = _parsed()
-    if errors:
-        return _builder(422, request.form, errors=errors)
-    try:
-        plan = plan_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(), bespoke, utcnow().date())
-    except BespokePriceError as exc:
-        return _builder(422, request.form, errors=exc.errors)
-    except StripeGatewayError as exc:
-        return _builder(502, request.form, errors=[str(exc)])
-    return _builder(200, request.form, plan=plan)
+    plan = plan_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(), _form(),
+                              utcnow().date())
+    return _builder(request.form, plan=plan)
 
 
 @bp.post("/prices")
 @require("stripe.write")
+@on_refusal(_refused)
 def create_price():
-    bespoke, errors = _parsed()
-    if errors:
-        return _builder(422, request.form, errors=errors)
-    try:
-        price_id = create_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(), Actor.of(current_user),
-                                        bespoke, request.form.get("fingerprint", ""), utcnow().date())
-    except BespokePriceError as exc:
-        db.session.rollback()
-        return _builder(422, request.form, errors=exc.errors)
-    except StripeGatewayError as exc:
-        db.session.rollback()
-        return _builder(502, request.form, errors=[str(exc)])
+    price_id = create_bespoke_price(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
+                                    Actor.of(current_user), _form(), request.form.get("fingerprint", ""),
+                                    utcnow().date())
     db.session.commit()
-    return _builder(200, notice=f"Created price {price_id}. Reload the report to see it checked.")
+    return _builder(notice=f"Created price {price_id}. Reload the report to see it checked.")

@@ -4,19 +4,29 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
+from app import collaborators
 from app.auth import require
+from app.billing.customer_snapshot import item_for
 from app.blueprints.customers import bp
-from app.blueprints.customers.context import fragment_context, show_context
 from app.blueprints.customers.listing import page_of
+from app.errors import on_refusal
 from app.extensions import db
 from app.htmx import render
-from app.models import CONFIGURATIONS, Customer, Job
+from app.models import CONFIGURATIONS, Job
 from app.services.audit import Actor
 from app.services.configuration_report import configuration_report
-from app.services.jobs import start_job
+from app.services.customer_bulk_sync import start_customer_sync
+from app.services.customer_page import customer_page, page_sections
 from app.timeutil import utcnow
 
 FRAGMENTS = ("features", "caps", "stripe", "upcoming", "audit", "configuration", "usage")
+
+
+def page_context(customer_id: int, sections) -> dict:
+    """The customer page's context for `sections`, with what its templates use to draw it."""
+    context = customer_page(db.session, collaborators.stripe_gateway(), collaborators.catalog(), customer_id,
+                            sections, utcnow().date())
+    return {"item_for": item_for, "error": None, "notice": None, "form": {}} | context
 
 
 @bp.get("")
@@ -38,28 +48,24 @@ def configuration():
 
 @bp.get("/<int:customer_id>")
 def show(customer_id: int):
-    return render_template("customers/show.html", **show_context(db.get_or_404(Customer, customer_id)))
+    return render_template("customers/show.html", **page_context(customer_id, page_sections()))
 
 
 @bp.get("/<int:customer_id>/fragments/<name>")
 def fragment(customer_id: int, name: str):
     if name not in FRAGMENTS:
         abort(404, description=f"no fragment '{name}'")
-    customer = db.get_or_404(Customer, customer_id)
-    return render_template(f"customers/_{name}.html", **fragment_context(customer, name))
+    return render_template(f"customers/_{name}.html", **page_context(customer_id, [name]))
 
 
 @bp.post("/sync")
 @require("customers.edit")
+@on_refusal(lambda exc: render_template("customers/_sync_job.html", job=None, error=str(exc)))
 def sync():
     """Selected ids, or every customer with a Stripe id: a background job with a progress bar."""
-    everything = request.form.get("scope") == "all"
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-    if not everything and not ids:
-        return render_template("customers/_sync_job.html", job=None,
-                               error="Tick at least one customer, or use Sync all."), 422
-    arguments = {"all": True} if everything else {"customer_ids": ids}
-    job = start_job(db.session, Actor.of(current_user), "customers.sync", arguments, total=len(ids))
+    job = start_customer_sync(db.session, Actor.of(current_user),
+                              [int(i) for i in request.form.getlist("ids") if i.isdigit()],
+                              everything=request.form.get("scope") == "all")
     db.session.commit()
     return render_template("customers/_sync_job.html", job=job, error=None)
 

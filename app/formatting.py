@@ -1,0 +1,27 @@
+"""How numbers and dates read on the pages: money from integer cents, Stripe's timestamps as dates."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def money(cents) -> str:
+    """Cents (int or Decimal) as dollars for people; never through a float."""
+    if cents is None:
+        return "—"
+    return "$" + format((Decimal(cents) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP), ",.2f")
+
+
+def limit_dollars(cents) -> str:
+    """A stored limit as the text its input shows."""
+    return "" if cents is None else format(Decimal(cents) / 100, "f").removesuffix(".00")
+
+
+def date_from_unix(value) -> str:
+    """Stripe's unix timestamps as the UTC date people compare with the contract."""
+    return datetime.fromtimestamp(int(value), UTC).date().isoformat() if value is not None else ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars)
+    app.add_template_filter(date_from_unix, "datetime_utc")
