@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import click
 from flask import current_app, jsonify, make_response, render_template, request
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -96,6 +96,8 @@ class CommandGroup(AppGroup):
     """A `flask` command group whose refusals end as `Error: <message>`, exit 1, nothing written."""
 
     def invoke(self, ctx):
+        if not current_app:  # the refusal's rollback needs the app after the command's own context closed
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
         try:
             return super().invoke(ctx)
         except Refusal as exc:

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 STAGES = ("received", "loaded", "ready", "invoiced", "amortized", "scheduled", "sent", "live")
 EDITABLE_STAGES = frozenset({"received", "loaded", "ready"})
+# A Stripe button's action: the stage it needs, and the stage it leaves the row in.
+ACTION_STAGES = {"create_subscription": ("ready", "invoiced"), "amortize": ("invoiced", "amortized"),
+                 "schedule": ("amortized", "scheduled"), "send_invoice": ("scheduled", "sent")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ def stage_after_edit(stage: str, blockers: list[str]) -> str:
     if stage not in ("loaded", "ready"):
         return stage
     return "loaded" if blockers else "ready"
+
+
+def stage_on_subscription(stage: str, subscription_id: str | None) -> str:
+    """Stripe started the schedule's subscription: a scheduled or sent row goes live."""
+    return "live" if subscription_id and stage in ("scheduled", "sent") else stage
 
 
 def button_blocker(button: Button, stage: str, blockers: list[str]) -> str | None:

@@ -1,11 +1,18 @@
-"""The Stripe parameters of an Annual Plan row's objects: pure, so every press plans the same calls.
+"""Every Stripe write's idempotency key and parameters, pure, so every press plans the same calls.
 
-Dates are contract dates at 00:00 UTC. Every object carries `annual_plan_step` metadata (its
-idempotency key), so it can be found again after Stripe forgets the key (24 h).
+Annual plan rows (their buttons, Start over, the customer made from a row, the credit grant when
+the up-front invoice is paid), customers' coupons and prices, the catalog bootstrap and bespoke
+prices: a key is made here from what identifies the write, so a double click, a retry or a crash
+replays the first write instead of making a second object.
+
+Dates are contract dates at 00:00 UTC. Every annual plan object carries `annual_plan_step`
+metadata (its idempotency key), so it can be found again after Stripe forgets the key (24 h).
 """
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -57,8 +64,41 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# Keys
+
 def step_key(plan_id: int, attempt: int, action: str, step: str) -> str:
+    """A step of a row's Stripe button (or of Start over, or the credit grant) in this attempt;
+    Start over begins a new attempt, so the buttons then make new objects."""
     return f"annual-plan-{plan_id}-a{attempt}-{action}-{step}"
+
+
+def credit_grant_key(plan, invoice_id: str) -> str:
+    return step_key(plan.id, plan.stripe_attempt, "credit", invoice_id)
+
+
+def row_customer_key(plan) -> str:
+    """The Stripe customer created from a row, once per row version."""
+    return f"annual-plan-{plan.id}-v{plan.version}-create-customer"
+
+
+def customer_change_key(customer, what: str) -> str:
+    """A change to a customer's subscription, once per customer version: a later, deliberate
+    repeat (the version moved on) is a new write."""
+    return f"customer-{customer.id}-v{customer.version}-{what}"
+
+
+def catalog_key(kind: str, key: str) -> str:
+    """A catalog object (product, meter, price) bootstrap creates from config/billing.toml."""
+    return f"catalog-{kind}-{key}"
+
+
+def bespoke_price_key(product_key: str, params: dict) -> str:
+    """A hash of the parameters: confirming makes exactly the previewed price, once."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
+    return f"bespoke-price-{product_key}-{digest}"
+
+
+# Annual plan rows
 
 
 def invoice_params(plan, key: str) -> dict:
@@ -141,3 +181,48 @@ def coupon_params(plan, coupon_id: str) -> dict:
     return {"id": coupon_id, "percent_off": format(percent, "f"), "duration": "forever",
             "name": f"{plan.company} credit discount {format(percent.normalize(), 'f')}%"[:40],
             "metadata": {"annual_plan_id": str(plan.id), "annual_plan_step": coupon_id}}
+
+
+def credit_grant_params(plan, invoice: dict, now_unix: int) -> dict:
+    """The paid up-front fee as a billing credit on metered prices, expiring with the contract year."""
+    return {"customer": plan.stripe_customer_id, "name": f"{plan.company}: prepaid annual credit",
+            "category": "paid", "amount": {"type": "monetary", "monetary": {
+                "currency": invoice.get("currency", "usd"), "value": invoice["amount_paid"]}},
+            "applicability_config": {"scope": {"price_type": "metered"}},
+            "effective_at": max(unix(plan.start_date), now_unix),
+            "expires_at": unix(add_months(plan.start_date, FIRST_YEAR_MONTHS)),
+            "metadata": {"annual_plan_id": str(plan.id), "invoice_id": invoice["id"]}}
+
+
+# The catalog
+
+FREE_TIERS = [{"up_to": "inf", "unit_amount_decimal": "0"}]
+
+
+def price_lookup_key(product_key: str, variant: str) -> str:
+    return f"{product_key}_{variant}"
+
+
+def product_params(catalog, product) -> dict:
+    params = {"name": product.name, "metadata": {catalog.product_key_metadata: product.key}}
+    if product.unit_label:
+        params["unit_label"] = product.unit_label
+    return params
+
+
+def meter_params(product) -> dict:
+    return {"display_name": product.name, "event_name": product.meter_event,
+            "default_aggregation": {"formula": product.aggregation},
+            "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
+            "value_settings": {"event_payload_key": "value"}}
+
+
+def metered_price_params(catalog, product, product_id: str, meter_id: str, tiers: list[dict], nickname: str,
+                         lookup_key: str | None = None, metadata: dict | None = None) -> dict:
+    params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
+              "billing_scheme": "tiered", "tiers_mode": "graduated", "tiers": tiers,
+              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter_id},
+              "metadata": {catalog.product_key_metadata: product.key, **(metadata or {})}}
+    if lookup_key:
+        params["lookup_key"] = lookup_key
+    return params

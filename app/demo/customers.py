@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app import collaborators
+from app.billing.stripe_requests import metered_price_params
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
 from app.services.audit import Actor
-from app.services.catalog import bootstrap_catalog, catalog_id, metered_price_params
+from app.services.catalog import bootstrap_catalog, catalog_id
 from app.services.customer_sync import link_or_create, sync_customer
 from app.services.stripe_writes import stripe_write
 from app.timeutil import utcnow

@@ -5,18 +5,17 @@ previewed price, and a double click or a retry makes it only once.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 
 from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import misaligned_with, move_to_problem, product_keys
 from app.billing.price_builder import SHAPES, BespokeForm, BespokeRequest, bespoke_request
+from app.billing.stripe_requests import bespoke_price_key, metered_price_params
 from app.gateways.stripe import StripeGatewayError
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
-from app.services.catalog import catalog_id, metered_price_params
+from app.services.catalog import catalog_id
 from app.services.stripe_writes import stripe_write
 
 
@@ -46,9 +45,8 @@ def plan_bespoke_price(session, gateway, catalog: Catalog, form: BespokeForm, to
         params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
                   "unit_amount": request.amount_cents, "recurring": {"interval": request.interval, "usage_type": "licensed"},
                   "metadata": {catalog.product_key_metadata: product.key, **request.metadata}}
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
     return BespokePlan(request, "create_price", f"{SHAPES[request.shape].label} price '{nickname}' for {product.name}",
-                       params, f"bespoke-price-{product.key}-{digest}")
+                       params, bespoke_price_key(product.key, params))
 
 
 def _stripe_problems(gateway, catalog: Catalog, request: BespokeRequest, product_id: str) -> list[str]:

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.billing.catalog_config import Catalog, Product
+from app.billing.catalog_config import Catalog
+from app.billing.stripe_requests import (
+    FREE_TIERS,
+    catalog_key,
+    meter_params,
+    metered_price_params,
+    price_lookup_key,
+    product_params,
+)
 from app.models import CatalogItem
 from app.refusals import Invalid
 from app.services.stripe_writes import stripe_write
-
-FREE_TIERS = [{"up_to": "inf", "unit_amount_decimal": "0"}]
 
 
 class CatalogNotBootstrapped(Invalid):
@@ -26,30 +32,26 @@ def catalog_id(session, kind: str, key: str) -> str:
     return stripe_id
 
 
-def price_lookup_key(product_key: str, variant: str) -> str:
-    return f"{product_key}_{variant}"
-
-
 def bootstrap_catalog(session, gateway, catalog: Catalog) -> list[str]:
     products = {p.get("metadata", {}).get(catalog.product_key_metadata): p for p in gateway.list_products()}
     meters = {m["event_name"]: m for m in gateway.list_meters()}
     report = []
     for product in catalog.products.values():
         product_id, how = _ensure(session, gateway, "product", product.key, products.get(product.key),
-                                  lambda p=product: gateway.create_product(_product_params(catalog, p),
-                                                                           f"catalog-product-{p.key}"))
+                                  lambda p=product: gateway.create_product(product_params(catalog, p),
+                                                                           catalog_key("product", p.key)))
         report.append(f"{product.key}: product {product_id} ({how})")
         if not product.metered:
             continue
         meter_id, how = _ensure(session, gateway, "meter", product.meter_event, meters.get(product.meter_event),
-                                lambda p=product: gateway.create_meter(_meter_params(p), f"catalog-meter-{p.meter_event}"))
+                                lambda p=product: gateway.create_meter(meter_params(p), catalog_key("meter", p.meter_event)))
         report.append(f"{product.key}: meter {meter_id} '{product.meter_event}' ({how})")
         for variant, tiers in (("standard", [t.as_stripe() for t in product.tiers]), ("free", FREE_TIERS)):
             lookup = price_lookup_key(product.key, variant)
             params = metered_price_params(catalog, product, product_id, meter_id, tiers,
                                           nickname=variant.capitalize(), lookup_key=lookup)
             price_id, how = _ensure(session, gateway, "price", lookup, gateway.find_price(lookup),
-                                    lambda k=lookup, p=params: gateway.create_price(p, f"catalog-price-{k}"))
+                                    lambda k=lookup, p=params: gateway.create_price(p, catalog_key("price", k)))
             report.append(f"{product.key}: {variant} price {price_id} ({how})")
     return report
 
@@ -58,7 +60,7 @@ def _ensure(session, gateway, kind: str, key: str, found: dict | None, create) -
     if found is not None:
         _record(session, kind, key, found["id"])
         return found["id"], "found"
-    outcome = stripe_write(session, gateway, key=f"catalog-{kind}-{key}", subject=("catalog", key),
+    outcome = stripe_write(session, gateway, key=catalog_key(kind, key), subject=("catalog", key),
                            action=f"create_{kind}", summary={"kind": kind, "key": key}, call=create)
     _record(session, kind, key, outcome.object_id)
     return outcome.object_id, "created"
@@ -72,27 +74,3 @@ def _record(session, kind: str, key: str, stripe_id: str) -> None:
         item.stripe_id = stripe_id
     session.flush()
 
-
-def _product_params(catalog: Catalog, product: Product) -> dict:
-    params = {"name": product.name, "metadata": {catalog.product_key_metadata: product.key}}
-    if product.unit_label:
-        params["unit_label"] = product.unit_label
-    return params
-
-
-def _meter_params(product: Product) -> dict:
-    return {"display_name": product.name, "event_name": product.meter_event,
-            "default_aggregation": {"formula": product.aggregation},
-            "customer_mapping": {"type": "by_id", "event_payload_key": "stripe_customer_id"},
-            "value_settings": {"event_payload_key": "value"}}
-
-
-def metered_price_params(catalog: Catalog, product: Product, product_id: str, meter_id: str, tiers: list[dict],
-                         nickname: str, lookup_key: str | None = None, metadata: dict | None = None) -> dict:
-    params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
-              "billing_scheme": "tiered", "tiers_mode": "graduated", "tiers": tiers,
-              "recurring": {"interval": "month", "usage_type": "metered", "meter": meter_id},
-              "metadata": {catalog.product_key_metadata: product.key, **(metadata or {})}}
-    if lookup_key:
-        params["lookup_key"] = lookup_key
-    return params

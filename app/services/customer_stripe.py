@@ -6,6 +6,7 @@ click replays and a later, deliberate repeat is a new write. The customer is re-
 from __future__ import annotations
 
 from app.billing.customer_snapshot import live_subscription
+from app.billing.stripe_requests import customer_change_key
 from app.billing.subscription_changes import (
     discounts_param,
     phases_with_discounts,
@@ -50,12 +51,12 @@ def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str 
     if any(s["status"] == "active" and len(s["phases"]) > 1 for s in schedules):
         raise Invalid("the subscription follows a schedule with later phases; change the coupon on the "
                             "schedule's phases in Stripe's dashboard so the next phase keeps it")
-    label, base = coupon_id or "none", f"customer-{customer.id}-v{customer.version}"
-    changed = [_write(session, gateway, customer.id, f"{base}-coupon-{sub['id']}-{label}", "set_coupon", sub["id"],
-                      lambda: gateway.update_subscription(sub["id"], {"discounts": discounts_param(coupon_id)},
-                                                          f"{base}-coupon-{sub['id']}-{label}"))]
+    label = coupon_id or "none"
+    key = customer_change_key(customer, f"coupon-{sub['id']}-{label}")
+    changed = [_write(session, gateway, customer.id, key, "set_coupon", sub["id"],
+                      lambda: gateway.update_subscription(sub["id"], {"discounts": discounts_param(coupon_id)}, key))]
     for schedule in (s for s in schedules if s["status"] == "not_started"):
-        key = f"{base}-coupon-{schedule['id']}-{label}"
+        key = customer_change_key(customer, f"coupon-{schedule['id']}-{label}")
         phases = phases_with_discounts(gateway.retrieve_schedule(schedule["id"]), coupon_id)
         changed.append(_write(session, gateway, customer.id, key, "set_schedule_coupon", schedule["id"],
                               lambda k=key, s=schedule, p=phases: gateway.update_schedule(s["id"], {"phases": p}, k)))
@@ -101,7 +102,7 @@ def change_price(session, gateway, actor: Actor, customer_id: int, product_key: 
     problem = price_change_problem(item["price"] | {"active": True, "type": "recurring"}, new_price)
     if problem:
         raise Invalid(problem)
-    key = f"customer-{customer.id}-v{customer.version}-price-{item['id']}-{new_price['id']}"
+    key = customer_change_key(customer, f"price-{item['id']}-{new_price['id']}")
     params = {"items": [{"id": item["id"], "price": new_price["id"]}], "proration_behavior": "none"}
     _write(session, gateway, customer.id, key, "change_price", sub["id"],
            lambda: gateway.update_subscription(sub["id"], params, key))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.billing.catalog_config import Catalog
+from app.billing.plan_stages import ACTION_STAGES
 from app.billing.stripe_requests import PlannedCall, WritePlan
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, StripeOperation
@@ -21,9 +22,6 @@ from app.services.plan_values import get_plan, touch
 from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
 from app.services.stripe_writes import stripe_write
 from app.unit_of_work import checkpoint
-
-TRANSITIONS = {"create_subscription": ("ready", "invoiced"), "amortize": ("invoiced", "amortized"),
-               "schedule": ("amortized", "scheduled"), "send_invoice": ("scheduled", "sent")}
 
 
 @dataclass
@@ -72,9 +70,9 @@ def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, a
 
 
 def _transition(action: str) -> tuple[str, str]:
-    if action not in TRANSITIONS:
+    if action not in ACTION_STAGES:
         raise NotFound(f"no action '{action}'")
-    return TRANSITIONS[action]
+    return ACTION_STAGES[action]
 
 
 def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[str, str]:
@@ -90,13 +88,24 @@ def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[
     return results
 
 
+# The gateway verb each planned call runs: creates take (params, key), changes to an object take
+# (its id, params, key), and finalize/send take (its id, key).
+WRITE_VERBS = {
+    "create_price": lambda gateway, call: gateway.create_price(call.params, call.key),
+    "create_invoice": lambda gateway, call: gateway.create_invoice(call.params, call.key),
+    "add_invoice_lines": lambda gateway, call: gateway.add_invoice_lines(call.target, call.params, call.key),
+    "update_invoice_item": lambda gateway, call: gateway.update_invoice_item(call.target, call.params, call.key),
+    "update_invoice": lambda gateway, call: gateway.update_invoice(call.target, call.params, call.key),
+    "create_coupon": lambda gateway, call: gateway.create_coupon(call.params, call.key),
+    "create_schedule": lambda gateway, call: gateway.create_schedule(call.params, call.key),
+    "finalize_invoice": lambda gateway, call: gateway.finalize_invoice(call.target, call.key),
+    "send_invoice": lambda gateway, call: gateway.send_invoice(call.target, call.key),
+}
+
+
 def _caller(gateway, call: PlannedCall):
-    method = getattr(gateway, call.verb)
-    if call.target and call.params:
-        return lambda: method(call.target, call.params, call.key)
-    if call.target:
-        return lambda: method(call.target, call.key)
-    return lambda: method(call.params, call.key)
+    verb = WRITE_VERBS[call.verb]
+    return lambda: verb(gateway, call)
 
 
 def _resolve(params, results):
@@ -143,7 +152,7 @@ def _apply_results(plan: AnnualPlan, action: str, results: dict) -> None:
         plan.subscription_schedule_id, plan.schedule_status = results["schedule"], "not_started"
     elif action == "send_invoice":
         plan.invoice_status = "open"
-    plan.stage = TRANSITIONS[action][1]
+    plan.stage = ACTION_STAGES[action][1]
     plan.stripe_error = ""
     touch(plan)
 

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
+from app.billing.stripe_requests import row_customer_key
 from app.gateways.stripe import CustomerSummary, StripeGatewayError
 from app.models import AnnualPlan
 from app.refusals import Invalid
@@ -78,12 +79,10 @@ def create_stripe_customer(session, actor: Actor, gateway, plan_id: int, new: Ne
         raise Invalid("; ".join(problems))
     if plan.stripe_customer_id:
         raise Invalid(f"row {plan.id} already uses {plan.stripe_customer_id}; clear it first")
-    params = new.params(plan)
-    outcome = stripe_write(
-        session, gateway, key=f"annual-plan-{plan.id}-v{plan.version}-create-customer",
-        subject=("annual_plan", plan.id), action="create_customer",
-        summary={"name": params["name"], "email": params["email"]},
-        call=lambda: gateway.create_customer_raw(params, f"annual-plan-{plan.id}-v{plan.version}-create-customer"))
+    params, key = new.params(plan), row_customer_key(plan)
+    outcome = stripe_write(session, gateway, key=key, subject=("annual_plan", plan.id), action="create_customer",
+                           summary={"name": params["name"], "email": params["email"]},
+                           call=lambda: gateway.create_customer_raw(params, key))
     plan = get_plan(session, plan_id)
     return _set_customer(session, actor, plan, outcome.object_id, gateway.request_ids, "annual_plan.customer_created")
 

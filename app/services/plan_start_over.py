@@ -1,7 +1,10 @@
 """Start over (finance): undo a row's Stripe objects and return it to ready, with new keys."""
 from __future__ import annotations
 
+from functools import partial
+
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
+from app.billing.stripe_requests import step_key
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
 from app.refusals import Invalid, StripeFailed
@@ -18,15 +21,15 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
         plan = get_plan(session, plan_id)
         if plan.stage not in UNDOABLE:
             raise Invalid(f"row {plan.id} is {plan.stage}: there is nothing to start over")
-        prefix = f"annual-plan-{plan.id}-a{plan.stripe_attempt}-start-over"
+        key = partial(step_key, plan.id, plan.stripe_attempt, "start-over")
         before = {"invoice_id": plan.invoice_id, "subscription_schedule_id": plan.subscription_schedule_id,
                   "stage": plan.stage, "attempt": plan.stripe_attempt}
         undone = []
         write = _recorder(session, gateway, plan.id)
         try:
-            undone += _undo_invoice(gateway, plan, prefix, write)
-            undone += _undo_schedule(gateway, plan, prefix, write)
-            undone += _archive_prices(gateway, plan, prefix, write)
+            undone += _undo_invoice(gateway, plan, key, write)
+            undone += _undo_schedule(gateway, plan, key, write)
+            undone += _archive_prices(gateway, plan, key, write)
         except StripeGatewayError as exc:
             raise StripeFailed(f"Stripe refused part of the start over: {exc}; press again to finish it",
                                http_status=exc.http_status) from exc
@@ -53,37 +56,37 @@ def _recorder(session, gateway, plan_id: int):
     return write
 
 
-def _undo_invoice(gateway, plan, prefix, write) -> list[str]:
+def _undo_invoice(gateway, plan, key, write) -> list[str]:
     if not plan.invoice_id:
         return []
     invoice_id = plan.invoice_id
     status = gateway.retrieve_invoice(invoice_id).get("status")
     if status == "draft":
-        write(f"{prefix}-delete", "delete_invoice", lambda: gateway.delete_invoice(invoice_id))
+        write(key("delete"), "delete_invoice", lambda: gateway.delete_invoice(invoice_id))
         return [f"deleted draft invoice {invoice_id}"]
     if status == "open":
-        write(f"{prefix}-void", "void_invoice", lambda: gateway.void_invoice(invoice_id, f"{prefix}-void"))
+        write(key("void"), "void_invoice", lambda: gateway.void_invoice(invoice_id, key("void")))
         return [f"voided invoice {invoice_id}"]
     if status == "paid":
         raise Invalid(f"invoice {plan.invoice_id} is paid: refund it in Stripe first, then start over")
     return [f"invoice {invoice_id} was already {status}"]
 
 
-def _undo_schedule(gateway, plan, prefix, write) -> list[str]:
+def _undo_schedule(gateway, plan, key, write) -> list[str]:
     schedule_id = plan.subscription_schedule_id
     if not schedule_id:
         return []
     status = gateway.retrieve_schedule(schedule_id).get("status")
     if status in ("not_started", "active"):
-        write(f"{prefix}-cancel", "cancel_schedule", lambda: gateway.cancel_schedule(schedule_id, f"{prefix}-cancel"))
+        write(key("cancel"), "cancel_schedule", lambda: gateway.cancel_schedule(schedule_id, key("cancel")))
         return [f"canceled schedule {schedule_id}"]
     return [f"schedule {schedule_id} was already {status}"]
 
 
-def _archive_prices(gateway, plan, prefix, write) -> list[str]:
+def _archive_prices(gateway, plan, key, write) -> list[str]:
     done = []
     for product_key, price_id in [(ln.product_key, ln.price_id) for ln in plan.lines if ln.price_id]:
-        key = f"{prefix}-archive-{product_key}"
-        write(key, "archive_price", lambda p=price_id, k=key: gateway.archive_price(p, k))
+        archive_key = key(f"archive-{product_key}")
+        write(archive_key, "archive_price", lambda p=price_id, k=archive_key: gateway.archive_price(p, k))
         done.append(f"archived custom price {price_id}")
     return done

@@ -17,6 +17,8 @@ from app.billing.stripe_requests import (
     coupon_params,
     first_year,
     invoice_params,
+    metered_price_params,
+    price_lookup_key,
     schedule_params,
     step_key,
     unix,
@@ -24,12 +26,7 @@ from app.billing.stripe_requests import (
 )
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
-from app.services.catalog import (
-    CatalogNotBootstrapped,
-    catalog_id,
-    metered_price_params,
-    price_lookup_key,
-)
+from app.services.catalog import CatalogNotBootstrapped, catalog_id
 from app.timeutil import utcnow
 
 INVOICE = "{invoice}"  # filled at run time with the id the invoice step created

@@ -11,7 +11,8 @@ import calendar
 
 from sqlalchemy import select
 
-from app.billing.stripe_requests import add_months, unix
+from app.billing.plan_stages import stage_on_subscription
+from app.billing.stripe_requests import credit_grant_key, credit_grant_params
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest
@@ -70,9 +71,8 @@ def _schedule_changed(session, gateway, schedule: dict) -> bool:
     subscription = schedule.get("subscription") or schedule.get("released_subscription")
     if subscription and not plan.subscription_id:
         plan.subscription_id = subscription if isinstance(subscription, str) else subscription["id"]
-    went_live = bool(plan.subscription_id and plan.stage in ("scheduled", "sent"))
-    if went_live:
-        plan.stage = "live"
+    went_live = stage_on_subscription(plan.stage, plan.subscription_id) != plan.stage
+    plan.stage = stage_on_subscription(plan.stage, plan.subscription_id)
     touch(plan)
     if went_live:  # the customer's record gets the subscription and Stripe's current state
         from app.services.customer_sync import ensure_customer_for_stripe_id
@@ -114,14 +114,8 @@ def _invoice_paid(session, gateway, invoice: dict) -> bool:
         return False
     _invoice_status("paid")(session, gateway, invoice)
     plan.invoice_paid_at = utcnow()
-    key = f"annual-plan-{plan.id}-a{plan.stripe_attempt}-credit-{invoice['id']}"
-    params = {"customer": plan.stripe_customer_id, "name": f"{plan.company}: prepaid annual credit",
-              "category": "paid", "amount": {"type": "monetary", "monetary": {
-                  "currency": invoice.get("currency", "usd"), "value": invoice["amount_paid"]}},
-              "applicability_config": {"scope": {"price_type": "metered"}},
-              "effective_at": max(unix(plan.start_date), calendar.timegm(utcnow().timetuple())),
-              "expires_at": unix(add_months(plan.start_date, 12)),
-              "metadata": {"annual_plan_id": str(plan.id), "invoice_id": invoice["id"]}}
+    key = credit_grant_key(plan, invoice["id"])
+    params = credit_grant_params(plan, invoice, calendar.timegm(utcnow().timetuple()))
     outcome = stripe_write(session, gateway, key=key, subject=("annual_plan", plan.id), action="credit_grant",
                            summary={"amount": invoice["amount_paid"]}, call=lambda: gateway.create_credit_grant(params, key))
     plan = session.get(AnnualPlan, plan.id)

@@ -267,3 +267,19 @@ def test_change_price_refuses_and_writes_nothing(client, login_as, db, gateway, 
     prices = {i["price"]["id"] for i in _subscription(stripe_client, customer)["items"]["data"]}
     assert prices == {price_of("session_replay"), price_of("product_analytics")}
     assert _customer_writes(db) == 0
+
+
+def test_stripe_failing_mid_coupon_is_a_502_in_the_coupon_section_and_nothing_is_written(
+        client, login_as, db, gateway, stripe_client, stripe_emulator, subscribed_customer, coupon):
+    customer = subscribed_customer()
+    sync_customer(db.session, gateway, customer.id)
+    db.session.commit()
+    login_as("cs")
+    coupon_id = coupon()
+    stripe_emulator.faults.configure(fail_next=3, path_prefix="/v1/coupons")  # the SDK retries twice
+    response = _post(client, customer, "coupon", {"coupon": coupon_id})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 502 and 'role="alert"' in body and "Stripe" in body
+    assert 'id="customer-version"' in body and "HX-Trigger" not in response.headers
+    assert _subscription(stripe_client, customer)["discounts"] == []
+    assert _customer_writes(db) == 0 and _audit(db, customer, "customer.coupon_applied") == []

@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from app import collaborators
 from app.auth import require
+from app.billing.plan_stages import ACTION_STAGES
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.helpers import actor
 from app.errors import on_refusal
 from app.extensions import db
 from app.models import AnnualPlan
-from app.services.plan_actions import TRANSITIONS, preview_action, run_action
+from app.services.plan_actions import preview_action, run_action
 from app.services.plan_review import review_invoice, set_tax_id_not_needed
 from app.services.plan_start_over import start_over
 
@@ -21,7 +22,7 @@ LABELS = {"create_subscription": "Create Annual Subscription", "amortize": "Amor
 
 
 def _action(action: str) -> str:
-    if action not in TRANSITIONS:
+    if action not in ACTION_STAGES:
         abort(404, description=f"no action '{action}'")
     return action
 
