@@ -14,8 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import exists, func, select, update
 
 from app.billing import usage as rules
-from app.billing.customer_snapshot import price_tiers, subscription_discounts
-from app.billing.limits import PriceTier, usage_cap
+from app.billing.usage_caps import customer_cap, list_tiers
 from app.models import Customer, CustomerOrganisation, MeterEventSend, UsageEvent, UsageReport
 from app.services.usage_time import day_bounds
 from app.timeutil import utcnow
@@ -289,9 +288,8 @@ def _period(gateway, customer: Customer | Subscriber, fetched: dict) -> tuple[in
 
 
 def _cap(customer: Subscriber, product) -> int | None:
+    """The usage the customer's billing limit allows: the same rule the customer page and the billing API show."""
     limit = (customer.billing_limits or {}).get(product.key)
     if limit is None:
         return None
-    default = tuple(PriceTier(t.up_to, t.unit_amount_decimal) for t in product.tiers)
-    tiers, _ = price_tiers(customer.stripe_snapshot, product.key, default)
-    return usage_cap(int(limit), tiers, subscription_discounts(customer.stripe_snapshot)).usage
+    return customer_cap(limit, product.key, list_tiers(product), customer.stripe_snapshot)[0].usage
