@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.models import Customer, MeterEventSend
 from app.services.catalog import catalog_id
-from app.services.usage_plan import period_containing
+from app.services.usage_periods import period_containing
 from app.services.usage_time import day_bounds
 from app.timeutil import utcnow
 

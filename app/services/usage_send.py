@@ -21,12 +21,9 @@ from app.billing import usage as rules
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
-from app.services.usage_plan import (
-    OwedEvent,
-    aggregate_usage_events,
-    plan_meter_events,
-    reporting_orgs,
-)
+from app.services.usage_event_reports import aggregate_usage_events
+from app.services.usage_period_totals import reporting_orgs
+from app.services.usage_send_plan import OwedEvent, plan_meter_events
 from app.services.usage_time import day_bounds, today_local
 from app.timeutil import utcnow
 
