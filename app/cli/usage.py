@@ -8,11 +8,12 @@ from flask.cli import AppGroup
 
 from app import collaborators
 from app.billing.usage import UsageDayRefused, usage_day_of
+from app.billing.usage_days import local_today
 from app.extensions import db
 from app.gateways.stripe import StripeGatewayError
 from app.services.audit import Actor
 from app.services.jobs import start_job
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 CLI_ACTOR = Actor.system("cli")
 usage_cli = AppGroup("usage", help="Usage reports and Stripe meter events.")
@@ -29,7 +30,7 @@ class _AsyncFlag(click.ParamType):
 
 def _report_date(raw: str | None) -> date:
     try:
-        return date.fromisoformat(raw) if raw else today_local()
+        return date.fromisoformat(raw) if raw else local_today(utcnow(), collaborators.usage_zone())
     except ValueError:
         raise click.BadParameter(f"'{raw}' is not a date as YYYY-MM-DD", param_hint="--date") from None
 
@@ -46,7 +47,7 @@ def send_reports(raw_date, run_async, orgs, dry_run):
 
     report_date = _report_date(raw_date)
     try:
-        usage_day = usage_day_for(report_date)
+        usage_day = usage_day_for(report_date, collaborators.usage_zone())
     except UsageDayRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Report date {report_date}: sending usage for {usage_day}")
@@ -58,8 +59,8 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         click.echo("Done!")
         return
     try:
-        result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), CLI_ACTOR, report_date,
-                                    list(orgs) or None, dry_run=dry_run,
+        result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), collaborators.usage_zone(),
+                                    CLI_ACTOR, report_date, list(orgs) or None, dry_run=dry_run,
                                     **collaborators.usage_send_options(),
                                     progress=lambda done, total, line: click.echo(line))
     except (UsageDayRefused, StripeGatewayError) as exc:
@@ -113,7 +114,8 @@ def reconcile(raw_date):
 
     report_date = _report_date(raw_date)
     try:
-        rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(), usage_day_of(report_date))
+        rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(), collaborators.usage_zone(),
+                                   usage_day_of(report_date))
     except StripeGatewayError as exc:
         raise click.ClickException(str(exc)) from None
     mismatches = [r for r in rows if not r.matches]

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from app.billing.usage_days import day_bounds
 from app.models import UsageEvent, UsageReport
-from app.services.usage_time import day_bounds
 
 EVENTS_INSTANCE = "events"  # the daily report we build from an organisation's metered events
 
 
-def aggregate_usage_events(session, catalog, usage_day: date) -> int:
+def aggregate_usage_events(session, catalog, zone: ZoneInfo, usage_day: date) -> int:
     """Fold a day's metered events into daily reports (instance "events"); returns organisations touched."""
-    start, end = day_bounds(usage_day)
+    start, end = day_bounds(usage_day, zone)
     product_of = {p.meter_event: p.key for p in catalog.products.values() if p.metered}
     product_of |= {p.key: p.key for p in catalog.products.values() if p.metered}
     totals: dict[str, dict[str, int]] = defaultdict(dict)

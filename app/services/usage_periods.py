@@ -6,16 +6,17 @@ snapshot older than a renewal is stepped to the period holding the day's event.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.billing import usage as rules
+from app.billing.usage_days import day_bounds, local_date
 from app.models import Customer
 from app.services.usage_period_totals import Subscriber
-from app.services.usage_time import day_bounds
 
 
-def period_first_days(gateway, subscribers: dict[str, Subscriber], usage_day: date) -> dict[str, date]:
+def period_first_days(gateway, zone: ZoneInfo, subscribers: dict[str, Subscriber], usage_day: date) -> dict[str, date]:
     """Per subscribed organisation, the first usage day of the billing period holding this day's event."""
-    moment = day_bounds(usage_day)[1] - timedelta(seconds=60)
+    moment = day_bounds(usage_day, zone)[1] - timedelta(seconds=60)
     lookback = usage_day - timedelta(days=62)
     fetched: dict[str, tuple[int, int]] = {}
     first_of: dict[tuple[int, int], date] = {}  # customers share a handful of periods: work each out once
@@ -23,7 +24,7 @@ def period_first_days(gateway, subscribers: dict[str, Subscriber], usage_day: da
     for org, customer in subscribers.items():
         raw = _period(gateway, customer, fetched)
         if raw not in first_of:
-            first_of[raw] = max(_local_date(_containing(raw, moment)[0]), lookback)
+            first_of[raw] = max(local_date(_containing(raw, moment)[0], zone), lookback)
         found[org] = first_of[raw]
     return found
 
@@ -40,12 +41,6 @@ def _containing(raw: tuple[int, int], moment: datetime) -> tuple[datetime, datet
     while moment < start:
         start, end = rules.previous_period_start(start, end), start
     return start, end
-
-
-def _local_date(moment_utc: datetime) -> date:
-    from app.services.usage_time import usage_zone
-
-    return moment_utc.replace(tzinfo=UTC).astimezone(usage_zone()).date()
 
 
 def _period(gateway, customer: Customer | Subscriber, fetched: dict) -> tuple[int, int]:

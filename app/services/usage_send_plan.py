@@ -11,11 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from app.billing import usage as rules
 from app.billing.usage_caps import customer_cap, list_tiers
+from app.billing.usage_days import day_bounds
 from app.models import MeterEventSend
 from app.services.usage_period_totals import (
     Subscriber,
@@ -27,7 +29,6 @@ from app.services.usage_period_totals import (
     period_to_date,
 )
 from app.services.usage_periods import period_first_days
-from app.services.usage_time import day_bounds
 from app.timeutil import utcnow
 
 
@@ -60,15 +61,15 @@ class _Writes:
     owed: list[OwedEvent] = field(default_factory=list)
 
 
-def plan_meter_events(session, gateway, catalog, usage_day: date, orgs: list[str]) -> list[OwedEvent]:
+def plan_meter_events(session, gateway, catalog, zone: ZoneInfo, usage_day: date, orgs: list[str]) -> list[OwedEvent]:
     """Create or update the rows these organisations owe for the day (flushed, not committed);
     returns every event to send now. Called per batch of `reporting_orgs`, so a large day's sends
     can start while later batches are planned."""
     customers = customers_by_org(session, orgs)
-    day_end = int(day_bounds(usage_day)[1].replace(tzinfo=UTC).timestamp())
+    day_end = int(day_bounds(usage_day, zone)[1].replace(tzinfo=UTC).timestamp())
     metered = [p for p in catalog.products.values() if p.metered]
     subscribers = {org: c for org, c in customers.items() if is_subscribed(c)}
-    firsts = period_first_days(gateway, subscribers, usage_day)
+    firsts = period_first_days(gateway, zone, subscribers, usage_day)
     members = orgs_billed_together(session, customers, firsts)
     totals = period_to_date(session, metered, sorted(set(orgs) | firsts.keys()), firsts, usage_day)
     history = _existing_rows(session, orgs, usage_day)

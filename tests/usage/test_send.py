@@ -3,11 +3,12 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from app import collaborators
 from app.billing.usage import UsageDayRefused
+from app.billing.usage_days import day_bounds
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.catalog import catalog_id
-from app.services.usage_time import day_bounds
 from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
 
 ACTOR = Actor.system("tests")
@@ -25,7 +26,7 @@ def test_sends_period_to_date_usage_with_deterministic_identifiers(app, db, stri
                               day: {"product_analytics": 7, "session_replay": 4}})
     result = send(report_date)
     with app.app_context():
-        stamp = int(day_bounds(day)[1].replace(tzinfo=UTC).timestamp()) - 60
+        stamp = int(day_bounds(day, collaborators.usage_zone())[1].replace(tzinfo=UTC).timestamp()) - 60
     assert (result.sent, result.skipped, result.errors) == (2, 0, 0)
     assert emulator_meter_events(stripe_emulator) == sorted([
         (f"bc-org-1-product_analytics-{day:%Y%m%d}", customer.stripe_customer_id,

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from app import collaborators
 from app.auth import require
 from app.billing.usage import UsageDayRefused, usage_day_of
+from app.billing.usage_days import local_today
 from app.billing.usage_gaps import rerun_date
 from app.blueprints.usage.chart import chart_svg
 from app.extensions import db
@@ -16,14 +18,14 @@ from app.services.audit import Actor
 from app.services.jobs import start_job
 from app.services.usage_monitor import chart_series, check_usage_day, rerun_outcomes
 from app.services.usage_send import clear_send_errors, usage_day_for
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 
 
 @bp.get("")
 def index():
-    today = today_local()
+    today = local_today(utcnow(), collaborators.usage_zone())
     data = chart_series(db.session, today - timedelta(days=1))
     reruns = rerun_outcomes(db.session, sorted({g.day for g in data["gaps"]}))
     check = check_usage_day(db.session, today - timedelta(days=1))
@@ -37,7 +39,7 @@ def rerun():
     raw, orgs = request.form.get("date", ""), request.form.get("orgs", "").replace(",", " ").split()
     try:
         report_date = date.fromisoformat(raw)
-        usage_day_for(report_date)
+        usage_day_for(report_date, collaborators.usage_zone())
     except ValueError as exc:
         message = str(exc) if isinstance(exc, UsageDayRefused) else f"'{raw}' is not a date as YYYY-MM-DD"
         return render_template("usage/_rerun.html", rerun_date=raw, orgs=" ".join(orgs), error=message, job=None), 422
