@@ -66,6 +66,7 @@ def send_reports(raw_date, run_async, orgs, dry_run):
     except (UsageDayRefused, StripeGatewayError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    db.session.commit()
     click.echo(result.summary)
     if result.errors:
         raise SystemExit(1)

@@ -81,5 +81,6 @@ def _replay_nightly_sends(session, today, gap) -> str:
         except StripeGatewayError as exc:
             session.rollback()
             return f"Demo usage: nightly sends stopped: {exc}"
+        session.commit()
         sent, days = sent + result.sent, days + 1
     return f"Demo usage: {sent} meter events sent for {days} nights (none for {gap})"

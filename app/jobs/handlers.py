@@ -69,6 +69,7 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
                                 date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
                                 **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
+    ctx.session.commit()  # the run's audit entry is kept even when the job is marked failed
     ctx.log(result.summary)
     if result.errors:
         raise RuntimeError(f"{result.summary}: clear or fix the errors and re-run")

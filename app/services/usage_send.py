@@ -1,9 +1,10 @@
 """Sending a usage day's meter events to Stripe, each recorded pending -> sent | error.
 
-Commits on purpose (like stripe_writes). The day is planned in batches of organisations; each
-batch's rows are committed before any of them is sent, and results are committed as they come,
-so a killed run loses nothing but a retry. Sends run on a few threads while the next batch is
-planned; only this thread touches the database.
+Commits mid-run on purpose, through the `usage_send_batch` checkpoint: the day is planned in
+batches of organisations; each batch's rows are committed before any of them is sent, and results
+are committed as they come, so a killed run loses nothing but a retry. The run's audit entry is
+only flushed: the CLI command or job commits it. Sends run on a few threads while the next batch
+is planned; only this thread touches the database.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from app.services.usage_event_reports import aggregate_usage_events
 from app.services.usage_period_totals import reporting_orgs
 from app.services.usage_send_plan import OwedEvent, plan_meter_events
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 NIGHTLY_ACTOR = Actor.system("nightly-usage")  # starts the nightly job; the monitor tells its runs from re-runs
 PLAN_BATCH = 2500  # organisations planned (and committed) before their events go out
@@ -82,7 +84,7 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
         for batch in batches:
             owed = plan_meter_events(session, gateway, catalog, zone, usage_day, batch)
             sender.record(block=False)
-            session.commit()  # this batch's rows are durable before the first of them is sent
+            checkpoint(session, "usage_send_batch")  # this batch's rows are durable before the first of them is sent
             sender.submit(owed)
         sender.record(block=True)
     finally:
@@ -92,7 +94,6 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
     record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
                  after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
                         "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all"})
-    session.commit()
     return result
 
 
@@ -132,7 +133,7 @@ class _Sender:
                     self.failed[error].append(identifier)
             if self._unwritten() >= COMMIT_EVERY or (block and not self.futures):
                 self._write_results()
-                self.session.commit()
+                checkpoint(self.session, "usage_send_batch")
                 verb = "streamed" if self.via == "v2" else "sent"
                 self.report(self.recorded, self.submitted, f"{self.recorded} of {self.submitted} {verb}")
         self._write_results()

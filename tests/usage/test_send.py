@@ -154,6 +154,21 @@ def test_the_run_is_audited(db, stripe_emulator, subscriber, send):
     assert entry.object_id == day.isoformat() and entry.after["sent"] == 1
 
 
+def test_the_send_commits_its_batches_and_leaves_the_audit_entry_to_its_caller(app, db, stripe_emulator, subscriber):
+    """Rows and results are durable as the run goes (a killed run resumes); the CLI command or job commits the rest."""
+    from app.services.usage_send import send_usage_reports
+
+    report_date, day = report_date_and_day()
+    subscriber()
+    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    with app.test_request_context():
+        send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), collaborators.usage_zone(),
+                           ACTOR, report_date)
+    db.session.rollback()
+    assert db.session.scalars(db.select(MeterEventSend.status)).all() == ["sent"]
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent")) is None
+
+
 def test_a_customer_billing_two_organisations_is_sent_their_combined_usage(client, db, login_as, stripe_emulator,
                                                                           subscriber, send):
     """Stripe's meter counts per customer and keeps the newest event: each organisation's event
