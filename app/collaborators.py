@@ -1,6 +1,8 @@
 """The app's collaborators for views, CLI commands and jobs (built once in create_app)."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import current_app
 
 from app.billing.catalog_config import Catalog, CatalogConfigError, load_catalog
@@ -66,6 +68,11 @@ def stripe_gateway() -> StripeGateway:
 
 def own_email_domains() -> list[str]:
     return current_app.config["OWN_EMAIL_DOMAINS"]
+
+
+def usage_zone() -> ZoneInfo:
+    """The zone usage days are counted in (the billing/ day rules take it as an argument)."""
+    return ZoneInfo(current_app.config.get("USAGE_TIMEZONE") or "Europe/London")
 
 
 def usage_send_options() -> dict:

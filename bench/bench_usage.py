@@ -299,9 +299,10 @@ def _emulator_meter_counts(url: str) -> dict:
 
 
 def bench_send(options) -> dict:
+    from app.billing.usage_days import local_today
     from app.models import Customer, CustomerOrganisation, UsageReport
     from app.services.catalog import bootstrap_catalog
-    from app.services.usage_time import today_local
+    from app.timeutil import utcnow
 
     orgs = options.orgs
     proc, url = _start_emulator()
@@ -321,7 +322,7 @@ def bench_send(options) -> dict:
             products = [p.key for p in collaborators.catalog().products.values() if p.metered][:3]
             stripe_ids = _emulator_customers(int(url.rsplit(":", 1)[1]), orgs)
             emulator_setup_s = time.perf_counter() - setup_started
-            report_date = today_local()
+            report_date = local_today(utcnow(), collaborators.usage_zone())
             # v1 sends usage day report_date - 1, v2 the day before; both periods started HISTORY_DAYS ago
             period_start = int(datetime.combine(report_date - timedelta(days=HISTORY_DAYS), datetime.min.time(), UTC).timestamp())
             period_end = period_start + 30 * 86400

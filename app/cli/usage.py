@@ -7,11 +7,12 @@ import click
 
 from app import collaborators
 from app.billing.usage import usage_day_of
+from app.billing.usage_days import local_today
 from app.errors import CommandGroup
 from app.extensions import db
 from app.services.audit import Actor
 from app.services.jobs import start_job
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 CLI_ACTOR = Actor.system("cli")
 usage_cli = CommandGroup("usage", help="Usage reports and Stripe meter events.")
@@ -28,7 +29,7 @@ class _AsyncFlag(click.ParamType):
 
 def _report_date(raw: str | None) -> date:
     try:
-        return date.fromisoformat(raw) if raw else today_local()
+        return date.fromisoformat(raw) if raw else local_today(utcnow(), collaborators.usage_zone())
     except ValueError:
         raise click.BadParameter(f"'{raw}' is not a date as YYYY-MM-DD", param_hint="--date") from None
 
@@ -44,7 +45,7 @@ def send_reports(raw_date, run_async, orgs, dry_run):
     from app.services.usage_send import send_usage_reports, usage_day_for
 
     report_date = _report_date(raw_date)
-    usage_day = usage_day_for(report_date)
+    usage_day = usage_day_for(report_date, collaborators.usage_zone())
     click.echo(f"Report date {report_date}: sending usage for {usage_day}")
     if run_async and not dry_run:
         job = start_job(db.session, CLI_ACTOR, "usage.send_reports",
@@ -53,9 +54,9 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         click.echo(f"Job {job.id} queued (see the Jobs page)")
         click.echo("Done!")
         return
-    result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), CLI_ACTOR,
-                                report_date, list(orgs) or None, dry_run=dry_run,
-                                **collaborators.usage_send_options(),
+    result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(),
+                                collaborators.usage_zone(), CLI_ACTOR, report_date, list(orgs) or None,
+                                dry_run=dry_run, **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: click.echo(line))
     db.session.commit()
     click.echo(result.summary)
@@ -106,7 +107,7 @@ def reconcile(raw_date):
 
     report_date = _report_date(raw_date)
     rows = reconcile_usage_day(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
-                               usage_day_of(report_date))
+                               collaborators.usage_zone(), usage_day_of(report_date))
     mismatches = [r for r in rows if not r.matches]
     for row in mismatches:
         click.echo(f"MISMATCH {row.organisation_id} {row.product_key}: we sent {row.ours}, Stripe has {row.stripe}")

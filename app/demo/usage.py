@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app import collaborators
 from app.billing.usage import UsageDayRefused
+from app.billing.usage_days import local_today
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation, UsageReport, UsageRun
 from app.services.audit import Actor
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 DAYS = 60
 GAP_DAYS_AGO = 6  # the US instance's cron was interrupted that night: zero reports, and nothing sent
@@ -26,7 +27,7 @@ DEMO_ACTOR = Actor.system("demo-seed")
 def seed_demo_usage(session) -> list[str]:
     if session.scalar(select(UsageReport.id).limit(1)) is not None:
         return ["Demo usage: reports already present, skipped"]
-    today = today_local()
+    today = local_today(utcnow(), collaborators.usage_zone())
     orgs = _demo_orgs(session)
     gap = today - timedelta(days=GAP_DAYS_AGO)
     for back in range(DAYS, 0, -1):
@@ -72,12 +73,14 @@ def _replay_nightly_sends(session, today, gap) -> str:
         if report_date - timedelta(days=1) == gap:
             continue
         try:
-            result = send_usage_reports(session, gateway, collaborators.catalog(), DEMO_ACTOR, report_date,
+            result = send_usage_reports(session, gateway, collaborators.catalog(), collaborators.usage_zone(),
+                                        DEMO_ACTOR, report_date,
                                         **collaborators.usage_send_options())
         except UsageDayRefused:
             continue  # older than Stripe's window: those nights predate the meters
         except StripeGatewayError as exc:
             session.rollback()
             return f"Demo usage: nightly sends stopped: {exc}"
+        session.commit()
         sent, days = sent + result.sent, days + 1
     return f"Demo usage: {sent} meter events sent for {days} nights (none for {gap})"

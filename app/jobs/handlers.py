@@ -1,8 +1,6 @@
 """Job kinds the worker knows, each a thin wrapper around one service."""
 from __future__ import annotations
 
-from datetime import UTC
-
 from huey import crontab
 
 from app import collaborators
@@ -66,10 +64,12 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
     from app.services.usage_send import send_usage_reports
 
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
-    result = send_usage_reports(ctx.session, collaborators.meter_gateway(), collaborators.catalog(), actor,
+    result = send_usage_reports(ctx.session, collaborators.meter_gateway(), collaborators.catalog(),
+                                collaborators.usage_zone(), actor,
                                 date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
                                 **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
+    ctx.session.commit()  # the run's audit entry is kept even when the job is marked failed
     ctx.log(result.summary)
     if result.errors:
         raise RuntimeError(f"{result.summary}: clear or fix the errors and re-run")
@@ -80,14 +80,14 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
 @huey.periodic_task(crontab(minute="5"))
 def nightly_usage_send() -> None:
     """Hourly in UTC; acts in the hour after midnight in USAGE_TIMEZONE (so BST and GMT both work)."""
+    from app.billing.usage_days import local_time
     from app.extensions import db
     from app.jobs import _app_context
     from app.services.jobs import start_job
     from app.services.usage_send import NIGHTLY_ACTOR
-    from app.services.usage_time import usage_zone
 
     with _app_context():
-        local = utcnow().replace(tzinfo=UTC).astimezone(usage_zone())
+        local = local_time(utcnow(), collaborators.usage_zone())
         if local.hour != 0:
             return
         start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})

@@ -17,7 +17,7 @@ from app.billing.usage_gaps import (
     trailing_median,
 )
 from app.models import AuditEntry, MeterEventSend, UsageReport, UsageRun
-from app.services.usage_plan import EVENTS_INSTANCE
+from app.services.usage_event_reports import EVENTS_INSTANCE
 from app.services.usage_send import NIGHTLY_ACTOR
 
 

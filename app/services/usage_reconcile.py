@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.billing.usage_days import day_bounds
 from app.models import Customer, MeterEventSend
 from app.services.catalog import catalog_id
-from app.services.usage_plan import period_containing
-from app.services.usage_time import day_bounds
+from app.services.usage_periods import period_containing
 from app.timeutil import utcnow
 
 
@@ -44,8 +45,8 @@ def reconcile_window(session, gateway, catalog, start: datetime, end: datetime,
     return found
 
 
-def reconcile_usage_day(session, gateway, catalog, usage_day: date) -> list[Reconciled]:
-    start, end = day_bounds(usage_day)
+def reconcile_usage_day(session, gateway, catalog, zone: ZoneInfo, usage_day: date) -> list[Reconciled]:
+    start, end = day_bounds(usage_day, zone)
     return reconcile_window(session, gateway, catalog, start, end)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from app.billing.usage import usage_day_of
 from app.models import Job
@@ -18,10 +19,11 @@ def report_date_of(raw: str) -> date:
         raise Invalid(f"'{raw}' is not a date as YYYY-MM-DD", field="date") from None
 
 
-def start_usage_rerun(session, actor: Actor, raw_date: str, org_ids: list[str]) -> tuple[date, Job]:
+def start_usage_rerun(session, actor: Actor, zone: ZoneInfo, raw_date: str,
+                      org_ids: list[str]) -> tuple[date, Job]:
     """A `usage.send_reports` job for the report date, refused for a day Stripe would refuse."""
     report_date = report_date_of(raw_date)
-    usage_day_for(report_date)
+    usage_day_for(report_date, zone)
     return report_date, start_job(session, actor, "usage.send_reports",
                                   {"date": report_date.isoformat(), "org_ids": org_ids})
 

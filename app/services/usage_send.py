@@ -1,9 +1,10 @@
 """Sending a usage day's meter events to Stripe, each recorded pending -> sent | error.
 
-Commits on purpose (like stripe_writes). The day is planned in batches of organisations; each
-batch's rows are committed before any of them is sent, and results are committed as they come,
-so a killed run loses nothing but a retry. Sends run on a few threads while the next batch is
-planned; only this thread touches the database.
+Commits mid-run on purpose, through the `usage_send_batch` checkpoint: the day is planned in
+batches of organisations; each batch's rows are committed before any of them is sent, and results
+are committed as they come, so a killed run loses nothing but a retry. The run's audit entry is
+only flushed: the CLI command or job commits it. Sends run on a few threads while the next batch
+is planned; only this thread touches the database.
 """
 from __future__ import annotations
 
@@ -14,21 +15,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from app.billing import usage as rules
+from app.billing.usage_days import day_bounds, local_today
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
-from app.services.usage_plan import (
-    OwedEvent,
-    aggregate_usage_events,
-    plan_meter_events,
-    reporting_orgs,
-)
-from app.services.usage_time import day_bounds, today_local
+from app.services.usage_event_reports import aggregate_usage_events
+from app.services.usage_period_totals import reporting_orgs
+from app.services.usage_send_plan import OwedEvent, plan_meter_events
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 NIGHTLY_ACTOR = Actor.system("nightly-usage")  # starts the nightly job; the monitor tells its runs from re-runs
 PLAN_BATCH = 2500  # organisations planned (and committed) before their events go out
@@ -53,23 +53,25 @@ class SendResult:
         return f"{self.sent if not self.dry_run else self.planned} reports {verb}, {self.skipped} skipped, {self.errors} errors"
 
 
-def usage_day_for(report_date: date) -> date:
+def usage_day_for(report_date: date, zone: ZoneInfo) -> date:
     """The usage day a report date stands for, or UsageDayRefused saying why not and what instead."""
-    return rules.check_report_date(report_date, today_local(), day_bounds(rules.usage_day_of(report_date))[1], utcnow())
+    now = utcnow()
+    day_end = day_bounds(rules.usage_day_of(report_date), zone)[1]
+    return rules.check_report_date(report_date, local_today(now, zone), day_end, now)
 
 
-def send_usage_reports(session, gateway, catalog, actor: Actor, report_date: date, org_ids: list[str] | None = None,
-                       dry_run: bool = False, stream_threshold: int = 1000, threads: int = 8,
+def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, report_date: date,
+                       org_ids: list[str] | None = None, dry_run: bool = False, stream_threshold: int = 1000, threads: int = 8,
                        progress: Callable[[int, int, str], None] | None = None) -> SendResult:
     """v2 stream when the day could owe more than `stream_threshold` events, else v1."""
-    usage_day = usage_day_for(report_date)
+    usage_day = usage_day_for(report_date, zone)
     result = SendResult(usage_day, dry_run=dry_run)
-    aggregate_usage_events(session, catalog, usage_day)
+    aggregate_usage_events(session, catalog, zone, usage_day)
     orgs = reporting_orgs(session, usage_day, org_ids)
     batches = [orgs[start:start + PLAN_BATCH] for start in range(FIRST_BATCH, len(orgs), PLAN_BATCH)]
     batches = ([orgs[:FIRST_BATCH]] if orgs else []) + batches
     if dry_run:
-        result.planned = sum(len(plan_meter_events(session, gateway, catalog, usage_day, b)) for b in batches)
+        result.planned = sum(len(plan_meter_events(session, gateway, catalog, zone, usage_day, b)) for b in batches)
         result.skipped = _count(session, usage_day, "skipped", org_ids)
         session.rollback()
         return result
@@ -80,9 +82,9 @@ def send_usage_reports(session, gateway, catalog, actor: Actor, report_date: dat
     sender = (_Stream if result.via == "v2" else _Lanes)(session, gateway, threads, report)
     try:
         for batch in batches:
-            owed = plan_meter_events(session, gateway, catalog, usage_day, batch)
+            owed = plan_meter_events(session, gateway, catalog, zone, usage_day, batch)
             sender.record(block=False)
-            session.commit()  # this batch's rows are durable before the first of them is sent
+            checkpoint(session, "usage_send_batch")  # this batch's rows are durable before the first of them is sent
             sender.submit(owed)
         sender.record(block=True)
     finally:
@@ -92,7 +94,6 @@ def send_usage_reports(session, gateway, catalog, actor: Actor, report_date: dat
     record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
                  after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
                         "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all"})
-    session.commit()
     return result
 
 
@@ -132,7 +133,7 @@ class _Sender:
                     self.failed[error].append(identifier)
             if self._unwritten() >= COMMIT_EVERY or (block and not self.futures):
                 self._write_results()
-                self.session.commit()
+                checkpoint(self.session, "usage_send_batch")
                 verb = "streamed" if self.via == "v2" else "sent"
                 self.report(self.recorded, self.submitted, f"{self.recorded} of {self.submitted} {verb}")
         self._write_results()

@@ -5,9 +5,9 @@ import pytest
 
 from app import collaborators
 from app.models import AnnualPlan, StripeOperation
+from app.refusals import Refusal
 from app.services.audit import Actor
 from app.services.plan_actions import run_action
-from app.refusals import Refusal
 from tests.annual_plans.helpers import press
 
 ACTOR = Actor.system("tests")

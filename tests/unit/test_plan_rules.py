@@ -13,8 +13,8 @@ from app.billing.plan_fields import (
     value_to_json,
 )
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers, stage_after_edit
-from app.services.plan_editing import parse_field
 from app.refusals import Invalid
+from app.services.plan_editing import parse_field
 
 
 @dataclass

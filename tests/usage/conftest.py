@@ -59,7 +59,10 @@ def send(app, db):
 
     def run(report_date, **kwargs):
         with app.test_request_context():
-            return send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), Actor.system("tests"),
-                                      report_date, stream_threshold=kwargs.pop("stream_threshold", 1000), **kwargs)
+            result = send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(),
+                                        collaborators.usage_zone(), Actor.system("tests"),
+                                        report_date, stream_threshold=kwargs.pop("stream_threshold", 1000), **kwargs)
+            db.session.commit()
+            return result
 
     return run

@@ -1,8 +1,10 @@
 """Reading what the emulator holds: every meter event as (identifier, customer, meter, value, timestamp)."""
 from datetime import date, timedelta
 
+from app import collaborators
+from app.billing.usage_days import local_today
 from app.models import UsageReport
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 
 def emulator_meter_events(emulator) -> list[tuple]:
@@ -22,5 +24,5 @@ def add_reports(db, org, days: dict[date, dict], instance="US"):
 
 
 def report_date_and_day() -> tuple[date, date]:
-    today = today_local()
+    today = local_today(utcnow(), collaborators.usage_zone())
     return today, today - timedelta(days=1)

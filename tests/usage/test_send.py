@@ -3,11 +3,12 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from app import collaborators
 from app.billing.usage import UsageDayRefused
+from app.billing.usage_days import day_bounds
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.catalog import catalog_id
-from app.services.usage_time import day_bounds
 from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
 
 ACTOR = Actor.system("tests")
@@ -25,7 +26,7 @@ def test_sends_period_to_date_usage_with_deterministic_identifiers(app, db, stri
                               day: {"product_analytics": 7, "session_replay": 4}})
     result = send(report_date)
     with app.app_context():
-        stamp = int(day_bounds(day)[1].replace(tzinfo=UTC).timestamp()) - 60
+        stamp = int(day_bounds(day, collaborators.usage_zone())[1].replace(tzinfo=UTC).timestamp()) - 60
     assert (result.sent, result.skipped, result.errors) == (2, 0, 0)
     assert emulator_meter_events(stripe_emulator) == sorted([
         (f"bc-org-1-product_analytics-{day:%Y%m%d}", customer.stripe_customer_id,
@@ -151,6 +152,21 @@ def test_the_run_is_audited(db, stripe_emulator, subscriber, send):
     send(report_date)
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent"))
     assert entry.object_id == day.isoformat() and entry.after["sent"] == 1
+
+
+def test_the_send_commits_its_batches_and_leaves_the_audit_entry_to_its_caller(app, db, stripe_emulator, subscriber):
+    """Rows and results are durable as the run goes (a killed run resumes); the CLI command or job commits the rest."""
+    from app.services.usage_send import send_usage_reports
+
+    report_date, day = report_date_and_day()
+    subscriber()
+    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    with app.test_request_context():
+        send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), collaborators.usage_zone(),
+                           ACTOR, report_date)
+    db.session.rollback()
+    assert db.session.scalars(db.select(MeterEventSend.status)).all() == ["sent"]
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent")) is None
 
 
 def test_a_customer_billing_two_organisations_is_sent_their_combined_usage(client, db, login_as, stripe_emulator,

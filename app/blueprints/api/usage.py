@@ -9,13 +9,13 @@ from flask import current_app, g, jsonify, request
 from app import collaborators
 from app.auth import public
 from app.billing import usage_input as rules
+from app.billing.usage_days import local_today
 from app.blueprints.api import bp, token_required
 from app.blueprints.api.ratelimit import TokenBuckets
 from app.extensions import db
 from app.services.audit import Actor
 from app.services.usage_batches import ingest_batch
 from app.services.usage_ingest import store_usage_events, store_usage_reports, store_usage_runs
-from app.services.usage_time import today_local
 from app.timeutil import utcnow
 
 
@@ -71,7 +71,8 @@ def _json(payload: dict, status: int):
 @token_required
 def usage_reports():
     products = {p.key for p in collaborators.catalog().products.values() if p.metered}
-    return _ingest("reports", rules.MAX_REPORTS, lambda items: rules.parse_reports(items, products, today_local()),
+    return _ingest("reports", rules.MAX_REPORTS,
+                   lambda items: rules.parse_reports(items, products, local_today(utcnow(), collaborators.usage_zone())),
                    store_usage_reports, with_replace=True)
 
 
@@ -79,8 +80,9 @@ def usage_reports():
 @public  # machine endpoint: carries its own token auth
 @token_required
 def usage_runs():
-    return _ingest("runs", rules.MAX_RUNS, lambda items: rules.parse_runs(items, today_local()), store_usage_runs,
-                   single=True)
+    return _ingest("runs", rules.MAX_RUNS,
+                   lambda items: rules.parse_runs(items, local_today(utcnow(), collaborators.usage_zone())),
+                   store_usage_runs, single=True)
 
 
 @bp.post("/usage/events")

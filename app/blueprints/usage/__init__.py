@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from app import collaborators
 from app.auth import require
+from app.billing.usage_days import local_today
 from app.blueprints.usage.chart import chart_svg
 from app.errors import on_refusal
 from app.extensions import db
@@ -12,7 +14,7 @@ from app.htmx import render
 from app.services.audit import Actor
 from app.services.usage_monitor import monitor_page
 from app.services.usage_reruns import clear_refused_sends, start_usage_rerun
-from app.services.usage_time import today_local
+from app.timeutil import utcnow
 
 bp = Blueprint("usage", __name__, url_prefix="/usage")
 
@@ -28,7 +30,7 @@ def _rerun_refused(exc):
 
 @bp.get("")
 def index():
-    page = monitor_page(db.session, today_local())
+    page = monitor_page(db.session, local_today(utcnow(), collaborators.usage_zone()))
     return render("usage/index.html", "usage/_monitor.html", chart=chart_svg(page["series"]), gaps=page["gaps"],
                   check=page["check"], reruns=page["reruns"], rerun_date=page["rerun_date"], error=None, job=None)
 
@@ -37,7 +39,8 @@ def index():
 @require("usage.rerun")
 @on_refusal(_rerun_refused)
 def rerun():
-    report_date, job = start_usage_rerun(db.session, Actor.of(current_user), request.form.get("date", ""), _orgs())
+    report_date, job = start_usage_rerun(db.session, Actor.of(current_user), collaborators.usage_zone(),
+                                         request.form.get("date", ""), _orgs())
     db.session.commit()
     return render_template("usage/_rerun.html", rerun_date=report_date, orgs=" ".join(_orgs()), error=None, job=job)
 
