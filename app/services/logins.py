@@ -55,3 +55,8 @@ def attempt_login(session, email: str, password: str, ip: str, policy: LoginPoli
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     record_audit(session, Actor.of(user), "user.logged_in", "user", user.id, note=f"from {ip}")
     return LoginResult(user)
+
+
+def record_logout(session, user: User) -> None:
+    """Signing out is audited like signing in."""
+    record_audit(session, Actor.of(user), "user.logged_out", "user", user.id)

@@ -12,8 +12,7 @@ from wtforms.validators import DataRequired
 
 from app.auth import public
 from app.extensions import db
-from app.services.audit import Actor, record_audit
-from app.services.logins import LoginPolicy, attempt_login
+from app.services.logins import LoginPolicy, attempt_login, record_logout
 
 bp = Blueprint("auth", __name__)
 
@@ -56,7 +55,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    record_audit(db.session, Actor.of(current_user), "user.logged_out", "user", current_user.id)
+    record_logout(db.session, current_user)
     db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
