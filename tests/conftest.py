@@ -1,9 +1,7 @@
 """Shared fixtures: the app on a migrated database, a per-test rollback, logged-in clients."""
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -69,25 +67,6 @@ def app(stripe_emulator_server):
     with application.app_context():
         upgrade()
     return application
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    """Loopback and unix sockets only: Stripe is the emulator, never the internet."""
-    real_connect = socket.socket.connect
-
-    def guarded(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            try:
-                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                local = False
-            if not local:
-                raise RuntimeError(f"test tried to reach the network: {address}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
 class ConnectionBoundSession(FlaskSession):
