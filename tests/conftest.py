@@ -26,13 +26,15 @@ from app import create_app  # noqa: E402
 from app import jobs as job_queue  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
+from app.services.catalog import catalog_id  # noqa: E402
 from app.services.users import create_user  # noqa: E402
 from stripe_emulator.testing import stripe_client, stripe_emulator, stripe_emulator_server  # noqa: E402,F401
+from tests import factories  # noqa: E402
 
 TEST_PASSWORD = "correct-horse-battery"
 PANDADOC_KEY = "test-pandadoc-webhook-key"
 STRIPE_WEBHOOK_SECRET = "whsec_test_billing_console"
-CONTRACTS = Path(__file__).parent / "fixtures" / "contracts"
+CONTRACTS = factories.CONTRACTS
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 
 
@@ -163,3 +165,43 @@ def login_as(client, make_user):
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def catalog(app, db, stripe_emulator):
+    """The Stripe catalog bootstrapped in the emulator; the bootstrap's report lines."""
+    with app.test_request_context():
+        return factories.make_catalog(db.session)
+
+
+@pytest.fixture
+def ids(db, catalog):
+    return lambda kind, key: catalog_id(db.session, kind, key)
+
+
+@pytest.fixture
+def price_of(db, catalog):
+    return lambda product_key, variant="standard": factories.price_id(db.session, product_key, variant)
+
+
+@pytest.fixture
+def make_customer(db):
+    return lambda **fields: factories.make_customer(db.session, **fields)
+
+
+@pytest.fixture
+def subscribed_customer(db, stripe_client, catalog):
+    """A Stripe customer with a subscription on the standard metered prices, and our record of it."""
+
+    def factory(name="Acme Analytics", products=factories.STANDARD_PRODUCTS, coupon=None, **fields):
+        return factories.make_subscribed_customer(
+            db.session, stripe_client, name, products, coupon=coupon,
+            stripe_params={"email": f"{name.split()[0].lower()}@acme.example"}, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def token(db):
+    """An instance's API token (plain), for the billing and usage APIs."""
+    return factories.make_api_token(db.session)

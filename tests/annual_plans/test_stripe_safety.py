@@ -130,15 +130,15 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     from flask_migrate import upgrade
 
     from app.extensions import db as _db
-    from app.services.catalog import bootstrap_catalog
     from tests.conftest import CONTRACTS, make_app
+    from tests.factories import make_catalog
 
     app = make_app(f"sqlite:///{tmp_path / 'race.db'}", STRIPE_SECRET_KEY="sk_test_emulator",
                    STRIPE_API_BASE=stripe_emulator_server.url)
     runner = app.test_cli_runner()
     with app.app_context():
         upgrade()
-        bootstrap_catalog(_db.session, collaborators.stripe_gateway(), collaborators.catalog())
+        make_catalog(_db.session)
     plan_id = int(runner.invoke(args=["annual-plans", "import-contract", str(CONTRACTS / "acme.details.json")])
                   .output.strip().splitlines()[-1])
     customer = wiring_client(stripe_emulator_server).v1.customers.create(params={"name": "Acme"})

@@ -1,7 +1,6 @@
 """Reading what the emulator holds: every meter event as (identifier, customer, meter, value, timestamp)."""
 from datetime import date, timedelta
 
-from app.models import UsageReport
 from app.services.usage_time import today_local
 
 
@@ -13,12 +12,6 @@ def emulator_meter_events(emulator) -> list[tuple]:
         for customer_id, rows in per_customer.items():
             found += [(r[2], customer_id, meter_id, r[1], r[0]) for r in rows]
     return sorted(found)
-
-
-def add_reports(db, org, days: dict[date, dict], instance="US"):
-    for day, usage in days.items():
-        db.session.add(UsageReport(organisation_id=org, instance=instance, date=day, usage=usage))
-    db.session.commit()
 
 
 def report_date_and_day() -> tuple[date, date]:

@@ -4,7 +4,8 @@ from datetime import timedelta
 import pytest
 
 from app.models import AuditEntry, MeterEventSend
-from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import emulator_meter_events, report_date_and_day
 
 
 @pytest.fixture
@@ -12,7 +13,7 @@ def refused_day(db, stripe_emulator, subscriber, send):
     """Yesterday's one meter event, refused by Stripe on every attempt so far."""
     report_date, day = report_date_and_day()
     subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
     stripe_emulator.faults.configure(fail_next=3, path_prefix="/v1/billing/meter_events")
     assert send(report_date).errors == 1
     return report_date
