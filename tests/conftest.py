@@ -29,7 +29,7 @@ from app.services.audit import Actor  # noqa: E402
 from app.services.catalog import catalog_id  # noqa: E402
 from app.services.users import create_user  # noqa: E402
 from stripe_emulator.testing import stripe_client, stripe_emulator, stripe_emulator_server  # noqa: E402,F401
-from tests import factories  # noqa: E402
+from tests import factories, writes  # noqa: E402
 
 TEST_PASSWORD = "correct-horse-battery"
 PANDADOC_KEY = "test-pandadoc-webhook-key"
@@ -165,6 +165,12 @@ def login_as(client, make_user):
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def nothing_written(db, stripe_emulator_server):
+    """`with nothing_written(): response = client.post(...)` fails if the block wrote a row or a Stripe object."""
+    return lambda: writes.nothing_written(db, stripe_emulator_server)
 
 
 @pytest.fixture

@@ -72,10 +72,11 @@ def test_a_stale_version_is_a_409_with_the_current_values(client, login_as, db, 
     ("limits", {"limit.session_replay": "100"}), ("coupon", {"coupon": "x"}),
     ("price", {"product_key": "session_replay", "price_id": "price_x"}),
 ])
-def test_viewers_and_growth_cannot_edit(client, login_as, db, make_customer, editor, data):
+def test_viewers_and_growth_cannot_edit(client, login_as, db, subscribed_customer, nothing_written, editor, data):
     login_as("growth")
-    customer = make_customer()
-    assert _post(client, customer, editor, data).status_code == 403
+    customer = subscribed_customer()
+    with nothing_written():
+        assert _post(client, customer, editor, data).status_code == 403
 
 
 # free trial and the features it gives
