@@ -1,9 +1,11 @@
-"""Customers: coupons in the emulator and a gateway of the test's own (catalog and customers: tests/conftest.py)."""
+"""Customers: coupons in the emulator, a gateway of the test's own, synced customers (catalog and
+customers: tests/conftest.py)."""
 import copy
 
 import pytest
 
 from app import collaborators
+from app.services.customer_sync import sync_customer
 
 
 @pytest.fixture
@@ -21,3 +23,16 @@ def gateway(app):
         gateway = collaborators.stripe_gateway()
         gateway.http = copy.copy(gateway.http)  # the app's is shared: a test's sleep or key stays in the test
         yield gateway
+
+
+@pytest.fixture
+def synced_customer(db, gateway, subscribed_customer):
+    """`subscribed_customer(...)`, then synced once, as the customer page shows it."""
+
+    def factory(*args, **fields):
+        customer = subscribed_customer(*args, **fields)
+        sync_customer(db.session, gateway, customer.id)
+        db.session.commit()
+        return customer
+
+    return factory

@@ -5,7 +5,8 @@ import pytest
 
 from app import timeutil
 from app.services.audit import Actor
-from tests.factories import STANDARD_PRODUCTS, make_subscribed_customer
+from tests.factories import STANDARD_PRODUCTS, make_subscribed_customer, make_usage_reports
+from tests.usage.helpers import report_date_and_day
 
 
 @pytest.fixture
@@ -37,6 +38,15 @@ def subscriber(db, stripe_client, catalog):
                                         organisation_id=org, **fields)
 
     return factory
+
+
+@pytest.fixture
+def reported_yesterday(db, subscriber):
+    """org-1, subscribed, reported 5 product analytics events yesterday; (report date, that day)."""
+    report_date, day = report_date_and_day()
+    subscriber()
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+    return report_date, day
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ from datetime import timedelta
 import pytest
 
 from app.models import AuditEntry, MeterEventSend
-from tests.factories import make_usage_reports
-from tests.usage.helpers import emulator_meter_events, report_date_and_day
+from tests.usage.helpers import emulator_meter_events
 
 
 @pytest.fixture
-def refused_day(db, stripe_emulator, subscriber, send):
+def refused_day(db, stripe_emulator, reported_yesterday, send):
     """Yesterday's one meter event, refused by Stripe on every attempt so far."""
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+    report_date, day = reported_yesterday
     stripe_emulator.faults.configure(fail_next=3, path_prefix="/v1/billing/meter_events")
     assert send(report_date).errors == 1
     return report_date

@@ -60,22 +60,18 @@ def test_usage_is_capped_by_the_billing_limit(db, stripe_emulator, subscriber, s
     assert [e[3] for e in emulator_meter_events(stripe_emulator)] == [27500]
 
 
-def test_a_second_run_for_the_same_day_sends_nothing(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+def test_a_second_run_for_the_same_day_sends_nothing(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     send(report_date)
     again = send(report_date)
     assert (again.sent, again.planned) == (0, 0)
     assert len(emulator_meter_events(stripe_emulator)) == 1
 
 
-def test_a_corrected_report_goes_out_under_a_revision(db, stripe_emulator, subscriber, send):
+def test_a_corrected_report_goes_out_under_a_revision(db, stripe_emulator, reported_yesterday, send):
     from app.models import UsageReport
 
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+    report_date, day = reported_yesterday
     send(report_date)
     db.session.scalar(db.select(UsageReport)).usage = {"product_analytics": 8}
     db.session.commit()
@@ -95,10 +91,8 @@ def test_an_organisation_without_subscription_is_skipped(db, stripe_emulator, ma
     assert emulator_meter_events(stripe_emulator) == []
 
 
-def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     stripe_emulator.faults.configure(fail_next=3, path_prefix="/v1/billing/meter_events")
     first = send(report_date)
     row = db.session.scalar(db.select(MeterEventSend))
@@ -108,10 +102,8 @@ def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, su
     assert len(emulator_meter_events(stripe_emulator)) == 1
 
 
-def test_an_answer_lost_after_stripe_took_the_event_is_not_sent_twice(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+def test_an_answer_lost_after_stripe_took_the_event_is_not_sent_twice(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     stripe_emulator.faults.configure(fail_after_execute_next=3, path_prefix="/v1/billing/meter_events")
     send(report_date)
     send(report_date)
@@ -128,10 +120,8 @@ def test_large_runs_use_the_v2_stream(db, stripe_emulator, subscriber, send):
     assert sorted(e[3] for e in emulator_meter_events(stripe_emulator)) == [2, 5]
 
 
-def test_a_dry_run_writes_nothing(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+def test_a_dry_run_writes_nothing(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     result = send(report_date, dry_run=True)
     assert result.planned == 1 and db.session.scalar(db.select(MeterEventSend)) is None
     assert emulator_meter_events(stripe_emulator) == []
@@ -145,10 +135,8 @@ def test_report_dates_outside_what_stripe_takes_are_refused(db, stripe_emulator,
     assert db.session.scalar(db.select(MeterEventSend)) is None
 
 
-def test_the_run_is_audited(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+def test_the_run_is_audited(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     send(report_date)
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent"))
     assert entry.object_id == day.isoformat() and entry.after["sent"] == 1
