@@ -11,24 +11,17 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="bench-flow-"))
-os.environ.setdefault("INSTANCE_PATH", str(TMP / "instance"))
-os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import harness  # noqa: E402
 
-from flask_migrate import upgrade  # noqa: E402
+TMP = harness.scratch_dir("bench-flow-")
 
-from app import collaborators, create_app  # noqa: E402
+from app import collaborators  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.gateways.stripe import StripeGateway  # noqa: E402
 from app.models import AnnualPlan  # noqa: E402
@@ -41,27 +34,6 @@ ACTOR = Actor.system("bench")
 CALLS = {"n": 0}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_emulator(rate_limit: float | None) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    args = [sys.executable, "-m", "stripe_emulator", "--port", str(port)]
-    if rate_limit:
-        args += ["--rate-limit", str(rate_limit)]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("emulator did not start")
-
-
 class _OneDocument:
     def __init__(self, details):
         self.details = details
@@ -72,10 +44,9 @@ class _OneDocument:
 
 def _prepare(app, rows: int) -> list[int]:
     """Rows loaded from Acme's contract, each with its own Stripe customer: stage ready."""
-    template = json.loads((ROOT / "demo" / "contracts" / "acme.details.json").read_text())
+    template = json.loads((harness.ROOT / "demo" / "contracts" / "acme.details.json").read_text())
     ids = []
     with app.app_context():
-        upgrade()
         gateway = collaborators.stripe_gateway()
         bootstrap_catalog(db.session, gateway, collaborators.catalog())
         for n in range(rows):
@@ -97,10 +68,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100)
     parser.add_argument("--rate-limit", type=float, default=None, help="emulator and client limit, requests/s")
     options = parser.parse_args()
-    proc, url = _start_emulator(options.rate_limit)
+    proc, url = harness.start_emulator(options.rate_limit)
     try:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{TMP / 'flow.db'}", "STRIPE_SECRET_KEY": "sk_test_bench",
-                          "STRIPE_API_BASE": url, "STRIPE_RATE_LIMIT": options.rate_limit or 0})
+        app = harness.bench_app(f"sqlite:///{TMP / 'flow.db'}", url, STRIPE_RATE_LIMIT=options.rate_limit or 0)
         ids = _prepare(app, options.rows)
         real_call = StripeGateway._call
 
@@ -118,7 +88,7 @@ def main() -> None:
         wall = time.perf_counter() - started
         dump = json.loads(urllib.request.urlopen(f"{url}/_emulator/dump").read())
     finally:
-        proc.terminate()
+        harness.stop(proc)
     objects = dump.get("objects", dump)
     invoices = len(objects.get("invoice", {}))
     schedules = len(objects.get("subscription_schedule", {}))

@@ -12,42 +12,28 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="bench-plans-"))
-os.environ.setdefault("INSTANCE_PATH", str(TMP / "instance"))
-os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import harness  # noqa: E402
+
+TMP = harness.scratch_dir("bench-plans-")
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
-from flask_migrate import upgrade  # noqa: E402
-
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.gateways.contracts import FolderSource  # noqa: E402
 from app.models import AnnualPlan  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
 from app.services.contract_loading import load_plan  # noqa: E402
 from app.services.contract_webhooks import create_plan_for_document  # noqa: E402
-from app.services.users import create_user  # noqa: E402
-from bench.databases import fresh_postgres  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", 1000))
 ACTOR = Actor.system("bench")
 
 
-def _database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{TMP / 'bench.db'}"
-    return fresh_postgres(url)
-
-
 def _write_documents(folder: Path) -> list[str]:
-    template = json.loads((ROOT / "demo" / "contracts" / "acme.details.json").read_text())
+    template = json.loads((harness.ROOT / "demo" / "contracts" / "acme.details.json").read_text())
     ids = []
     for n in range(ROWS):
         doc = copy.deepcopy(template)
@@ -76,15 +62,13 @@ def median_ms(samples):
 
 
 def main() -> None:
-    url = _database_url()
+    url = harness.database_url("postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite", TMP / "bench.db")
     folder = TMP / "contracts"
     folder.mkdir()
     ids = _write_documents(folder)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CONTRACT_SOURCE": "files",
-                      "CONTRACT_FILES_DIR": str(folder), "WTF_CSRF_ENABLED": False})
+    app = harness.bench_app(url, CONTRACT_SOURCE="files", CONTRACT_FILES_DIR=str(folder), WTF_CSRF_ENABLED=False)
+    client = harness.admin_client(app)
     with app.app_context():
-        upgrade()
-        create_user(db.session, ACTOR, "bench@staff.example", "admin", "bench-password-1")
         plan_ids = [create_plan_for_document(db.session, d, "Bench", ACTOR, load=False).id for d in ids]
         db.session.commit()
         source, mapping = _Indexed(folder), app.extensions["contract_mapping"]
@@ -94,8 +78,6 @@ def main() -> None:
             db.session.commit()
         load_seconds = time.perf_counter() - started
 
-    client = app.test_client()
-    client.post("/login", data={"email": "bench@staff.example", "password": "bench-password-1"})
     grid = []
     for _ in range(7):
         t = time.perf_counter()

@@ -18,29 +18,16 @@ path), then:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.bench_emulator import make_client, start_emulator  # noqa: E402
+from bench import harness  # noqa: E402
 
 PASSWORD = "bench-password-123"
-
-
-def build_app(url: str, workdir: Path, database_url: str | None = None):
-    os.environ.setdefault("HUEY_SQLITE_PATH", str(workdir / "huey.db"))
-    from app import create_app
-
-    database_url = database_url or f"sqlite:///{workdir / 'bench.db'}"
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "STRIPE_SECRET_KEY": "sk_test_bench",
-                       "STRIPE_API_BASE": url, "STRIPE_RATE_LIMIT": 0, "WTF_CSRF_ENABLED": False,
-                       "INSTANCE_PATH": str(workdir), "SECRET_KEY": "bench"})
 
 
 def seed_stripe(url: str, n: int, threads: int) -> None:
@@ -50,7 +37,7 @@ def seed_stripe(url: str, n: int, threads: int) -> None:
 
     bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
     prices = [catalog_id(db.session, "price", f"{p}_standard") for p in ("product_analytics", "session_replay")]
-    clients = [make_client(url) for _ in range(threads)]
+    clients = [harness.make_client(url) for _ in range(threads)]
 
     def one(i: int) -> None:
         client = clients[i % threads]
@@ -77,7 +64,7 @@ def sync(ids: list[int], pacer=None) -> tuple[int, float, dict]:
     return gateway.calls, time.perf_counter() - start, result
 
 
-def subscription_page_ms(url: str, runs: int) -> tuple[list[float], int]:
+def subscription_page_ms(url: str, runs: int, n: int) -> tuple[list[float], int]:
     """The emulator's share of a sync: round trips for one mid-list page, and its size in bytes."""
     import requests
 
@@ -85,7 +72,7 @@ def subscription_page_ms(url: str, runs: int) -> tuple[list[float], int]:
     session.trust_env = False
     session.headers["Authorization"] = "Bearer sk_test_bench"
     params = {"limit": 100, "expand[]": "data.discounts.source.coupon"}
-    for _ in range(50):  # walk to the middle of a 10,000-subscription list
+    for _ in range(min(50, n // 200)):  # to the middle of a 10,000-subscription list (of a smaller one)
         params["starting_after"] = session.get(f"{url}/v1/subscriptions", params=params).json()["data"][-1]["id"]
     timings, size = [], 0
     for _ in range(runs):
@@ -96,15 +83,7 @@ def subscription_page_ms(url: str, runs: int) -> tuple[list[float], int]:
 
 
 def list_page_ms(app, runs: int) -> list[float]:
-    from app.extensions import db
-    from app.services.audit import Actor
-    from app.services.users import create_user
-
-    with app.app_context():
-        create_user(db.session, Actor.system("bench"), "bench@staff.example", "admin", PASSWORD, "Bench")
-        db.session.commit()
-    client = app.test_client()
-    client.post("/login", data={"email": "bench@staff.example", "password": PASSWORD})
+    client = harness.admin_client(app, password=PASSWORD)
     timings = []
     for _ in range(runs + 1):
         start = time.perf_counter()
@@ -124,21 +103,18 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
                         help="postgres: BENCH_DATABASE_URL, its public schema recreated")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-customers-"))
-    proc, url = start_emulator()
+    workdir = harness.scratch_dir("bench-customers-")
+    proc, url = harness.start_emulator()
     try:
-        from flask_migrate import upgrade
-
         from app import collaborators
         from app.extensions import db
         from app.gateways.stripe import RequestPacer
         from app.models import Customer
         from app.services.customer_sync import import_customers_from_stripe
-        from bench.databases import fresh_postgres
 
-        app = build_app(url, workdir, fresh_postgres() if args.db == "postgres" else None)
+        app = harness.bench_app(harness.database_url(args.db, workdir / "bench.db"), url, WTF_CSRF_ENABLED=False,
+                        INSTANCE_PATH=str(workdir), SECRET_KEY="bench")
         with app.app_context():
-            upgrade()
             seed_stripe(url, args.n, args.threads)
             report = import_customers_from_stripe(db.session, collaborators.stripe_gateway())
             db.session.commit()
@@ -160,7 +136,7 @@ def main() -> None:
             print(f"paced: median {statistics.median(walls):.2f}s over {len(walls)} runs, "
                   f"ratio {statistics.median(walls) / (calls / 100):.2f}")
 
-            timings, size = subscription_page_ms(url, args.runs)
+            timings, size = subscription_page_ms(url, args.runs, args.n)
             print(f"emulator, one page of 100 subscriptions (coupons expanded, {size // 1000} KB) from mid-list: "
                   f"median {statistics.median(timings):.1f} ms round trip over {len(timings)} requests")
 

@@ -12,74 +12,21 @@ give this client process. The emulator's capacity over raw keep-alive HTTP is pr
 
 from __future__ import annotations
 
-import argparse
-import http.client
 import itertools
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 import stripe
 
-API_KEY = "sk_test_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import harness  # noqa: E402
+
 _ids = itertools.count()
-
-
-def make_client(url, api_key=API_KEY):
-    """The app's client settings; a session without proxy-environment lookups per request."""
-    session = requests.Session()
-    session.trust_env = False
-    return stripe.StripeClient(api_key, base_addresses={"api": url, "meter_events": url},
-                               max_network_retries=2,
-                               http_client=stripe.RequestsClient(session=session))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_emulator():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(f"{url}/_emulator/health", timeout=1)
-            return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("emulator did not start")
-
-
-def cpu_seconds(pid):
-    if pid is None:
-        return None
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def timed(fn, n, threads):
-    """Ops per second for `n` calls of `fn(i)` spread over `threads` client threads."""
-    start = time.perf_counter()
-    if threads == 1:
-        for i in range(n):
-            fn(i)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(fn, range(n)))
-    return n / (time.perf_counter() - start)
 
 
 def measure(name, make_fn, url, n, runs, threads, pid, unit_per_call=1, ceiling=None):
@@ -98,24 +45,24 @@ def measure(name, make_fn, url, n, runs, threads, pid, unit_per_call=1, ceiling=
     rates, cpu, tops = [], [], []
     try:
         for _ in range(runs):
-            before = cpu_seconds(pid)
-            rates.append(timed(fn, n, threads) * unit_per_call)
+            before = harness.cpu_seconds(pid) if pid else None
+            rates.append(harness.rate(fn, n, threads, unit_per_call))
             if before is not None:
-                cpu.append((cpu_seconds(pid) - before) / n * 1e6)
+                cpu.append((harness.cpu_seconds(pid) - before) / n * 1e6)
             if replay_fn is not None:
-                tops.append(timed(replay_fn, n, threads) * unit_per_call)
+                tops.append(harness.rate(replay_fn, n, threads, unit_per_call))
     finally:
         if stop is not None:
             stop()
-    rate = statistics.median(rates)
-    line = f"{name:<44} median {rate:7.0f}/s (runs {', '.join(f'{r:.0f}' for r in rates)})"
+    median = statistics.median(rates)
+    line = f"{name:<44} median {median:7.0f}/s (runs {', '.join(f'{r:.0f}' for r in rates)})"
     if cpu:
         line += f"; emulator CPU {statistics.median(cpu):.0f} us/call"
     if tops:
         top = statistics.median(tops)
-        line += f"; SDK ceiling {top:.0f}/s ({rate / top:.0%})"
+        line += f"; SDK ceiling {top:.0f}/s ({median / top:.0%})"
     print(line, flush=True)
-    return rate
+    return median
 
 
 REPLAY = """
@@ -154,16 +101,11 @@ def replay_server(body):
     """A zero-work HTTP server (own process) that answers every request with `body`."""
     import tempfile
 
-    port = free_port()
+    port = harness.free_port()
     with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
         f.write(body)
     proc = subprocess.Popen([sys.executable, "-c", REPLAY, str(port), f.name])
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.02)
+    harness.wait_port(port, proc)
 
     def stop():
         proc.kill()
@@ -173,18 +115,18 @@ def replay_server(body):
 
 
 def customer_create(url):
-    client = make_client(url)
+    client = harness.make_client(url)
     return lambda i: client.v1.customers.create(
         params={"email": f"bench{i}@example.com", "metadata": {"org_id": str(i)}},
         options={"idempotency_key": f"bench-cus-{next(_ids)}"})
 
 
 def has_route(url, path, method="POST"):
-    resp = requests.request(method, f"{url}{path}", auth=(API_KEY, ""), data={})
+    resp = requests.request(method, f"{url}{path}", auth=(harness.API_KEY, ""), data={})
     return resp.status_code != 404 or "Unrecognized request URL" not in resp.text
 
 
-def sample(url, path, data=None, json=None, key=API_KEY):
+def sample(url, path, data=None, json=None, key=harness.API_KEY):
     """One real response body from the emulator, for the replay server."""
     resp = requests.post(f"{url}{path}", data=data, json=json,
                          headers={"Authorization": f"Bearer {key}"})
@@ -202,7 +144,7 @@ def meter_setup(client):
 
 def v1_meter_event(customer, meter):
     def make(url):
-        client = make_client(url)
+        client = harness.make_client(url)
 
         def send(i):
             client.v1.billing.meter_events.create(params={
@@ -221,7 +163,7 @@ def _events(customer, meter, batch):
 
 def v2_stream(token, customer, meter, batch=100):
     def make(url):
-        stream = make_client(url, token)
+        stream = harness.make_client(url, token)
         return lambda i: stream.v2.billing.meter_event_stream.create(
             params={"events": _events(customer, meter, batch)})
     return make
@@ -230,28 +172,14 @@ def v2_stream(token, customer, meter, batch=100):
 def raw_capacity(url, n, threads, path="/v1/customers",
                  body=lambda: "email=raw%40example.com&metadata[org_id]=1"):
     """Requests/s the emulator sustains for `path` over keep-alive HTTP (no SDK)."""
-    parts = urllib.parse.urlsplit(url)
+    count = n // threads
 
-    def worker(count):
-        conn = http.client.HTTPConnection(parts.hostname, parts.port)
-        for _ in range(count):
-            conn.request("POST", path, body(), {
-                "Authorization": f"Bearer {API_KEY}",
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Idempotency-Key": f"raw-{next(_ids)}"})
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise SystemExit(f"{path}: HTTP {response.status}")
-        conn.close()
+    def worker():
+        harness.post_keep_alive(url, path, (body() for _ in range(count)), harness.FORM_HEADERS)
 
     start = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(n // threads,)) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return n // threads * threads / (time.perf_counter() - start)
+    harness.in_threads(worker, [()] * threads)
+    return count * threads / (time.perf_counter() - start)
 
 
 def raw_v1_capacity(url, customer, meter, n, threads):
@@ -262,19 +190,15 @@ def raw_v1_capacity(url, customer, meter, n, threads):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--url", help="use a running emulator instead of starting one")
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--n", type=int, default=1000, help="calls per run")
-    p.add_argument("--threads", type=int, default=4, help="client threads for threaded runs")
+    p = harness.emulator_options(__doc__.split("\n")[0], 1000, "calls per run")
     p.add_argument("--only", choices=("customers", "v1", "v2"), action="append",
                    help="measure only these groups (repeatable; default all)")
     args = p.parse_args(argv)
     only = set(args.only or ("customers", "v1", "v2"))
-    proc, url = (None, args.url) if args.url else start_emulator()
+    proc, url = harness.emulator_at(args.url)
     pid = proc.pid if proc else None
     try:
-        client = make_client(url)
+        client = harness.make_client(url)
         print(f"stripe-python {stripe.VERSION}, emulator {url}, {args.runs} runs x {args.n} "
               f"calls, {os.cpu_count()} CPUs", flush=True)
         run = dict(n=args.n, runs=args.runs, pid=pid)
@@ -316,9 +240,7 @@ def main(argv=None):
                 url, **{**run, "n": max(args.n // 10, 20)}, threads=1, unit_per_call=100,
                 ceiling=body)
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait(timeout=10)
+        harness.stop(proc, 10)
 
 
 if __name__ == "__main__":

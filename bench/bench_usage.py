@@ -26,68 +26,37 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="bench-usage-"))
-os.environ.setdefault("INSTANCE_PATH", str(TMP / "instance"))
-os.environ.setdefault("HUEY_SQLITE_PATH", str(TMP / "huey.db"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import harness  # noqa: E402
+
+TMP = harness.scratch_dir("bench-usage-")
 
 import orjson  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services.api_tokens import create_api_token  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
-from bench.databases import fresh_postgres  # noqa: E402
 
 ACTOR = Actor.system("bench")
 BATCH = 500
 HISTORY_DAYS = 20  # the send reads each organisation's reports since its period started
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, proc: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on {port}")
-
-
-def _database_url(kind: str, name: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{TMP / name}"
-    return fresh_postgres()
-
-
 # ---------------------------------------------------------------- ingestion
 
 def _prepare_ingest(url: str) -> tuple[str, list[str]]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = harness.bench_app(url)
     with app.app_context():
-        upgrade()
         _row, token = create_api_token(db.session, ACTOR, "bench instance")
         db.session.commit()
         catalog = app.extensions["catalog"]
@@ -145,11 +114,7 @@ def _client(port: int, token: str, names: list[str], tag: str, batches, deadline
                 totals["statuses"][response.status] = totals["statuses"].get(response.status, 0) + 1
         conn.close()
 
-    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    harness.in_threads(work, [(n,) for n in range(threads)])
     totals["cpu_s"] = time.process_time()
     out.put(totals)
 
@@ -186,14 +151,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _cpu_s(pids: list[int]) -> float:
-    """utime + stime of these processes: CPU per event is steadier than events/s on a shared VM."""
-    ticks = 0
-    for pid in pids:
-        ticks += sum(int(v) for v in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _vm(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -205,27 +162,27 @@ SERVER_ARGS = ("--workers", "2", "--threads", "4")  # as scripts/run.sh starts t
 
 
 def bench_ingest(kind: str, options) -> dict:
-    url = _database_url(kind, "ingest.db")
+    url = harness.database_url(kind, TMP / "ingest.db")
     token, names = _prepare_ingest(url)
-    port = _free_port()
+    port = harness.free_port()
     env = os.environ | {"DATABASE_URL": url, "INSTANCE_PATH": str(TMP / f"instance-{kind}"),
                         "HUEY_SQLITE_PATH": str(TMP / f"huey-{kind}.db"), "USAGE_API_RATE": "1000000",
                         "USAGE_API_BURST": "1000000", "SECRET_KEY": "bench-secret", "BILLING_ENV": "development"}
     log = (TMP / f"gunicorn-{kind}.log").open("w")  # noqa: SIM115 - the server's stderr for its lifetime
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "wsgi:app", *SERVER_ARGS, "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", *SERVER_ARGS, "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning"], cwd=harness.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
-        _wait_port(port, server)
+        harness.wait_port(port, server)
         time.sleep(1.0)
         workers = _children(server.pid)
         # warm-up: imports, connections, first statements
         _ingest_run(port, token, names, f"{kind}-warm", 5 * BATCH, 10, 1, 2)
         runs = []
         for r in range(options.runs):
-            cpu = _cpu_s(workers)
+            cpu = harness.cpu_seconds(*workers)
             run = _ingest_run(port, token, names, f"{kind}-r{r}", options.events, options.seconds, options.procs,
                               options.threads)
-            run["server_cpu_ms_per_1000_events"] = round((_cpu_s(workers) - cpu) * 1e6 / max(run["accepted"], 1), 1)
+            run["server_cpu_ms_per_1000_events"] = round((harness.cpu_seconds(*workers) - cpu) * 1e6 / max(run["accepted"], 1), 1)
             runs.append(run)
         workers = _children(server.pid) or workers
         peak = {str(pid): round(_vm(pid, "VmHWM") / 1024, 1) for pid in workers}
@@ -243,14 +200,6 @@ def bench_ingest(kind: str, options) -> dict:
 
 
 # ---------------------------------------------------------------- daily send
-
-def _start_emulator() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "stripe_emulator", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_port(port, proc)
-    return proc, f"http://127.0.0.1:{port}"
-
 
 def _emulator_customers(port: int, count: int, threads: int = 8) -> list[str]:
     ids: list[str | None] = [None] * count
@@ -271,11 +220,7 @@ def _emulator_customers(port: int, count: int, threads: int = 8) -> list[str]:
             ids[n] = data["id"]
         conn.close()
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    harness.in_threads(work, [()] * threads)
     return ids  # type: ignore[return-value]
 
 
@@ -305,13 +250,11 @@ def bench_send(options) -> dict:
     from app.timeutil import utcnow
 
     orgs = options.orgs
-    proc, url = _start_emulator()
+    proc, url = harness.start_emulator()
     try:
-        db_url = _database_url(options.send_db, "send.db")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "STRIPE_SECRET_KEY": "sk_test_bench",
-                          "STRIPE_API_BASE": url, "STRIPE_RATE_LIMIT": 0,
-                          "STRIPE_METER_EVENT_RATE": options.meter_rate, "STRIPE_STREAM_EVENT_RATE": options.stream_rate,
-                          "USAGE_SEND_THREADS": options.send_threads})
+        db_url = harness.database_url(options.send_db, TMP / "send.db")
+        app = harness.bench_app(db_url, url, migrate=False, STRIPE_METER_EVENT_RATE=options.meter_rate,
+                        STRIPE_STREAM_EVENT_RATE=options.stream_rate, USAGE_SEND_THREADS=options.send_threads)
         setup_started = time.perf_counter()
         with app.app_context():
             upgrade()
@@ -376,8 +319,7 @@ def bench_send(options) -> dict:
                                    "summary": again.output.strip().splitlines()[-1]}
         counts = _emulator_meter_counts(url)
     finally:
-        proc.terminate()
-        proc.wait(15)
+        harness.stop(proc)
     projection = None
     if orgs != 25000:
         projection = {f"{path}_wall_s": round(results[path]["wall_s"] * 25000 / orgs, 1) for path in ("v1", "v2")

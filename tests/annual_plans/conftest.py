@@ -1,31 +1,7 @@
-"""Fixtures for the Stripe buttons: a bootstrapped catalog and rows made ready for Stripe."""
-from datetime import date
-
+"""Fixtures for the Stripe buttons: rows made ready for Stripe (the catalog: tests/conftest.py)."""
 import pytest
 
-from app import timeutil
-from app.services.catalog import bootstrap_catalog
 from tests.annual_plans.helpers import loaded_sample
-
-
-@pytest.fixture
-def frozen_today():
-    """Contracts start in 2027; the tests run on 2026-11-22 by the emulator's and our clock."""
-    from datetime import datetime
-
-    timeutil.freeze(datetime(2026, 11, 22, 9, 0, 0))
-    yield date(2026, 11, 22)
-    timeutil.freeze(None)
-
-
-@pytest.fixture
-def catalog(app, db, stripe_emulator):
-    from app import collaborators
-    from app.services.audit import Actor  # noqa: F401
-
-    with app.test_request_context():
-        report = bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
-    return report
 
 
 @pytest.fixture

@@ -85,9 +85,10 @@ def test_a_stale_edit_is_409_shows_the_current_value_and_overwrites_nothing(clie
 
 
 @pytest.mark.parametrize("role", ["growth", "viewer"])
-def test_roles_without_edit_permission_get_403_and_nothing_changes(client, db, login_as, acme, role):
+def test_roles_without_edit_permission_get_403_and_nothing_changes(client, db, login_as, acme, nothing_written, role):
     login_as(role)
-    response = _save(client, acme, "company", "Hijacked")
+    with nothing_written():
+        response = _save(client, acme, "company", "Hijacked")
     assert response.status_code == 403
     db.session.refresh(acme)
     assert acme.company == "Acme Corp"

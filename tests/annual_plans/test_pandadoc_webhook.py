@@ -23,14 +23,16 @@ def test_completed_contract_creates_a_received_row_and_queues_its_load(client, d
     assert plan.stage == "loaded" and plan.company == "Acme Corp"
 
 
-def test_bad_signature_is_401_and_stores_nothing(client, db):
-    response = deliver(client, sample_webhook("acme"), key="not-the-key")
+def test_bad_signature_is_401_and_stores_nothing(client, db, nothing_written):
+    with nothing_written():
+        response = deliver(client, sample_webhook("acme"), key="not-the-key")
     assert response.status_code == 401
     assert (_count(db, WebhookEvent), _count(db, AnnualPlan), _count(db, Job)) == (0, 0, 0)
 
 
-def test_missing_signature_is_401_and_stores_nothing(client, db):
-    response = deliver(client, sample_webhook("acme"), sign=False)
+def test_missing_signature_is_401_and_stores_nothing(client, db, nothing_written):
+    with nothing_written():
+        response = deliver(client, sample_webhook("acme"), sign=False)
     assert response.status_code == 401
     assert (_count(db, WebhookEvent), _count(db, AnnualPlan)) == (0, 0)
 

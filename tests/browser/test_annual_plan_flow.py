@@ -2,6 +2,7 @@
 import os
 
 from tests.browser.test_annual_plans_grid import _row
+from tests.factories import make_annual_plan, make_catalog
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
@@ -21,28 +22,11 @@ def _confirm(page, button_label):
 
 def _own_row(app) -> None:
     """A row of its own (Globex's contract under another name), so other browser tests keep theirs."""
-    import json
-
-    from app import collaborators
-    from app.cli.annual_plans import _OneDocument
     from app.extensions import db
-    from app.services.audit import Actor
-    from app.services.catalog import bootstrap_catalog
-    from app.services.contract_loading import load_plan
-    from app.services.contract_webhooks import create_plan_for_document
-    from tests.conftest import CONTRACTS
 
-    details = json.loads((CONTRACTS / "globex.details.json").read_text())
-    details["id"] = "FlowTestDocument0001"
-    for token in details["tokens"]:
-        if token["name"] == "Client.Company":
-            token["value"] = "Flowco Industries"
     with app.app_context():
-        bootstrap_catalog(db.session, collaborators.stripe_gateway(), collaborators.catalog())
-        plan = create_plan_for_document(db.session, details["id"], "Flow test", Actor.system("tests"), load=False)
-        db.session.commit()
-        load_plan(db.session, Actor.system("tests"), plan.id, _OneDocument(details), collaborators.contract_mapping(), [])
-        db.session.commit()
+        make_catalog(db.session)
+        make_annual_plan(db.session, "globex", document_id="FlowTestDocument0001", company="Flowco Industries")
 
 
 def test_loaded_row_to_sent(signed_in, live_server):

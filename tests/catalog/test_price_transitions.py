@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import jobs as job_queue
-from app.models import AuditEntry, Customer, Job
+from app.models import AuditEntry, Job
 from app.timeutil import freeze
+from tests.factories import make_subscribed_customer
 
 T0 = datetime(2027, 3, 1, 12, 0)
 DAY = 86_400
@@ -43,13 +44,8 @@ def timed_price(stripe_client, ids, clock):
 @pytest.fixture
 def subscribe(stripe_client, db):
     def create(*price_ids):
-        customer = stripe_client.v1.customers.create(params={"name": "Startup Co"})
-        sub = stripe_client.v1.subscriptions.create(params={"customer": customer.id,
-                                                            "items": [{"price": p} for p in price_ids]})
-        db.session.add(Customer(name="Startup Co", stripe_customer_id=customer.id, plans_map={}, billing_limits={},
-                                billing_configuration="startup"))
-        db.session.commit()
-        return sub.id
+        return make_subscribed_customer(db.session, stripe_client, "Startup Co", products=(), prices=price_ids,
+                                        billing_configuration="startup").subscription_id
 
     return create
 

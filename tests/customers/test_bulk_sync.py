@@ -49,6 +49,8 @@ def test_sync_selected_with_nothing_ticked_is_a_422(client, login_as, db):
     assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
 
 
-def test_viewers_cannot_start_a_sync(client, login_as):
+def test_viewers_cannot_start_a_sync(client, login_as, subscribed_customer, nothing_written):
     login_as("viewer")
-    assert client.post("/customers/sync", data={"scope": "all"}).status_code == 403
+    subscribed_customer()
+    with nothing_written():
+        assert client.post("/customers/sync", data={"scope": "all"}).status_code == 403

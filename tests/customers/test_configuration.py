@@ -21,10 +21,8 @@ def test_a_paid_customer_on_a_custom_price_is_listed_with_the_reason(client, log
     assert "Stripe matches this configuration" in client.get(f"/customers/{ok.id}").get_data(as_text=True)
 
 
-def test_a_startup_customer_without_startup_metadata_is_flagged(client, login_as, db, gateway, subscribed_customer):
-    customer = subscribed_customer("Young Co", billing_configuration="startup")
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+def test_a_startup_customer_without_startup_metadata_is_flagged(client, login_as, db, gateway, synced_customer):
+    customer = synced_customer("Young Co", billing_configuration="startup")
     login_as("viewer")
     html = client.get(f"/customers/{customer.id}/fragments/configuration").get_data(as_text=True)
     assert "lacks is_startup_plan_customer=true" in html and "lacks credit_expires_at" in html

@@ -72,10 +72,11 @@ def test_a_stale_version_is_a_409_with_the_current_values(client, login_as, db, 
     ("limits", {"limit.session_replay": "100"}), ("coupon", {"coupon": "x"}),
     ("price", {"product_key": "session_replay", "price_id": "price_x"}),
 ])
-def test_viewers_and_growth_cannot_edit(client, login_as, db, make_customer, editor, data):
+def test_viewers_and_growth_cannot_edit(client, login_as, db, subscribed_customer, nothing_written, editor, data):
     login_as("growth")
-    customer = make_customer()
-    assert _post(client, customer, editor, data).status_code == 403
+    customer = subscribed_customer()
+    with nothing_written():
+        assert _post(client, customer, editor, data).status_code == 403
 
 
 # free trial and the features it gives
@@ -114,10 +115,8 @@ def test_an_empty_date_ends_the_trial(client, login_as, db, make_customer):
 
 # billing limits and caps
 
-def test_limit_shows_the_cap_with_the_discount_applied_first(client, login_as, db, gateway, subscribed_customer, coupon):
-    customer = subscribed_customer(coupon=coupon(percent_off=20))
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+def test_limit_shows_the_cap_with_the_discount_applied_first(client, login_as, db, gateway, synced_customer, coupon):
+    customer = synced_customer(coupon=coupon(percent_off=20))
     login_as("cs")
     response = _post(client, customer, "limits", {"limit.session_replay": "200", "limit.product_analytics": ""})
     html = response.get_data(as_text=True)
@@ -154,10 +153,8 @@ def _subscription(stripe_client, customer):
 
 
 def test_apply_and_remove_a_coupon_on_the_subscription(client, login_as, db, gateway, stripe_client,
-                                                       subscribed_customer, coupon):
-    customer = subscribed_customer()
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+                                                       synced_customer, coupon):
+    customer = synced_customer()
     login_as("cs")
     coupon_id = coupon(percent_off=15, name="Fifteen")
     response = _post(client, customer, "coupon", {"coupon": coupon_id})
@@ -173,10 +170,8 @@ def test_apply_and_remove_a_coupon_on_the_subscription(client, login_as, db, gat
     assert _subscription(stripe_client, customer)["discounts"] == []
 
 
-def test_a_double_click_applies_the_coupon_once(client, login_as, db, gateway, subscribed_customer, coupon):
-    customer = subscribed_customer()
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+def test_a_double_click_applies_the_coupon_once(client, login_as, db, gateway, synced_customer, coupon):
+    customer = synced_customer()
     login_as("cs")
     coupon_id, version = coupon(), customer.version
     assert _post(client, customer, "coupon", {"coupon": coupon_id}, version=version).status_code == 200
@@ -202,10 +197,8 @@ def test_coupon_goes_on_a_not_started_schedule_too(client, login_as, db, gateway
 
 
 def test_an_unknown_coupon_is_refused_and_nothing_is_written(client, login_as, db, gateway, stripe_client,
-                                                             subscribed_customer):
-    customer = subscribed_customer()
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+                                                             synced_customer):
+    customer = synced_customer()
     login_as("cs")
     response = _post(client, customer, "coupon", {"coupon": "NOPE"})
     assert response.status_code == 422 and "no coupon &#39;NOPE&#39;" in response.get_data(as_text=True)
@@ -234,10 +227,8 @@ def _custom_price(stripe_client, price_of, product_key="session_replay", **extra
 
 
 def test_change_price_replaces_the_item_without_proration(client, login_as, db, gateway, stripe_client, price_of,
-                                                          subscribed_customer):
-    customer = subscribed_customer()
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+                                                          synced_customer):
+    customer = synced_customer()
     new_price = _custom_price(stripe_client, price_of)
     login_as("finance")
     response = _post(client, customer, "price", {"product_key": "session_replay", "price_id": new_price})
@@ -255,10 +246,8 @@ def test_change_price_replaces_the_item_without_proration(client, login_as, db, 
     ("other_product", "belongs to another product"), ("missing", "no price"), ("same", "already uses this price"),
 ])
 def test_change_price_refuses_and_writes_nothing(client, login_as, db, gateway, stripe_client, price_of,
-                                                 subscribed_customer, which, message):
-    customer = subscribed_customer()
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+                                                 synced_customer, which, message):
+    customer = synced_customer()
     price = {"other_product": price_of("feature_flags"), "missing": "price_missing",
              "same": price_of("session_replay")}[which]
     login_as("cs")

@@ -4,7 +4,6 @@ from datetime import date
 import pytest
 
 from app import timeutil
-from app.services.customer_sync import sync_customer
 
 
 @pytest.fixture
@@ -53,10 +52,8 @@ def test_viewers_see_no_sync_buttons(client, login_as, some_customers):
     assert "Sync all" not in client.get("/customers").get_data(as_text=True)
 
 
-def test_detail_shows_stripe_state_beside_ours(client, login_as, db, gateway, subscribed_customer, coupon):
-    customer = subscribed_customer(coupon=coupon(name="Launch deal"))
-    sync_customer(db.session, gateway, customer.id)
-    db.session.commit()
+def test_detail_shows_stripe_state_beside_ours(client, login_as, db, gateway, synced_customer, coupon):
+    customer = synced_customer(coupon=coupon(name="Launch deal"))
     login_as("cs")
     html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert customer.subscription_id in html and "Launch deal" in html

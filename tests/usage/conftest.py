@@ -1,20 +1,12 @@
-"""Usage: an API token, frozen clocks, and subscribed customers whose periods started in the past."""
-import time
+"""Usage: the API poster, frozen clocks, subscribed customers whose periods started in the past, the send."""
 from datetime import datetime
 
 import pytest
 
 from app import timeutil
-from app.services.api_tokens import create_api_token
 from app.services.audit import Actor
-from tests.customers.conftest import catalog, make_customer, price_of  # noqa: F401
-
-
-@pytest.fixture
-def token(db):
-    _, plain = create_api_token(db.session, Actor.system("tests"), "US instance")
-    db.session.commit()
-    return plain
+from tests.factories import STANDARD_PRODUCTS, make_subscribed_customer, make_usage_reports
+from tests.usage.helpers import report_date_and_day
 
 
 @pytest.fixture
@@ -38,18 +30,23 @@ def frozen():
 
 
 @pytest.fixture
-def subscriber(db, stripe_client, price_of, make_customer):
+def subscriber(db, stripe_client, catalog):
     """A customer whose subscription started 20 days ago (so yesterday is inside its period)."""
 
-    def factory(org="org-1", products=("product_analytics", "session_replay"), **fields):
-        customer = stripe_client.v1.customers.create(params={"name": org})
-        subscription = stripe_client.v1.subscriptions.create(params={
-            "customer": customer.id, "items": [{"price": price_of(p)} for p in products],
-            "backdate_start_date": int(time.time()) - 20 * 86400})
-        return make_customer(name=org, stripe_customer_id=customer.id, subscription_id=subscription.id,
-                             organisation_id=org, **fields)
+    def factory(org="org-1", products=STANDARD_PRODUCTS, **fields):
+        return make_subscribed_customer(db.session, stripe_client, org, products, started_days_ago=20,
+                                        organisation_id=org, **fields)
 
     return factory
+
+
+@pytest.fixture
+def reported_yesterday(db, subscriber):
+    """org-1, subscribed, reported 5 product analytics events yesterday; (report date, that day)."""
+    report_date, day = report_date_and_day()
+    subscriber()
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
+    return report_date, day
 
 
 @pytest.fixture

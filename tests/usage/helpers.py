@@ -3,7 +3,6 @@ from datetime import date, timedelta
 
 from app import collaborators
 from app.billing.usage_days import local_today
-from app.models import UsageReport
 from app.timeutil import utcnow
 
 
@@ -15,12 +14,6 @@ def emulator_meter_events(emulator) -> list[tuple]:
         for customer_id, rows in per_customer.items():
             found += [(r[2], customer_id, meter_id, r[1], r[0]) for r in rows]
     return sorted(found)
-
-
-def add_reports(db, org, days: dict[date, dict], instance="US"):
-    for day, usage in days.items():
-        db.session.add(UsageReport(organisation_id=org, instance=instance, date=day, usage=usage))
-    db.session.commit()
 
 
 def report_date_and_day() -> tuple[date, date]:

@@ -107,8 +107,9 @@ def test_a_batch_too_large_is_refused_whole(db, post, frozen):
     assert _count(db, UsageEvent) == 0
 
 
-def test_no_token_no_entry(db, client):
-    response = client.raw.post("/api/usage/reports", json={"reports": [_report()]})
+def test_no_token_no_entry(db, client, nothing_written):
+    with nothing_written():
+        response = client.raw.post("/api/usage/reports", json={"reports": [_report()]})
     assert response.status_code == 401 and _count(db, UsageReport) == 0
 
 

@@ -1,11 +1,11 @@
 """`flask usage send-reports | check | reconcile`: output, exit codes, the date convention."""
-import time
 from datetime import timedelta
 
 import pytest
 
 from app.models import Job, MeterEventSend, UsageRun
-from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import emulator_meter_events, report_date_and_day
 
 
 @pytest.fixture
@@ -14,17 +14,13 @@ def runner(app, db):
 
 
 @pytest.fixture
-def subscribed(db, stripe_client, price_of, make_customer):
-    customer = stripe_client.v1.customers.create(params={"name": "org-1"})
-    subscription = stripe_client.v1.subscriptions.create(params={
-        "customer": customer.id, "items": [{"price": price_of("product_analytics")}],
-        "backdate_start_date": int(time.time()) - 20 * 86400})
-    return make_customer(stripe_customer_id=customer.id, subscription_id=subscription.id, organisation_id="org-1")
+def subscribed(subscriber):
+    return subscriber("org-1", products=("product_analytics",))
 
 
 def test_send_reports_uses_the_day_before_and_prints_the_summary(db, runner, stripe_emulator, subscribed):
     report_date, day = report_date_and_day()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}, day - timedelta(days=1): {"product_analytics": 99}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}, day - timedelta(days=1): {"product_analytics": 99}})
     result = runner.invoke(args=["usage", "send-reports", "--date", report_date.isoformat()])
     assert result.exit_code == 0, result.output
     assert f"sending usage for {day}" in result.output
@@ -52,7 +48,7 @@ def test_a_day_older_than_stripes_window_is_refused_with_what_to_do(db, runner):
 
 def test_dry_run_sends_and_records_nothing(db, runner, stripe_emulator, subscribed):
     report_date, day = report_date_and_day()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
     result = runner.invoke(args=["usage", "send-reports", "--date", report_date.isoformat(), "--dry-run"])
     assert "1 reports would be sent" in result.output
     assert emulator_meter_events(stripe_emulator) == [] and db.session.scalar(db.select(MeterEventSend)) is None
@@ -61,7 +57,7 @@ def test_dry_run_sends_and_records_nothing(db, runner, stripe_emulator, subscrib
 def test_check_exits_non_zero_on_a_gap_and_names_the_rerun_date(db, runner):
     report_date, day = report_date_and_day()
     for n in range(1, 8):
-        add_reports(db, f"o{n}", {day - timedelta(days=k): {"product_analytics": 1} for k in range(1, 8)})
+        make_usage_reports(db.session, f"o{n}", {day - timedelta(days=k): {"product_analytics": 1} for k in range(1, 8)})
     result = runner.invoke(args=["usage", "check", "--date", report_date.isoformat()])
     assert result.exit_code == 1
     assert f"US sent no usage reports for {day}" in result.output
@@ -70,7 +66,7 @@ def test_check_exits_non_zero_on_a_gap_and_names_the_rerun_date(db, runner):
 
 def test_check_passes_when_every_instance_reported(db, runner):
     report_date, day = report_date_and_day()
-    add_reports(db, "o1", {day - timedelta(days=k): {"product_analytics": 1} for k in range(0, 8)})
+    make_usage_reports(db.session, "o1", {day - timedelta(days=k): {"product_analytics": 1} for k in range(0, 8)})
     db.session.add(UsageRun(instance="US", date=day, total_orgs=1, orgs_sent=1))
     db.session.commit()
     result = runner.invoke(args=["usage", "check", "--date", report_date.isoformat()])
@@ -79,7 +75,7 @@ def test_check_passes_when_every_instance_reported(db, runner):
 
 def test_reconcile_finds_an_injected_mismatch(db, runner, stripe_emulator, stripe_client, subscribed):
     report_date, day = report_date_and_day()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
     runner.invoke(args=["usage", "send-reports", "--date", report_date.isoformat()])
     assert runner.invoke(args=["usage", "reconcile", "--date", report_date.isoformat()]).exit_code == 0
     row = db.session.scalar(db.select(MeterEventSend))

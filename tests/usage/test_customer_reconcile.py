@@ -1,6 +1,7 @@
 """The customer page's usage section: our sent values against Stripe's summaries for the current period."""
 from app.models import MeterEventSend
-from tests.usage.helpers import add_reports, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import report_date_and_day
 
 
 def _fragment(client, customer):
@@ -10,7 +11,7 @@ def _fragment(client, customer):
 def test_matching_usage_is_listed_per_product(client, db, login_as, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     customer = subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 1234, "session_replay": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 1234, "session_replay": 5}})
     send(report_date)
     login_as("viewer")
     html = _fragment(client, customer).get_data(as_text=True)
@@ -21,7 +22,7 @@ def test_matching_usage_is_listed_per_product(client, db, login_as, stripe_emula
 def test_an_injected_mismatch_is_listed(client, db, login_as, stripe_emulator, stripe_client, subscriber, send):
     report_date, day = report_date_and_day()
     customer = subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
     send(report_date)
     row = db.session.scalar(db.select(MeterEventSend))
     stripe_client.v1.billing.meter_events.create(params={

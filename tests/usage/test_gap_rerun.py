@@ -3,13 +3,14 @@ from collections import Counter
 from datetime import timedelta
 
 from app.models import MeterEventSend
-from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import emulator_meter_events, report_date_and_day
 
 
 def test_a_subscribed_org_missing_its_report_sends_the_period_to_date_we_have(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     subscriber()
-    add_reports(db, "org-1", {day - timedelta(days=2): {"product_analytics": 100},
+    make_usage_reports(db.session, "org-1", {day - timedelta(days=2): {"product_analytics": 100},
                               day - timedelta(days=1): {"product_analytics": 50}})
     result = send(report_date)
     assert (result.sent, result.skipped) == (1, 0)
@@ -20,9 +21,9 @@ def test_a_subscribed_org_missing_its_report_sends_the_period_to_date_we_have(db
 def test_the_late_report_then_goes_out_as_a_revision(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     subscriber()
-    add_reports(db, "org-1", {day - timedelta(days=1): {"product_analytics": 50}})
+    make_usage_reports(db.session, "org-1", {day - timedelta(days=1): {"product_analytics": 50}})
     send(report_date)
-    add_reports(db, "org-1", {day: {"product_analytics": 7}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 7}})
     send(report_date)
     assert [(e[0][-3:], e[3]) for e in emulator_meter_events(stripe_emulator)] == [(f"{day:%Y%m%d}"[-3:], 50),
                                                                                    ("-r1", 57)]
@@ -31,7 +32,7 @@ def test_the_late_report_then_goes_out_as_a_revision(db, stripe_emulator, subscr
 def test_an_unsubscribed_org_missing_its_report_is_not_recorded(db, stripe_emulator, make_customer, send):
     report_date, day = report_date_and_day()
     make_customer(organisation_id="org-free")
-    add_reports(db, "org-free", {day - timedelta(days=1): {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-free", {day - timedelta(days=1): {"product_analytics": 5}})
     result = send(report_date)
     assert (result.sent, result.skipped) == (0, 0)
     assert db.session.scalar(db.select(MeterEventSend)) is None

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 
-from app import collaborators
 from app.extensions import db as _db
-from app.models import Customer, CustomerOrganisation, MeterEventSend, UsageReport
-from app.services.catalog import bootstrap_catalog, catalog_id
+from app.models import MeterEventSend
 from tests.conftest import make_app
+from tests.factories import make_catalog, make_subscribed_customer, make_usage_reports
 from tests.usage.helpers import emulator_meter_events, report_date_and_day
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,20 +27,11 @@ def app_on_file(tmp_path, stripe_emulator, stripe_client):
     with other.test_request_context():
         report_date, day = report_date_and_day()
         upgrade()
-        bootstrap_catalog(_db.session, collaborators.stripe_gateway(), collaborators.catalog())
-        prices = [{"price": catalog_id(_db.session, "price", f"{p}_standard")} for p in PRODUCTS]
+        make_catalog(_db.session)
         for n in range(ORGS):
             org = f"org-{n:02d}"
-            stripe_customer = stripe_client.v1.customers.create(params={"name": org})
-            sub = stripe_client.v1.subscriptions.create(params={
-                "customer": stripe_customer.id, "items": prices, "backdate_start_date": int(time.time()) - 20 * 86400})
-            customer = Customer(name=org, stripe_customer_id=stripe_customer.id, subscription_id=sub.id,
-                                plans_map={}, billing_limits={})
-            customer.organisations.append(CustomerOrganisation(organisation_id=org))
-            _db.session.add(customer)
-            _db.session.add(UsageReport(organisation_id=org, instance="US", date=day,
-                                        usage={p: 100 + n for p in PRODUCTS}))
-        _db.session.commit()
+            make_subscribed_customer(_db.session, stripe_client, org, PRODUCTS, started_days_ago=20, organisation_id=org)
+            make_usage_reports(_db.session, org, {day: {p: 100 + n for p in PRODUCTS}})
         _db.session.remove()
         _db.engine.dispose()
     env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": url, "STRIPE_SECRET_KEY": "sk_test_emulator",

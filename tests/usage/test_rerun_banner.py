@@ -8,7 +8,8 @@ from app import jobs as job_queue
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.jobs import start_job
-from tests.usage.helpers import add_reports, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import report_date_and_day
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def gap_day(db, subscriber):
     _, day = report_date_and_day()
     gap = day - timedelta(days=2)
     subscriber("org-1", products=("product_analytics",))
-    add_reports(db, "org-1", {day - timedelta(days=k): {"product_analytics": 100 + k} for k in range(12)
+    make_usage_reports(db.session, "org-1", {day - timedelta(days=k): {"product_analytics": 100 + k} for k in range(12)
                               if day - timedelta(days=k) != gap})
     return gap
 

@@ -9,7 +9,8 @@ from app.billing.usage_days import day_bounds
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.catalog import catalog_id
-from tests.usage.helpers import add_reports, emulator_meter_events, report_date_and_day
+from tests.factories import make_usage_reports
+from tests.usage.helpers import emulator_meter_events, report_date_and_day
 
 ACTOR = Actor.system("tests")
 
@@ -21,7 +22,7 @@ def _meter(db, event_name):
 def test_sends_period_to_date_usage_with_deterministic_identifiers(app, db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     customer = subscriber()
-    add_reports(db, "org-1", {day - timedelta(days=2): {"product_analytics": 100},
+    make_usage_reports(db.session, "org-1", {day - timedelta(days=2): {"product_analytics": 100},
                               day - timedelta(days=1): {"product_analytics": 50, "session_replay": 3},
                               day: {"product_analytics": 7, "session_replay": 4}})
     result = send(report_date)
@@ -39,9 +40,9 @@ def test_sends_period_to_date_usage_with_deterministic_identifiers(app, db, stri
 def test_period_to_date_sums_every_instance_inside_the_period_only(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     customer = subscriber()  # its period started 20 days ago
-    add_reports(db, "org-1", {day - timedelta(days=25): {"product_analytics": 1000},  # the period before
+    make_usage_reports(db.session, "org-1", {day - timedelta(days=25): {"product_analytics": 1000},  # the period before
                               day - timedelta(days=3): {"product_analytics": 20}, day: {"product_analytics": 5}})
-    add_reports(db, "org-1", {day: {"product_analytics": 2, "session_replay": 0}}, instance="EU")
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 2, "session_replay": 0}}, instance="EU")
     result = send(report_date)
     assert (result.sent, result.errors) == (2, 0)
     sent = {(r.product_key, r.value) for r in db.session.scalars(db.select(MeterEventSend))}
@@ -53,29 +54,25 @@ def test_period_to_date_sums_every_instance_inside_the_period_only(db, stripe_em
 def test_usage_is_capped_by_the_billing_limit(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     subscriber(billing_limits={"session_replay": 10000})  # $100 buys 27,500 recordings at catalog tiers
-    add_reports(db, "org-1", {day: {"session_replay": 40000}})
+    make_usage_reports(db.session, "org-1", {day: {"session_replay": 40000}})
     send(report_date)
     row = db.session.scalar(db.select(MeterEventSend))
     assert (row.value, row.uncapped_value) == (27500, 40000)
     assert [e[3] for e in emulator_meter_events(stripe_emulator)] == [27500]
 
 
-def test_a_second_run_for_the_same_day_sends_nothing(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+def test_a_second_run_for_the_same_day_sends_nothing(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     send(report_date)
     again = send(report_date)
     assert (again.sent, again.planned) == (0, 0)
     assert len(emulator_meter_events(stripe_emulator)) == 1
 
 
-def test_a_corrected_report_goes_out_under_a_revision(db, stripe_emulator, subscriber, send):
+def test_a_corrected_report_goes_out_under_a_revision(db, stripe_emulator, reported_yesterday, send):
     from app.models import UsageReport
 
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    report_date, day = reported_yesterday
     send(report_date)
     db.session.scalar(db.select(UsageReport)).usage = {"product_analytics": 8}
     db.session.commit()
@@ -88,17 +85,15 @@ def test_a_corrected_report_goes_out_under_a_revision(db, stripe_emulator, subsc
 def test_an_organisation_without_subscription_is_skipped(db, stripe_emulator, make_customer, send):
     report_date, day = report_date_and_day()
     make_customer(organisation_id="org-free")
-    add_reports(db, "org-free", {day: {"product_analytics": 5}})
-    add_reports(db, "org-unknown", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-free", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-unknown", {day: {"product_analytics": 5}})
     result = send(report_date)
     assert (result.sent, result.skipped) == (0, 2)
     assert emulator_meter_events(stripe_emulator) == []
 
 
-def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     stripe_emulator.faults.configure(fail_next=3, path_prefix="/v1/billing/meter_events")
     first = send(report_date)
     row = db.session.scalar(db.select(MeterEventSend))
@@ -108,10 +103,8 @@ def test_stripe_errors_are_recorded_and_retried_next_run(db, stripe_emulator, su
     assert len(emulator_meter_events(stripe_emulator)) == 1
 
 
-def test_an_answer_lost_after_stripe_took_the_event_is_not_sent_twice(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+def test_an_answer_lost_after_stripe_took_the_event_is_not_sent_twice(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     stripe_emulator.faults.configure(fail_after_execute_next=3, path_prefix="/v1/billing/meter_events")
     send(report_date)
     send(report_date)
@@ -122,16 +115,14 @@ def test_an_answer_lost_after_stripe_took_the_event_is_not_sent_twice(db, stripe
 def test_large_runs_use_the_v2_stream(db, stripe_emulator, subscriber, send):
     report_date, day = report_date_and_day()
     subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5, "session_replay": 2}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5, "session_replay": 2}})
     result = send(report_date, stream_threshold=1)
     assert result.via == "v2" and result.sent == 2
     assert sorted(e[3] for e in emulator_meter_events(stripe_emulator)) == [2, 5]
 
 
-def test_a_dry_run_writes_nothing(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+def test_a_dry_run_writes_nothing(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     result = send(report_date, dry_run=True)
     assert result.planned == 1 and db.session.scalar(db.select(MeterEventSend)) is None
     assert emulator_meter_events(stripe_emulator) == []
@@ -145,10 +136,8 @@ def test_report_dates_outside_what_stripe_takes_are_refused(db, stripe_emulator,
     assert db.session.scalar(db.select(MeterEventSend)) is None
 
 
-def test_the_run_is_audited(db, stripe_emulator, subscriber, send):
-    report_date, day = report_date_and_day()
-    subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+def test_the_run_is_audited(db, stripe_emulator, reported_yesterday, send):
+    report_date, day = reported_yesterday
     send(report_date)
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usage.sent"))
     assert entry.object_id == day.isoformat() and entry.after["sent"] == 1
@@ -160,7 +149,7 @@ def test_the_send_commits_its_batches_and_leaves_the_audit_entry_to_its_caller(a
 
     report_date, day = report_date_and_day()
     subscriber()
-    add_reports(db, "org-1", {day: {"product_analytics": 5}})
+    make_usage_reports(db.session, "org-1", {day: {"product_analytics": 5}})
     with app.test_request_context():
         send_usage_reports(db.session, collaborators.meter_gateway(), collaborators.catalog(), collaborators.usage_zone(),
                            ACTOR, report_date)
@@ -179,8 +168,8 @@ def test_a_customer_billing_two_organisations_is_sent_their_combined_usage(clien
     customer = subscriber(org="org-a", products=("product_analytics",))
     db.session.add(CustomerOrganisation(customer_id=customer.id, organisation_id="org-b"))
     db.session.commit()
-    add_reports(db, "org-a", {day: {"product_analytics": 30}})
-    add_reports(db, "org-b", {day - timedelta(days=1): {"product_analytics": 10}, day: {"product_analytics": 2}})
+    make_usage_reports(db.session, "org-a", {day: {"product_analytics": 30}})
+    make_usage_reports(db.session, "org-b", {day - timedelta(days=1): {"product_analytics": 10}, day: {"product_analytics": 2}})
     result = send(report_date, org_ids=["org-b"])
     assert (result.sent, result.errors) == (1, 0)
     assert [(e[0], e[3]) for e in emulator_meter_events(stripe_emulator)] == [
