@@ -28,13 +28,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_blueprints(app)
 
-    from app import cli, jobs
-    from app.jobs import handlers  # noqa: F401  (registers job kinds)
+    from app import cli
+    from app.jobs import job_queue
 
+    job_queue.init_app(app)
     cli.init_app(app)
     app.context_processor(_layout_context)
     app.add_template_filter(_date_from_unix, "datetime_utc")
-    jobs.bind_app(app)
     return app
 
 

@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.jobs import job_queue
 
 jobs_cli = AppGroup("jobs", help="Background jobs and the worker.")
 
@@ -23,15 +24,12 @@ def jobs_list(limit):
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def jobs_worker(workers):
     """Consume the queue and run periodic tasks until interrupted."""
-    from app import jobs
-
-    click.echo(f"Job worker: {type(jobs.huey).__name__}, {workers} threads")
-    jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    huey = job_queue.huey
+    click.echo(f"Job worker: {type(huey).__name__}, {workers} threads")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @jobs_cli.command("run-pending")
 def jobs_run_pending():
     """Run whatever is queued in this process, then stop (for a machine without a worker)."""
-    from app import jobs
-
-    click.echo(f"Ran {jobs.drain()} queued tasks")
+    click.echo(f"Ran {job_queue.drain()} queued tasks")

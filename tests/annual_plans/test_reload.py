@@ -60,7 +60,7 @@ def test_a_confirmed_warning_is_not_raised_again_on_reload(client, db, login_as)
 
 def test_a_contract_that_cannot_be_read_shows_the_error_on_the_row(client, db, login_as):
     deliver(client, as_body([completion("NoSuchDocument", "Missing")]))
-    from app import jobs as job_queue
+    from app.jobs import job_queue
 
     job_queue.drain()
     plan = db.session.scalar(db.select(AnnualPlan))

@@ -2,8 +2,8 @@
 import threading
 import time
 
-from app import jobs as job_queue
 from app.extensions import db as _db
+from app.jobs import JobContext, job_queue
 from app.models import Job
 from app.services.audit import Actor
 from app.services.jobs import start_job
@@ -41,7 +41,7 @@ def test_a_failing_job_records_its_error(db):
 def test_a_duplicate_delivery_does_not_run_a_job_twice(db):
     job = start_job(db.session, Actor.system("tests"), "worker.selftest", {"steps": 2, "pause": 0})
     db.session.commit()
-    job_queue.run_job_task(job.id)  # the same id delivered again
+    job_queue.enqueue(job.id)  # the same id delivered again
     assert job_queue.drain() == 2
     db.session.refresh(job)
     assert job.status == "succeeded" and job.log.count("self-test started") == 1
@@ -68,7 +68,7 @@ def test_a_real_consumer_thread_runs_the_job(tmp_path):
         job = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 3, "pause": 0.05})
         _db.session.commit()
         job_id = job.id
-    consumer = job_queue.huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer = job_queue.of(app).huey.create_consumer(workers=1, worker_type="thread", periodic=False)
     consumer._set_signal_handlers = lambda: None  # signals belong to the main thread only
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
@@ -89,7 +89,7 @@ def test_a_real_consumer_thread_runs_the_job(tmp_path):
 def test_a_job_of_thousands_of_steps_reports_a_few_times_and_always_its_last_step(db):
     job = start_job(db.session, Actor.system("tests"), "noop", total=1000)
     db.session.commit()
-    ctx = job_queue.JobContext(db.session, job)
+    ctx = JobContext(db.session, job)
     report = ctx.every(60)
     for done in range(1, 1001):
         report(done, f"step {done}")
