@@ -23,9 +23,15 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 HEARTBEAT_KEY = "worker-heartbeat"
 EXTENSION = "job_queue"
+
+
+class JobFailed(Exception):
+    """A handler fails but keeps what it wrote: the job commits its work and is marked failed with
+    this message (a contract that cannot be read leaves its error on the row)."""
 
 
 class JobContext:
@@ -42,11 +48,11 @@ class JobContext:
             self.job.total = total
         if line:
             self.job.append_log(line)
-        self.session.commit()
+        checkpoint(self.session, "job_progress")
 
     def log(self, line: str) -> None:
         self.job.append_log(line)
-        self.session.commit()
+        checkpoint(self.session, "job_progress")
 
     def every(self, seconds: float = 0.25) -> Callable[[int, str], None]:
         """`progress(done, line)` for jobs of thousands of steps: a commit a step would cost more
@@ -64,7 +70,7 @@ class JobContext:
 
 
 def run_job(session, job_id: int, kinds: dict) -> None:
-    """The job boundary: commits progress as it goes; a failure is recorded, not raised."""
+    """The job boundary: it commits (handlers don't); a failure is recorded on the row, not raised."""
     from app.models import Job
 
     job = session.get(Job, job_id)
@@ -78,6 +84,9 @@ def run_job(session, job_id: int, kinds: dict) -> None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
         result = kind.handler(JobContext(session, job))
         job.status, job.result = "succeeded", result
+    except JobFailed as failure:  # the handler's work is kept
+        job.status, job.error = "failed", str(failure)
+        job.append_log(f"failed: {failure}")
     except Exception as exc:  # noqa: BLE001 - any failure must land on the job row
         session.rollback()
         job = session.get(Job, job_id)

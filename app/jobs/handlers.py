@@ -1,7 +1,8 @@
 """What each job kind and periodic task does: thin wrappers, each calling one service.
 
-A handler takes a JobContext and returns the job's result. Periodic tasks run inside the app and
-commit what they start. All of them are listed in kinds.py.
+A handler takes a JobContext and returns the job's result; it never commits (the job does, and
+`ctx.progress` checkpoints). `raise JobFailed(message)` fails the job and keeps what it wrote.
+Periodic tasks run inside the app and commit what they start. They are listed in kinds.py.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC
 
 from app import collaborators
 from app.extensions import db
-from app.jobs import JobContext
+from app.jobs import JobContext, JobFailed
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
 from app.services.jobs import start_job
@@ -24,9 +25,8 @@ def load_annual_plan(ctx: JobContext) -> dict:
     ctx.progress(0, 1, f"loading row {plan_id} from its contract")
     result = load_plan(ctx.session, LOADER, plan_id, collaborators.contract_source(),
                        collaborators.contract_mapping(), collaborators.own_email_domains())
-    ctx.session.commit()  # the row's error is kept even when the job is marked failed
     if result.error:
-        raise RuntimeError(result.error)
+        raise JobFailed(result.error)  # the row keeps its error
     ctx.progress(1, 1, f"row {plan_id}: {len(result.plan.open_warnings)} open warnings")
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
 
@@ -72,7 +72,7 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
     ctx.log(result.summary)
     if result.errors:
-        raise RuntimeError(f"{result.summary}: clear or fix the errors and re-run")
+        raise JobFailed(f"{result.summary}: clear or fix the errors and re-run")
     return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
             "errors": result.errors, "via": result.via}
 

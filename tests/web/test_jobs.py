@@ -2,10 +2,13 @@
 import threading
 import time
 
+import pytest
+
 from app.extensions import db as _db
-from app.jobs import JobContext, job_queue
-from app.models import Job
-from app.services.audit import Actor
+from app.jobs import JobContext, JobFailed, job_queue
+from app.jobs.kinds import JobKind
+from app.models import AuditEntry, Job
+from app.services.audit import Actor, record_audit
 from app.services.jobs import start_job
 
 
@@ -96,3 +99,38 @@ def test_a_job_of_thousands_of_steps_reports_a_few_times_and_always_its_last_ste
     db.session.expire_all()
     stored = db.session.get(Job, job.id)
     assert stored.done == 1000 and stored.log.splitlines() == ["step 1", "step 1000"]
+
+
+@pytest.fixture
+def failing_kind(app, monkeypatch):
+    """A kind whose handler writes a log line and an audit entry, then fails as `failure` says."""
+
+    def install(failure: Exception):
+        def handler(ctx):
+            ctx.log("wrote before failing")
+            record_audit(ctx.session, Actor.system("tests"), "test.written", "job", ctx.job.id)
+            raise failure
+
+        monkeypatch.setitem(job_queue.of(app).kinds, "test.fails", JobKind("test.fails", "Fails", handler))
+        return start_job(_db.session, Actor.system("tests"), "test.fails")
+
+    return install
+
+
+def test_a_handler_that_raises_job_failed_keeps_its_work_and_its_message(db, failing_kind):
+    job = failing_kind(JobFailed("the contract has no start date"))
+    db.session.commit()
+    job_queue.drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and job.error == "the contract has no start date"
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="test.written")) is not None
+
+
+def test_an_unexpected_error_rolls_back_what_the_handler_did_not_checkpoint(db, failing_kind):
+    job = failing_kind(ValueError("bad value"))
+    db.session.commit()
+    job_queue.drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and job.error == "ValueError: bad value"
+    assert "wrote before failing" in job.log  # progress and log are checkpoints
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="test.written")) is None
