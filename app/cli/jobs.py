@@ -20,6 +20,18 @@ def jobs_list(limit):
                    f"{job.created_at:%Y-%m-%d %H:%M}  {job.error.splitlines()[0] if job.error else ''}")
 
 
+@jobs_cli.command("kinds")
+def jobs_kinds():
+    """The kinds of job and the periodic tasks this worker runs (app/jobs/kinds.py)."""
+    from app.jobs.kinds import KINDS, PERIODIC
+
+    for kind in KINDS.values():
+        click.echo(f"{kind.kind:<24} {kind.title}")
+    click.echo("\nPeriodic tasks:")
+    for task in PERIODIC:
+        click.echo(f"{task.name:<24} {task.when}")
+
+
 @jobs_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def jobs_worker(workers):

@@ -56,7 +56,16 @@ def test_jobs_page_lists_jobs(client, login_as, db):
     db.session.commit()
     page = client.get("/jobs").get_data(as_text=True)
     assert "worker.selftest" in page and "queued" in page
+    assert "Worker self-test" in page  # the kind's title
     assert "Run worker self-test" not in page  # viewers cannot start jobs
+
+
+def test_a_jobs_page_names_its_kind_by_title(client, login_as, db):
+    login_as("viewer")
+    job = start_job(db.session, Actor.system("tests"), "customers.sync", {"customer_ids": []})
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"Job {job.id}: Sync customers with Stripe" in page and "customers.sync" in page
 
 
 def test_a_real_consumer_thread_runs_the_job(tmp_path):
