@@ -68,13 +68,29 @@ def test_a_jobs_page_names_its_kind_by_title(client, login_as, db):
     assert f"Job {job.id}: Sync customers with Stripe" in page and "customers.sync" in page
 
 
+def test_each_app_runs_its_own_queue_in_its_own_database(db, tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app
+
+    other = make_app(f"sqlite:///{tmp_path / 'other.db'}", HUEY_NAME="billing-console-other")
+    with other.app_context():
+        upgrade()
+        job_id = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 1, "pause": 0}).id
+        _db.session.commit()
+    assert job_queue.drain() == 0  # the test app's queue
+    assert job_queue.of(other).drain() == 1
+    with other.app_context():
+        assert _db.session.get(Job, job_id).status == "succeeded"
+
+
 def test_a_real_consumer_thread_runs_the_job(tmp_path):
     """The worker as `flask jobs worker` runs it: a Huey consumer on the configured backend."""
     from flask_migrate import upgrade
 
     from tests.conftest import make_app
 
-    app = make_app(f"sqlite:///{tmp_path / 'consumer.db'}")
+    app = make_app(f"sqlite:///{tmp_path / 'consumer.db'}", HUEY_SQLITE_PATH=str(tmp_path / "huey.db"))
     with app.app_context():
         upgrade()
         job = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 3, "pause": 0.05})
