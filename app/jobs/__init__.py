@@ -106,9 +106,10 @@ def build_huey(config) -> Huey:
 
 
 class AppQueue:
-    """One app's queue: its Huey, and the tasks that run inside that app (a worker has no other)."""
+    """One app's queue: its Huey, and the tasks bound to that app, so a worker thread runs them inside it.
+    Task names are those of the module-level tasks they replace, so ids queued before a deploy still run."""
 
-    def __init__(self, app: Flask, huey: Huey, kinds: dict, periodic) -> None:
+    def __init__(self, app: Flask, huey: Huey, kinds: dict, periodic: tuple) -> None:
         self.app, self.huey, self.kinds = app, huey, kinds
         self.run_job_task = huey.task(retries=0, name="run_job_task")(self._run_job)
         self.periodic_tasks = {task.name: huey.periodic_task(task.schedule, name=task.name)(self._in_app(task.run))
