@@ -29,12 +29,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     formatting.init_app(app)
     _register_blueprints(app)
 
-    from app import cli, jobs
-    from app.jobs import handlers  # noqa: F401  (registers job kinds)
+    from app import cli
+    from app.jobs import job_queue
 
+    job_queue.init_app(app)
     cli.init_app(app)
     app.context_processor(_layout_context)
-    jobs.bind_app(app)
     return app
 
 

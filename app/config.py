@@ -83,7 +83,9 @@ def from_env(overrides: dict | None = None) -> dict:
             os.environ.get("DATABASE_URL") or _sqlite_url(instance)
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **ENGINE_JSON},
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),  # set: the job queue is on Redis, else a SQLite file
+        "HUEY_NAME": os.environ.get("HUEY_NAME", "billing-console"),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH") or str(instance / "huey.db"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

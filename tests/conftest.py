@@ -23,8 +23,8 @@ from flask_wtf.csrf import generate_csrf  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app import jobs as job_queue  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
+from app.jobs import job_queue  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
 from app.services.catalog import catalog_id  # noqa: E402
 from app.services.users import create_user  # noqa: E402

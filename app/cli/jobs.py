@@ -5,6 +5,7 @@ import click
 
 from app.errors import CommandGroup
 from app.extensions import db
+from app.jobs import job_queue
 
 jobs_cli = CommandGroup("jobs", help="Background jobs and the worker.")
 
@@ -19,19 +20,28 @@ def jobs_list(limit):
                    f"{job.created_at:%Y-%m-%d %H:%M}  {job.error.splitlines()[0] if job.error else ''}")
 
 
+@jobs_cli.command("kinds")
+def jobs_kinds():
+    """The kinds of job and the periodic tasks this worker runs (app/jobs/kinds.py)."""
+    from app.jobs.kinds import KINDS, PERIODIC
+
+    for kind in KINDS.values():
+        click.echo(f"{kind.kind:<24} {kind.title}")
+    click.echo("\nPeriodic tasks:")
+    for task in PERIODIC:
+        click.echo(f"{task.name:<24} {task.when}")
+
+
 @jobs_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def jobs_worker(workers):
     """Consume the queue and run periodic tasks until interrupted."""
-    from app import jobs
-
-    click.echo(f"Job worker: {type(jobs.huey).__name__}, {workers} threads")
-    jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    huey = job_queue.huey
+    click.echo(f"Job worker: {type(huey).__name__}, {workers} threads")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @jobs_cli.command("run-pending")
 def jobs_run_pending():
     """Run whatever is queued in this process, then stop (for a machine without a worker)."""
-    from app import jobs
-
-    click.echo(f"Ran {jobs.drain()} queued tasks")
+    click.echo(f"Ran {job_queue.drain()} queued tasks")

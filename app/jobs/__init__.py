@@ -1,70 +1,37 @@
-"""Background work: the Huey queue, the one task that runs a Job, and periodic tasks.
+"""Background work as a Flask extension: each app's Huey queue, the task that runs a Job, periodic tasks.
 
-A Job row is what people see (progress, log); Huey only carries its id. The row is
-committed before the id is enqueued, so a job can never run before it exists.
+A Job row is what people see (progress, log); Huey only carries its id. The row is committed
+before the id is enqueued, so a job can never run before it exists. The kinds of job, their
+handlers and the periodic tasks are listed in `app/jobs/kinds.py`, and nowhere else.
+
+    start_job(session, actor, "worker.selftest", {...}); session.commit()  # queued on commit
+    job_queue.drain()              # run what is queued, in this thread (tests, `flask jobs run-pending`)
+    job_queue.of(app).huey         # an app's Huey (the worker consumes it)
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 
-from dotenv import load_dotenv
-from flask import has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey
 from huey.constants import EmptyData
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.config import INSTANCE, ROOT
+from app.extensions import db
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
-load_dotenv(ROOT / ".env", override=False)
 HEARTBEAT_KEY = "worker-heartbeat"
+EXTENSION = "job_queue"
 
 
-def build_huey():
-    name = os.environ.get("HUEY_NAME", "billing-console")
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        return RedisHuey(name, url=redis_url, utc=True)
-    path = Path(os.environ.get("HUEY_SQLITE_PATH") or INSTANCE / "huey.db")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(path), utc=True)
-
-
-huey = build_huey()
-_bound_app = None
-HANDLERS: dict[str, Callable] = {}
-
-
-def bind_app(app) -> None:
-    """The worker runs tasks inside this app (create_app calls it)."""
-    global _bound_app
-    _bound_app = app
-
-
-def _app_context():
-    global _bound_app
-    if has_app_context():
-        return nullcontext()
-    if _bound_app is None:
-        from app import create_app
-
-        _bound_app = create_app()
-    return _bound_app.app_context()
-
-
-def job_handler(kind: str):
-    """Register `fn(ctx) -> dict | None` as the code that runs jobs of `kind`."""
-
-    def decorator(fn):
-        HANDLERS[kind] = fn
-        return fn
-
-    return decorator
+class JobFailed(Exception):
+    """A handler fails but keeps what it wrote: the job commits its work and is marked failed with
+    this message (a contract that cannot be read leaves its error on the row)."""
 
 
 class JobContext:
@@ -81,11 +48,11 @@ class JobContext:
             self.job.total = total
         if line:
             self.job.append_log(line)
-        self.session.commit()
+        checkpoint(self.session, "job_progress")
 
     def log(self, line: str) -> None:
         self.job.append_log(line)
-        self.session.commit()
+        checkpoint(self.session, "job_progress")
 
     def every(self, seconds: float = 0.25) -> Callable[[int, str], None]:
         """`progress(done, line)` for jobs of thousands of steps: a commit a step would cost more
@@ -102,21 +69,24 @@ class JobContext:
         return report
 
 
-def run_job(session, job_id: int) -> None:
-    """The job boundary: commits progress as it goes; a failure is recorded, not raised."""
+def run_job(session, job_id: int, kinds: dict) -> None:
+    """The job boundary: it commits (handlers don't); a failure is recorded on the row, not raised."""
     from app.models import Job
 
     job = session.get(Job, job_id)
     if job is None or job.status != "queued":
         return  # a duplicate delivery of a job that ran or is running
-    handler = HANDLERS.get(job.kind)
+    kind = kinds.get(job.kind)
     job.status, job.started_at = "running", utcnow()
     session.commit()
     try:
-        if handler is None:
+        if kind is None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
-        result = handler(JobContext(session, job))
+        result = kind.handler(JobContext(session, job))
         job.status, job.result = "succeeded", result
+    except JobFailed as failure:  # the handler's work is kept
+        job.status, job.error = "failed", str(failure)
+        job.append_log(f"failed: {failure}")
     except Exception as exc:  # noqa: BLE001 - any failure must land on the job row
         session.rollback()
         job = session.get(Job, job_id)
@@ -126,66 +96,114 @@ def run_job(session, job_id: int) -> None:
     session.commit()
 
 
-@huey.task(retries=0)
-def run_job_task(job_id: int) -> None:
-    from app.extensions import db
+def build_huey(config) -> Huey:
+    """RedisHuey when REDIS_URL is set (many workers on many hosts), else a SQLite file."""
+    if config["REDIS_URL"]:
+        return RedisHuey(config["HUEY_NAME"], url=config["REDIS_URL"], utc=True)
+    path = Path(config["HUEY_SQLITE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(config["HUEY_NAME"], filename=str(path), utc=True)
 
-    with _app_context():  # popping a context we pushed also removes its session
-        run_job(db.session, job_id)
+
+class AppQueue:
+    """One app's queue: its Huey, and the tasks bound to that app, so a worker thread runs them inside it.
+    Task names are those of the module-level tasks they replace, so ids queued before a deploy still run."""
+
+    def __init__(self, app: Flask, huey: Huey, kinds: dict, periodic: tuple) -> None:
+        self.app, self.huey, self.kinds = app, huey, kinds
+        self.run_job_task = huey.task(retries=0, name="run_job_task")(self._run_job)
+        self.periodic_tasks = {task.name: huey.periodic_task(task.schedule, name=task.name)(self._in_app(task.run))
+                               for task in periodic}
+
+    def _context(self):
+        """The caller's context when it is this app's (`drain` in a command or a test), else our own:
+        popping a context we pushed also removes its session."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return nullcontext()
+        return self.app.app_context()
+
+    def _run_job(self, job_id: int) -> None:
+        with self._context():
+            run_job(db.session, job_id, self.kinds)
+
+    def _in_app(self, run: Callable[[], None]) -> Callable[[], None]:
+        def periodic() -> None:
+            with self._context():
+                run()
+
+        return periodic
+
+    def enqueue(self, job_id: int) -> None:
+        self.run_job_task(job_id)
+
+    def run_periodic(self, name: str) -> None:
+        """Run a periodic task now, in this thread (tests)."""
+        self.periodic_tasks[name].call_local()
+
+    def record_heartbeat(self) -> None:
+        self.huey.storage.put_data(HEARTBEAT_KEY, str(time.time()).encode())
+
+    def last_heartbeat(self) -> float | None:
+        raw = self.huey.storage.peek_data(HEARTBEAT_KEY)
+        return None if raw is EmptyData else float(raw)
+
+    def drain(self, limit: int = 1000) -> int:
+        """Run queued tasks in this thread (tests and `flask jobs run-pending`)."""
+        ran = 0
+        while ran < limit:
+            task = self.huey.dequeue()
+            if task is None:
+                return ran
+            self.huey.execute(task)
+            ran += 1
+        return ran
 
 
-@event.listens_for(Session, "after_commit")
+class JobQueue:
+    """The jobs extension, unbound until `init_app`; its shortcuts act on the current app's queue."""
+
+    def init_app(self, app: Flask) -> None:
+        from app.jobs import kinds  # kinds imports the handlers, which import this module
+
+        app.extensions[EXTENSION] = AppQueue(app, build_huey(app.config), kinds.KINDS, kinds.PERIODIC)
+        app.add_template_filter(kinds.title, "job_title")
+        for name, listener in (("after_commit", _dispatch_committed_jobs), ("after_rollback", _forget_rolled_back_jobs)):
+            if not event.contains(Session, name, listener):
+                event.listen(Session, name, listener)
+
+    def of(self, app: Flask | None = None) -> AppQueue:
+        return (app or current_app).extensions[EXTENSION]
+
+    @property
+    def huey(self) -> Huey:
+        return self.of().huey
+
+    def enqueue(self, job_id: int) -> None:
+        self.of().enqueue(job_id)
+
+    def drain(self, limit: int = 1000) -> int:
+        return self.of().drain(limit)
+
+    def last_heartbeat(self) -> float | None:
+        return self.of().last_heartbeat()
+
+    def run_periodic(self, name: str) -> None:
+        self.of().run_periodic(name)
+
+
+job_queue = JobQueue()
+
+
 def _dispatch_committed_jobs(session) -> None:
+    """Jobs started in a transaction (`start_job`) are queued once it commits, on the current app's queue."""
     for job_id in session.info.pop("jobs_to_dispatch", []):
-        run_job_task(job_id)
+        job_queue.enqueue(job_id)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_jobs(session) -> None:
     session.info.pop("jobs_to_dispatch", None)
 
 
-@huey.periodic_task(crontab(minute="*"))
 def worker_heartbeat() -> None:
     """Lets /healthz and the Jobs page say when the worker last ran."""
-    huey.storage.put_data(HEARTBEAT_KEY, str(time.time()).encode())
-
-
-@huey.periodic_task(crontab(hour="4", minute="10"))
-def expire_prices_daily() -> None:
-    """Once a day: a `catalog.expire_prices` Job moves subscriptions off `valid_days` prices that ran out."""
-    from app.extensions import db
-    from app.services.audit import Actor
-    from app.services.jobs import start_job
-
-    with _app_context():
-        start_job(db.session, Actor.system("price-transitions"), "catalog.expire_prices")
-        db.session.commit()
-
-
-def last_heartbeat() -> float | None:
-    raw = huey.storage.peek_data(HEARTBEAT_KEY)
-    return None if raw is EmptyData else float(raw)
-
-
-def drain(limit: int = 1000) -> int:
-    """Run queued tasks in this thread (tests and `flask jobs run-pending`)."""
-    ran = 0
-    while ran < limit:
-        task = huey.dequeue()
-        if task is None:
-            return ran
-        huey.execute(task)
-        ran += 1
-    return ran
-
-
-@job_handler("worker.selftest")
-def selftest(ctx: JobContext) -> dict:
-    """Proves a worker is consuming the queue: a few steps with visible progress."""
-    steps = int(ctx.arguments.get("steps", 5))
-    ctx.progress(0, steps, "self-test started")
-    for step in range(1, steps + 1):
-        time.sleep(float(ctx.arguments.get("pause", 0.2)))
-        ctx.progress(step, line=f"step {step} of {steps}")
-    return {"steps": steps}
+    job_queue.of().record_heartbeat()

@@ -1,31 +1,35 @@
-"""Job kinds the worker knows, each a thin wrapper around one service."""
+"""What each job kind and periodic task does: thin wrappers, each calling one service.
+
+A handler takes a JobContext and returns the job's result; it never commits (the job does, and
+`ctx.progress` checkpoints). `raise JobFailed(message)` fails the job and keeps what it wrote.
+Periodic tasks run inside the app and commit what they start. They are listed in kinds.py.
+"""
 from __future__ import annotations
 
-from huey import crontab
+import time
 
 from app import collaborators
-from app.jobs import JobContext, huey, job_handler
+from app.extensions import db
+from app.jobs import JobContext, JobFailed
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
+from app.services.jobs import start_job
 from app.timeutil import utcnow
 
 LOADER = Actor.system("contract-loader")
 
 
-@job_handler("annual_plans.load")
 def load_annual_plan(ctx: JobContext) -> dict:
     plan_id = int(ctx.arguments["plan_id"])
     ctx.progress(0, 1, f"loading row {plan_id} from its contract")
     result = load_plan(ctx.session, LOADER, plan_id, collaborators.contract_source(),
                        collaborators.contract_mapping(), collaborators.own_email_domains())
-    ctx.session.commit()  # the row's error is kept even when the job is marked failed
     if result.error:
-        raise RuntimeError(result.error)
+        raise JobFailed(result.error)  # the row keeps its error
     ctx.progress(1, 1, f"row {plan_id}: {len(result.plan.open_warnings)} open warnings")
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
 
 
-@job_handler("customers.sync")
 def sync_customers_job(ctx: JobContext) -> dict:
     """Arguments: {"customer_ids": [...]} or {"all": true} (every customer with a Stripe id)."""
     from sqlalchemy import select
@@ -44,11 +48,9 @@ def sync_customers_job(ctx: JobContext) -> dict:
                           collaborators.catalog().product_key_metadata, actor)
 
 
-@job_handler("catalog.expire_prices")
 def expire_prices_job(ctx: JobContext) -> dict:
     """Arguments: {"dry_run": bool}. The daily periodic task starts one of these."""
     from app.services.price_transitions import TRANSITIONS_ACTOR, expire_prices
-    from app.timeutil import utcnow
 
     ctx.progress(0, 0, "looking for valid_days prices that ran out")
     lines = expire_prices(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), utcnow(), TRANSITIONS_ACTOR,
@@ -56,7 +58,6 @@ def expire_prices_job(ctx: JobContext) -> dict:
     return {"lines": lines}
 
 
-@job_handler("usage.send_reports")
 def send_usage_reports_job(ctx: JobContext) -> dict:
     """Arguments: {"date": report date, "org_ids": [...] (optional)}; usage for the day before is sent."""
     from datetime import date
@@ -69,26 +70,36 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
                                 date.fromisoformat(ctx.arguments["date"]), ctx.arguments.get("org_ids") or None,
                                 **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
-    ctx.session.commit()  # the run's audit entry is kept even when the job is marked failed
     ctx.log(result.summary)
     if result.errors:
-        raise RuntimeError(f"{result.summary}: clear or fix the errors and re-run")
+        raise JobFailed(f"{result.summary}: clear or fix the errors and re-run")
     return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
             "errors": result.errors, "via": result.via}
 
 
-@huey.periodic_task(crontab(minute="5"))
+def selftest(ctx: JobContext) -> dict:
+    """Proves a worker is consuming the queue: a few steps with visible progress."""
+    steps = int(ctx.arguments.get("steps", 5))
+    ctx.progress(0, steps, "self-test started")
+    for step in range(1, steps + 1):
+        time.sleep(float(ctx.arguments.get("pause", 0.2)))
+        ctx.progress(step, line=f"step {step} of {steps}")
+    return {"steps": steps}
+
+
+def expire_prices_daily() -> None:
+    """Once a day: a `catalog.expire_prices` Job moves subscriptions off `valid_days` prices that ran out."""
+    start_job(db.session, Actor.system("price-transitions"), "catalog.expire_prices")
+    db.session.commit()
+
+
 def nightly_usage_send() -> None:
     """Hourly in UTC; acts in the hour after midnight in USAGE_TIMEZONE (so BST and GMT both work)."""
     from app.billing.usage_days import local_time
-    from app.extensions import db
-    from app.jobs import _app_context
-    from app.services.jobs import start_job
     from app.services.usage_send import NIGHTLY_ACTOR
 
-    with _app_context():
-        local = local_time(utcnow(), collaborators.usage_zone())
-        if local.hour != 0:
-            return
-        start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})
-        db.session.commit()
+    local = local_time(utcnow(), collaborators.usage_zone())
+    if local.hour != 0:
+        return
+    start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})
+    db.session.commit()

@@ -6,7 +6,7 @@ import hmac
 import json
 import uuid
 
-from app import jobs as job_queue
+from app.jobs import job_queue
 from app.models import AnnualPlan
 from tests.conftest import CONTRACTS, PANDADOC_KEY
 

@@ -1,5 +1,5 @@
 """POST /webhooks/pandadoc: signed, stored first, one row per completed document, loaded by a job."""
-from app import jobs as job_queue
+from app.jobs import job_queue
 from app.models import AnnualPlan, Job, WebhookEvent
 from tests.annual_plans.helpers import as_body, completion, deliver, sample_webhook
 

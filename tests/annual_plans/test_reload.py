@@ -1,7 +1,7 @@
 """Re-loading from the contract never silently overwrites a person's edit."""
 import pytest
 
-from app.models import AnnualPlan, AuditEntry
+from app.models import AnnualPlan, AuditEntry, Job
 from tests.annual_plans.helpers import as_body, completion, deliver, loaded_sample
 
 
@@ -60,13 +60,24 @@ def test_a_confirmed_warning_is_not_raised_again_on_reload(client, db, login_as)
 
 def test_a_contract_that_cannot_be_read_shows_the_error_on_the_row(client, db, login_as):
     deliver(client, as_body([completion("NoSuchDocument", "Missing")]))
-    from app import jobs as job_queue
+    from app.jobs import job_queue
 
     job_queue.drain()
     plan = db.session.scalar(db.select(AnnualPlan))
     assert plan.stage == "received" and "no details file for document NoSuchDocument" in plan.load_error
     login_as("viewer")
     assert "Load failed: no details file" in client.get("/annual-plans").get_data(as_text=True)
+
+
+def test_a_contract_that_cannot_be_read_fails_its_load_job_and_keeps_the_rows_error(client, db):
+    deliver(client, as_body([completion("NoSuchDocument", "Missing")]))
+    from app.jobs import job_queue
+
+    job_queue.drain()
+    db.session.expire_all()
+    job, plan = db.session.scalar(db.select(Job)), db.session.scalar(db.select(AnnualPlan))
+    assert job.status == "failed" and job.error.startswith("no details file for document NoSuchDocument")
+    assert job.error == plan.load_error
 
 
 def test_a_row_past_ready_is_not_reloaded(client, db, login_as, acme):

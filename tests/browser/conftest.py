@@ -35,7 +35,8 @@ def live_server(tmp_path_factory, stripe_emulator_server):
 
     path = tmp_path_factory.mktemp("browser") / "browser.db"
     app = make_app(f"sqlite:///{path}", TESTING=False, STRIPE_SECRET_KEY="sk_test_emulator",
-                   STRIPE_API_BASE=stripe_emulator_server.url)
+                   STRIPE_API_BASE=stripe_emulator_server.url,
+                   HUEY_NAME=f"{os.environ['HUEY_NAME']}-browser")  # its own queue, beside the test app's
     with app.app_context():
         upgrade()
         create_user(db.session, Actor.system("tests"), ADMIN_EMAIL, "admin", ADMIN_PASSWORD, "Browser Admin")

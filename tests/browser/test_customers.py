@@ -44,10 +44,9 @@ def test_bulk_sync_with_a_progress_bar(signed_in, live_server):
     page.check("#customers thead input[type=checkbox]")
     page.click("text=Sync selected with Stripe")
     page.locator("#sync-status progress").wait_for()
-    from app import jobs as job_queue
+    from app.jobs import job_queue
 
-    with live_server["app"].app_context():
-        job_queue.drain()  # the worker, in this process
+    job_queue.of(live_server["app"]).drain()  # the worker, in this process
     page.locator("#sync-status .sync-summary", has_text="Synced 5, failed 0.").wait_for(timeout=15000)
     assert page.locator("#sync-status .sync-results tbody tr").count() == 5
 

@@ -18,10 +18,9 @@ def test_usage_page_flags_the_demo_gap_and_the_rerun_finishes(signed_in, live_se
     assert page.locator("#usage-rerun input[name=date]").input_value() == rerun_date
     page.click(f"#usage-rerun >> text=Re-run for {rerun_date}")
     page.wait_for_selector("#usage-rerun .job-status progress")
-    from app import jobs as job_queue
+    from app.jobs import job_queue
 
-    with live_server["app"].app_context():
-        job_queue.drain()
+    job_queue.of(live_server["app"]).drain()
     page.wait_for_selector("#usage-rerun .job-status.status-succeeded, #usage-rerun .job-status.status-failed", timeout=15000)
     status = page.locator("#usage-rerun .job-status").inner_text()
     assert "succeeded" in status, status

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import jobs as job_queue
+from app.jobs import job_queue
 from app.models import AuditEntry, Job
 from app.timeutil import freeze
 from tests.factories import make_subscribed_customer
@@ -121,7 +121,7 @@ def test_dry_run_says_what_would_move_and_changes_nothing(app, clock, timed_pric
 def test_the_daily_task_runs_a_job_that_moves_them(app, db, clock, timed_price, subscribe, price_of, stripe_client):
     sub = subscribe(timed_price(plan="startup", valid_days="30"))
     clock(30)
-    job_queue.expire_prices_daily.call_local()
+    job_queue.run_periodic("expire_prices_daily")
     job_queue.drain()
     job = db.session.scalars(db.select(Job).filter_by(kind="catalog.expire_prices")).one()
     db.session.refresh(job)

@@ -1,5 +1,5 @@
 """Sync selected / Sync all: a background job, a progress bar, one result per customer."""
-from app import jobs as job_queue
+from app.jobs import job_queue
 from app.models import Customer, Job
 from app.services.customer_sync import import_customers_from_stripe
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app import jobs as job_queue
+from app.jobs import job_queue
 from app.models import AuditEntry, MeterEventSend
 from app.services.audit import Actor
 from app.services.jobs import start_job

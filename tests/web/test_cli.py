@@ -59,6 +59,13 @@ def test_jobs_list(run, db):
     assert result.exit_code == 0 and "worker.selftest" in result.output and "queued" in result.output
 
 
+def test_jobs_kinds_lists_each_kind_with_its_title_and_the_periodic_tasks(run):
+    result = run("jobs", "kinds")
+    assert result.exit_code == 0
+    assert "annual_plans.load" in result.output and "Load from contract" in result.output
+    assert "expire_prices_daily" in result.output and "daily at 04:10 UTC" in result.output
+
+
 def test_config_check_masks_secrets(run, monkeypatch):
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_abcdefghijklmnop")
     monkeypatch.setenv("OWN_EMAIL_DOMAINS", "ourco.example")

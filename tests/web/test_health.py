@@ -1,7 +1,7 @@
 """/healthz: JSON status of the database and the job queue; 503 when either is down."""
 from huey import RedisHuey
 
-from app import jobs as job_queue
+from app.jobs import job_queue
 
 
 def test_healthy(client):
@@ -12,8 +12,8 @@ def test_healthy(client):
     assert body["queue"]["backend"] in ("SqliteHuey", "RedisHuey")
 
 
-def test_queue_down_is_503(client, monkeypatch):
-    monkeypatch.setattr(job_queue, "huey", RedisHuey("down", url="redis://127.0.0.1:1/0"))
+def test_queue_down_is_503(app, client, monkeypatch):
+    monkeypatch.setattr(job_queue.of(app), "huey", RedisHuey("down", url="redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["queue"]["ok"] is False

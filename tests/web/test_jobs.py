@@ -2,10 +2,13 @@
 import threading
 import time
 
-from app import jobs as job_queue
+import pytest
+
 from app.extensions import db as _db
-from app.models import Job
-from app.services.audit import Actor
+from app.jobs import JobContext, JobFailed, job_queue
+from app.jobs.kinds import JobKind
+from app.models import AuditEntry, Job
+from app.services.audit import Actor, record_audit
 from app.services.jobs import start_job
 
 
@@ -41,7 +44,7 @@ def test_a_failing_job_records_its_error(db):
 def test_a_duplicate_delivery_does_not_run_a_job_twice(db):
     job = start_job(db.session, Actor.system("tests"), "worker.selftest", {"steps": 2, "pause": 0})
     db.session.commit()
-    job_queue.run_job_task(job.id)  # the same id delivered again
+    job_queue.enqueue(job.id)  # the same id delivered again
     assert job_queue.drain() == 2
     db.session.refresh(job)
     assert job.status == "succeeded" and job.log.count("self-test started") == 1
@@ -53,7 +56,32 @@ def test_jobs_page_lists_jobs(client, login_as, db):
     db.session.commit()
     page = client.get("/jobs").get_data(as_text=True)
     assert "worker.selftest" in page and "queued" in page
+    assert "Worker self-test" in page  # the kind's title
     assert "Run worker self-test" not in page  # viewers cannot start jobs
+
+
+def test_a_jobs_page_names_its_kind_by_title(client, login_as, db):
+    login_as("viewer")
+    job = start_job(db.session, Actor.system("tests"), "customers.sync", {"customer_ids": []})
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"Job {job.id}: Sync customers with Stripe" in page and "customers.sync" in page
+
+
+def test_each_app_runs_its_own_queue_in_its_own_database(db, tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app
+
+    other = make_app(f"sqlite:///{tmp_path / 'other.db'}", HUEY_NAME="billing-console-other")
+    with other.app_context():
+        upgrade()
+        job_id = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 1, "pause": 0}).id
+        _db.session.commit()
+    assert job_queue.drain() == 0  # the test app's queue
+    assert job_queue.of(other).drain() == 1
+    with other.app_context():
+        assert _db.session.get(Job, job_id).status == "succeeded"
 
 
 def test_a_real_consumer_thread_runs_the_job(tmp_path):
@@ -62,13 +90,13 @@ def test_a_real_consumer_thread_runs_the_job(tmp_path):
 
     from tests.conftest import make_app
 
-    app = make_app(f"sqlite:///{tmp_path / 'consumer.db'}")
+    app = make_app(f"sqlite:///{tmp_path / 'consumer.db'}", HUEY_SQLITE_PATH=str(tmp_path / "huey.db"))
     with app.app_context():
         upgrade()
         job = start_job(_db.session, Actor.system("tests"), "worker.selftest", {"steps": 3, "pause": 0.05})
         _db.session.commit()
         job_id = job.id
-    consumer = job_queue.huey.create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer = job_queue.of(app).huey.create_consumer(workers=1, worker_type="thread", periodic=False)
     consumer._set_signal_handlers = lambda: None  # signals belong to the main thread only
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
@@ -89,10 +117,45 @@ def test_a_real_consumer_thread_runs_the_job(tmp_path):
 def test_a_job_of_thousands_of_steps_reports_a_few_times_and_always_its_last_step(db):
     job = start_job(db.session, Actor.system("tests"), "noop", total=1000)
     db.session.commit()
-    ctx = job_queue.JobContext(db.session, job)
+    ctx = JobContext(db.session, job)
     report = ctx.every(60)
     for done in range(1, 1001):
         report(done, f"step {done}")
     db.session.expire_all()
     stored = db.session.get(Job, job.id)
     assert stored.done == 1000 and stored.log.splitlines() == ["step 1", "step 1000"]
+
+
+@pytest.fixture
+def failing_kind(app, monkeypatch):
+    """A kind whose handler writes a log line and an audit entry, then fails as `failure` says."""
+
+    def install(failure: Exception):
+        def handler(ctx):
+            ctx.log("wrote before failing")
+            record_audit(ctx.session, Actor.system("tests"), "test.written", "job", ctx.job.id)
+            raise failure
+
+        monkeypatch.setitem(job_queue.of(app).kinds, "test.fails", JobKind("test.fails", "Fails", handler))
+        return start_job(_db.session, Actor.system("tests"), "test.fails")
+
+    return install
+
+
+def test_a_handler_that_raises_job_failed_keeps_its_work_and_its_message(db, failing_kind):
+    job = failing_kind(JobFailed("the contract has no start date"))
+    db.session.commit()
+    job_queue.drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and job.error == "the contract has no start date"
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="test.written")) is not None
+
+
+def test_an_unexpected_error_rolls_back_what_the_handler_did_not_checkpoint(db, failing_kind):
+    job = failing_kind(ValueError("bad value"))
+    db.session.commit()
+    job_queue.drain()
+    db.session.refresh(job)
+    assert job.status == "failed" and job.error == "ValueError: bad value"
+    assert "wrote before failing" in job.log  # progress and log are checkpoints
+    assert db.session.scalar(db.select(AuditEntry).filter_by(action="test.written")) is None

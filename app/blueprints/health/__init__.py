@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app.auth import public
 from app.extensions import db
+from app.jobs import job_queue
 
 bp = Blueprint("health", __name__)
 
@@ -22,15 +23,14 @@ def _check_database() -> dict:
 
 
 def _check_queue() -> dict:
-    from app import jobs
-
+    queue = job_queue.of()
     try:
-        pending = jobs.huey.pending_count()
-        beat = jobs.last_heartbeat()
+        pending = queue.huey.pending_count()
+        beat = queue.last_heartbeat()
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": str(exc).splitlines()[0]}
     age = None if beat is None else round(time.time() - beat)
-    return {"ok": True, "backend": type(jobs.huey).__name__, "pending": pending,
+    return {"ok": True, "backend": type(queue.huey).__name__, "pending": pending,
             "worker_last_seen_seconds_ago": age}
 
 

@@ -6,10 +6,10 @@ import time
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app import jobs as job_queue
 from app.auth import require
 from app.extensions import db
 from app.htmx import render
+from app.jobs import job_queue
 from app.models import Job
 from app.services.audit import Actor
 from app.services.jobs import start_job

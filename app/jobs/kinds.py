@@ -1,0 +1,54 @@
+"""Every kind of background job and every periodic task, in one place.
+
+A Job row's `kind` names its entry in KINDS: the handler that runs it (handlers.py) and the title
+people see. `JobQueue.init_app` registers these and nothing else; a job of a kind not listed here
+fails with "no handler".
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from huey import crontab
+
+from app.jobs import JobContext, handlers, worker_heartbeat
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    title: str
+    handler: Callable[[JobContext], dict | None]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """`run` is called inside the app, on the worker, when `schedule` (a Huey crontab, UTC) matches."""
+
+    name: str
+    when: str
+    schedule: Callable
+    run: Callable[[], None]
+
+
+KINDS: dict[str, JobKind] = {k.kind: k for k in (
+    JobKind("annual_plans.load", "Load from contract", handlers.load_annual_plan),
+    JobKind("customers.sync", "Sync customers with Stripe", handlers.sync_customers_job),
+    JobKind("catalog.expire_prices", "Move subscriptions off expired prices", handlers.expire_prices_job),
+    JobKind("usage.send_reports", "Send usage to Stripe", handlers.send_usage_reports_job),
+    JobKind("worker.selftest", "Worker self-test", handlers.selftest),
+)}
+
+PERIODIC: tuple[PeriodicTask, ...] = (
+    PeriodicTask("worker_heartbeat", "every minute", crontab(minute="*"), worker_heartbeat),
+    PeriodicTask("expire_prices_daily", "daily at 04:10 UTC", crontab(hour="4", minute="10"),
+                 handlers.expire_prices_daily),
+    PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",
+                 crontab(minute="5"), handlers.nightly_usage_send),
+)
+
+
+def title(kind: str) -> str:
+    """The kind's title for people; the kind itself when it is not listed."""
+    entry = KINDS.get(kind)
+    return entry.title if entry else kind
