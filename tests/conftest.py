@@ -168,9 +168,9 @@ def login_as(client, make_user):
 
 
 @pytest.fixture
-def nothing_written(db, stripe_emulator_server):
+def nothing_written(db, stripe_emulator):
     """`with nothing_written(): response = client.post(...)` fails if the block wrote a row or a Stripe object."""
-    return lambda: writes.nothing_written(db, stripe_emulator_server)
+    return lambda: writes.nothing_written(db, stripe_emulator)
 
 
 @pytest.fixture

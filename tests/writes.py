@@ -35,12 +35,21 @@ def _table_changes(before: dict, after: dict) -> list[str]:
 
 @contextmanager
 def nothing_written(db, emulator):
-    """Fails after the block if any row or any emulator object differs from before it."""
-    rows, objects = database_rows(db), emulator_objects(emulator)
-    yield
-    db.session.expire_all()
-    changed = _table_changes(rows, database_rows(db))
-    after = emulator_objects(emulator)
-    changed += [f"Stripe {kind} objects changed" if kind != "extras" else "Stripe extras (meter usage, ...) changed"
+    """Fails after the block if any row or any emulator object differs from before it.
+
+    The emulator's clock stands still inside the block, so what it does on its own as time passes
+    (its once-a-second tick: renewals, invoices finalizing) is never taken for a write."""
+    was_frozen = emulator.state.clock.frozen_at is not None
+    emulator.freeze(True)
+    try:
+        rows, objects = database_rows(db), emulator_objects(emulator)
+        yield
+        db.session.expire_all()
+        changed = _table_changes(rows, database_rows(db))
+        after = emulator_objects(emulator)
+    finally:
+        if not was_frozen:
+            emulator.freeze(False)
+    changed += [f"Stripe {kind} objects changed ({objects.get(kind, '')[:300]} -> {after.get(kind, '')[:300]})"
                 for kind in sorted(set(objects) | set(after)) if objects.get(kind) != after.get(kind)]
     assert not changed, "written although refused: " + "; ".join(changed)
