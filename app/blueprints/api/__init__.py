@@ -25,7 +25,7 @@ def token_required(view):
         token = authenticate(db.session, header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None)
         if token is None:
             return jsonify(error="unauthorized", message="a valid API token is required (Authorization: Bearer ...)"), 401
-        db.session.commit()  # last_used_at
+        db.session.commit()  # the token's last use is kept even when the request is then refused
         g.api_token = token
         return view(*args, **kwargs)
 
