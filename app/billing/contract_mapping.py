@@ -47,6 +47,7 @@ def map_contract(
 ) -> MappedContract:
     loader = _Loader(details, mapping)
     row = {column: loader.column(column, source) for column, source in mapping.columns.items()}
+    row.setdefault("organization_ids", ())
     lines = tuple(loader.line(product) for product in mapping.products)
     contact, candidates = loader.contacts(own_email_domains)
     loader.check_document(lines)
@@ -72,6 +73,9 @@ class _Loader:
         self.provenance: list[Provenance] = []
 
     def column(self, column: str, source: Source) -> Any:
+        present = source.key in (self.tokens if source.kind == "token" else self.fields)
+        if source.optional and not present:
+            return self._record(column, source.kind, source.key, self._normaliser(source.normaliser)(None), warn=False)
         parsed = self._read(source.kind, source.key, source.normaliser)
         return self._record(column, source.kind, source.key, parsed, warn=True)
 
@@ -184,4 +188,6 @@ def _as_str(value: Any) -> str | None:
         return plain(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(value)
     return str(value)

@@ -50,6 +50,7 @@ class MappedContract:
     term_months: int | None
     payment_terms_days: int | None
     credit_discount_percent: Decimal | None
+    organization_ids: tuple[str, ...]  # the product's organisations this contract bills; () when none
     contact_email: str | None  # the default choice: first signer outside our own domains
     contact_candidates: tuple[str, ...]  # every signer, in signing order
     lines: tuple[MappedLine, ...]

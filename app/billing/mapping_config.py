@@ -22,7 +22,9 @@ ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "term_months": ("term_months",),
     "payment_terms_days": ("payment_terms_days",),
     "credit_discount_percent": ("percent",),
+    "organization_ids": ("organisation_ids",),
 }
+OPTIONAL_COLUMNS = frozenset({"organization_ids"})  # templates added them later: older documents lack them
 LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "included": ("checkbox",),
     "volume": ("volume",),
@@ -45,6 +47,7 @@ class Source:
     kind: Literal["token", "field"]
     key: str
     normaliser: str
+    optional: bool = False  # a document without it is fine: empty, no warning
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,16 @@ def _columns(table: Mapping[str, Any]) -> dict[str, Source]:
     columns = {}
     for column, allowed in ROW_COLUMNS.items():
         where = f"columns.{column}"
+        if column in OPTIONAL_COLUMNS and column not in table:
+            continue
         entry = _table(table, column, "columns")
-        _only_keys(entry, ("token", "field", "normaliser"), where)
+        _only_keys(entry, ("token", "field", "normaliser", "optional"), where)
         if ("token" in entry) == ("field" in entry):
             raise MappingError(f"{where} needs exactly one of 'token' or 'field'")
         kind = "token" if "token" in entry else "field"
         normaliser = _normaliser(entry, where, allowed)
-        columns[column] = Source(kind, _text(entry, kind, where), normaliser)
+        columns[column] = Source(kind, _text(entry, kind, where), normaliser,
+                                 _flag(entry, "optional", where, default=column in OPTIONAL_COLUMNS))
     return columns
 
 

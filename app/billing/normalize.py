@@ -21,7 +21,7 @@ from app.billing.parsed import Parsed, Refusal, accept, as_text, refuse, tidy
 
 __all__ = [
     "NORMALISERS", "OVERAGE_KINDS", "Parsed", "parse_amount_cents", "parse_checkbox",
-    "parse_date", "parse_overage_kind", "parse_payment_terms_days", "parse_percent",
+    "parse_date", "parse_organisation_ids", "parse_overage_kind", "parse_payment_terms_days", "parse_percent",
     "parse_rate_cents", "parse_term_months", "parse_text", "parse_volume",
 ]
 
@@ -165,6 +165,21 @@ def parse_text(raw: object) -> Parsed[str]:
     return accept(text, text) if text else refuse(text, "empty text")
 
 
+ORGANISATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+def parse_organisation_ids(raw: object) -> Parsed[tuple[str, ...]]:
+    """The product's organisation ids, separated by commas or spaces ("org-a, org-b"); none is an
+    empty tuple, not a refusal (older contracts lack the token). Repeats count once."""
+    text = as_text(raw).strip()
+    ids = [part for part in re.split(r"[,\s;]+", text) if part]
+    bad = [part for part in ids if not ORGANISATION_ID.fullmatch(part)]
+    if bad:
+        return refuse(text, f"not an organisation id ({bad[0][:70]!r}: letters, digits and - _ . : only, "
+                            "at most 64 characters)")
+    return accept(text, tuple(dict.fromkeys(ids)))
+
+
 def parse_checkbox(raw: object) -> Parsed[bool]:
     """PandaDoc sends checkboxes as JSON booleans; the strings "true"/"false" also pass."""
     if isinstance(raw, bool):
@@ -199,4 +214,5 @@ NORMALISERS: dict[str, Normaliser | None] = {
     "amount_cents": parse_amount_cents,
     "rate_cents": parse_rate_cents,
     "overage_kind": None,
+    "organisation_ids": parse_organisation_ids,
 }

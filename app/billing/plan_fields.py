@@ -15,6 +15,7 @@ from app.billing.normalize import (
     OVERAGE_KINDS,
     parse_amount_cents,
     parse_date,
+    parse_organisation_ids,
     parse_payment_terms_days,
     parse_percent,
     parse_rate_cents,
@@ -93,6 +94,11 @@ def _whole_cents(raw: str) -> Parsed:
     return refuse(text, "give whole cents (6000000) or dollars with a $ sign ($60,000)")
 
 
+def _organisations(raw: str) -> Parsed:
+    parsed = parse_organisation_ids(raw)
+    return parsed if not parsed.ok else accept(parsed.raw, list(parsed.value))
+
+
 def _optional(parser: Callable[[str], Parsed]) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
         text = as_text(raw).strip()
@@ -111,6 +117,7 @@ ROW_FIELDS = {
         FieldSpec("term_months", "Term (months)", _optional(parse_term_months)),
         FieldSpec("payment_terms_days", "Payment terms (days)", parse_payment_terms_days),
         FieldSpec("credit_discount_percent", "Discount %", parse_percent),
+        FieldSpec("organization_ids", "Organisations", _organisations),
     )
 }
 
@@ -152,6 +159,8 @@ def display(value) -> str:
         return plain(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(value)
     return str(value)
 
 
@@ -164,7 +173,7 @@ def dollars(cents: int | None) -> str:
 
 
 ROW_VALUE_FIELDS = ("company", "contact_email", "start_date", "term_months", "payment_terms_days",
-                    "credit_discount_percent")
+                    "credit_discount_percent", "organization_ids")
 _INT_FIELDS = {"term_months", "payment_terms_days", "volume", "upfront_amount_cents"}
 _DECIMAL_FIELDS = {"credit_discount_percent", "overage_unit_amount_decimal"}
 
@@ -180,6 +189,8 @@ def value_to_json(value):
         return plain(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
@@ -196,6 +207,8 @@ def value_from_json(name: str, raw):
         return Decimal(str(raw))
     if column == "included":
         return bool(raw)
+    if column == "organization_ids":
+        return list(raw)
     return raw
 
 

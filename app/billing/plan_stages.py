@@ -43,6 +43,8 @@ def readiness_blockers(plan) -> list[str]:
         reasons.append("set the start date")
     if not plan.term_months:
         reasons.append("set the term")
+    if not plan.organization_ids:
+        reasons.append("no organisation: usage would never be billed; set the organisation ids")
     included = [ln for ln in plan.lines if ln.included]
     if not any(ln.upfront_amount_cents for ln in included):
         reasons.append("include at least one product with an up-front amount")

@@ -101,6 +101,20 @@ def bespoke_price_key(product_key: str, params: dict) -> str:
 # Annual plan rows
 
 
+METADATA_VALUE_LIMIT = 500  # Stripe's longest metadata value
+
+
+def organisation_metadata(organisation_ids: list[str]) -> dict:
+    """What a Stripe customer carries so it can be matched to the organisations it bills:
+    `organisation_id` (the first, as the product reads it) and `organisation_ids` (all, comma-separated)."""
+    return {"organisation_id": organisation_ids[0], "organisation_ids": ",".join(organisation_ids)}
+
+
+def customer_metadata_params(plan, key: str) -> dict:
+    return {"metadata": {**organisation_metadata(plan.organization_ids), "annual_plan_id": str(plan.id),
+                         "annual_plan_step": key}}
+
+
 def invoice_params(plan, key: str) -> dict:
     return {
         "customer": plan.stripe_customer_id,

@@ -8,10 +8,13 @@ from app import collaborators
 from app.errors import CommandGroup
 from app.extensions import db
 from app.models import Customer
-from app.refusals import NotFound
 from app.services.audit import Actor
+from app.services.configuration_report import configuration_page
 from app.services.customer_bulk_sync import sync_customers
 from app.services.customer_sync import import_customers_from_stripe
+from app.services.customers import customer_by_reference
+from app.services.organisations import set_customer_organisations
+from app.timeutil import utcnow
 
 CLI_ACTOR = Actor.system("cli")
 customers_cli = CommandGroup("customers", help="Customer records and their Stripe state.")
@@ -42,9 +45,30 @@ def sync(ids):
 
 
 def _resolve(raw: str) -> int:
-    column = Customer.stripe_customer_id if raw.startswith("cus_") else Customer.id
-    value = raw if raw.startswith("cus_") else (int(raw) if raw.isdigit() else None)
-    found = db.session.scalar(select(Customer.id).where(column == value)) if value is not None else None
-    if found is None:
-        raise NotFound(f"no customer '{raw}'")
-    return found
+    return customer_by_reference(db.session, raw).id
+
+
+@customers_cli.command("set-organisations")
+@click.argument("reference")
+@click.argument("organisation_ids", nargs=-1)
+def set_organisations(reference, organisation_ids):
+    """The organisations a customer bills (our id, an organisation id or cus_ id), replacing its list;
+    none removes them all."""
+    customer = set_customer_organisations(db.session, CLI_ACTOR, _resolve(reference), list(organisation_ids), None)
+    db.session.commit()
+    click.echo(f"customer {customer.id} ({customer.name}): organisations "
+               f"{', '.join(customer.organisation_ids) or 'none'}")
+
+
+@customers_cli.command("check")
+def check():
+    """Customers whose usage is not billed, and configuration mismatches; exits 1 when there is any."""
+    page = configuration_page(db.session, utcnow().date())
+    for unbilled in page["unbilled"]:
+        click.echo(f"NOT BILLED {unbilled.customer.name} (#{unbilled.customer.id}): {unbilled.reason}")
+    for row in page["rows"]:
+        click.echo(f"MISMATCH {row.customer.name} (#{row.customer.id}, {row.customer.billing_configuration}): "
+                   + "; ".join(row.mismatches))
+    click.echo(f"{len(page['unbilled'])} customers not billed, {len(page['rows'])} with configuration mismatches")
+    if page["unbilled"] or page["rows"]:
+        raise SystemExit(1)

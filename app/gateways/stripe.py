@@ -153,6 +153,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
         return self._call(self.v1.customers.create, params=params,
                           options={"idempotency_key": idempotency_key})
 
+    def update_customer(self, customer_id: str, params: dict, idempotency_key: str) -> dict:
+        return self._call(self.v1.customers.update, customer_id, params=params,
+                          options={"idempotency_key": idempotency_key})
+
     def create_tax_id(self, customer_id: str, type_: str, value: str, idempotency_key: str) -> dict:
         return self._call(self.v1.customers.tax_ids.create, customer_id,
                           params={"type": type_, "value": value}, options={"idempotency_key": idempotency_key})

@@ -27,6 +27,8 @@ class AnnualPlan(db.Model):
     term_months: Mapped[int | None]
     payment_terms_days: Mapped[int | None] = mapped_column(default=30)
     credit_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalString, default=Decimal(0))
+    # the product's organisations this contract bills: the go-live customer carries them, so usage is sent
+    organization_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     invoice_id: Mapped[str | None] = mapped_column(String(64))
     subscription_schedule_id: Mapped[str | None] = mapped_column(String(64))
     subscription_id: Mapped[str | None] = mapped_column(String(64))

@@ -32,6 +32,13 @@ def customer_mismatches(session, customer: Customer, defaults: set[str] | None =
     return configuration_mismatches(_view(customer), defaults, _view(customer.linked_customer))
 
 
+def configuration_page(session, today) -> dict:
+    """The check page: customers whose usage is not billed, then configuration mismatches."""
+    from app.services.organisations import unbilled_customers
+
+    return {"unbilled": unbilled_customers(session, today), "rows": configuration_report(session)}
+
+
 def configuration_report(session) -> list[ReportRow]:
     """Every non-free customer with at least one mismatch, by name."""
     defaults = default_price_ids(session)

@@ -1,17 +1,18 @@
 """Load from contract: read the document, fill the row, never overwrite a person's edit."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, insert
 
-from app.billing.contract_mapping import MappedContract, map_contract
+from app.billing.contract_mapping import ContractWarning, MappedContract, map_contract
 from app.billing.plan_fields import display, field_names, value_from_json, value_to_json
 from app.billing.plan_stages import EDITABLE_STAGES, readiness_blockers, stage_after_edit
 from app.gateways.contracts import ContractSourceError
 from app.models import AnnualPlan, FieldProvenance, PlanWarning
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
+from app.services.organisations import held_elsewhere
 from app.services.plan_values import current_values, get_plan, get_value, set_value, touch
 from app.timeutil import utcnow
 
@@ -44,7 +45,7 @@ def load_plan(session, actor: Actor, plan_id: int, source, mapping, own_domains:
         touch(plan)
         record_audit(session, actor, "annual_plan.load_failed", "annual_plan", plan.id, note=str(exc))
         return LoadResult(plan, error=str(exc))
-    mapped = map_contract(details, mapping, own_domains)
+    mapped = _with_owner_warnings(session, plan, map_contract(details, mapping, own_domains))
     with session.no_autoflush:  # one flush at the end instead of one per collection touched
         return _apply_load(session, actor, plan, mapped, details.get("name") or plan.name)
 
@@ -73,6 +74,13 @@ def _apply_load(session, actor, plan, mapped: MappedContract, name: str) -> Load
                  note=f"{len(plan.open_warnings)} open warnings; {len(conflicts)} edited fields differ from the contract")
     session.flush()
     return LoadResult(plan, applied=applied, conflicts=conflicts)
+
+
+def _with_owner_warnings(session, plan: AnnualPlan, mapped: MappedContract) -> MappedContract:
+    """An organisation another customer already bills needs a person before this row bills it too."""
+    found = [ContractWarning("organization_ids", problem, ", ".join(mapped.organization_ids))
+             for problem in held_elsewhere(session, list(mapped.organization_ids), plan.stripe_customer_id)]
+    return replace(mapped, warnings=mapped.warnings + tuple(found)) if found else mapped
 
 
 def _mapped_values(mapped: MappedContract, product_keys) -> dict:

@@ -20,6 +20,7 @@ from app.models import AuditEntry, Customer
 from app.services.configuration_report import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
+from app.services.organisations import unbilled_reason
 from app.services.upcoming_invoice import preview_upcoming_invoice
 from app.services.usage_reconcile import reconcile_customer_period
 
@@ -96,6 +97,10 @@ def _audit(session, gateway, catalog, customer: Customer, today: date) -> dict:
         .order_by(AuditEntry.id.desc()).limit(50)).all()}
 
 
+def _organisations(session, gateway, catalog, customer: Customer, today: date) -> dict:
+    return {"unbilled": unbilled_reason(session, customer, today)}
+
+
 def _configuration(session, gateway, catalog, customer: Customer, today: date) -> dict:
     return {"mismatches": customer_mismatches(session, customer)}
 
@@ -105,7 +110,7 @@ def _nothing(session, gateway, catalog, customer: Customer, today: date) -> dict
 
 
 SECTIONS = {
-    "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
+    "organisations": _organisations, "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
 }

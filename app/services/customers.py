@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from app.billing.catalog_config import Catalog
 from app.billing.features import PlansMapError, check_plans_map
 from app.billing.limits import LimitError, parse_limit_dollars
-from app.models import Customer
+from app.models import Customer, CustomerOrganisation
 from app.refusals import Invalid, NotFound, Stale
 from app.services.audit import Actor, changed_fields, record_audit
 
@@ -19,6 +21,21 @@ def load_customer(session, customer_id: int, version: int | None = None) -> Cust
         raise Stale(f"Someone changed this customer while you were editing (now version "
                             f"{customer.version}); the current values are shown, try again.")
     return customer
+
+
+def customer_by_reference(session, reference: str) -> Customer:
+    """A customer named the way people and scripts name one: our id, an organisation id or a cus_ id."""
+    text = (reference or "").strip()
+    if text.isdigit():
+        found = session.get(Customer, int(text))
+    elif text.startswith("cus_"):
+        found = session.scalar(select(Customer).where(Customer.stripe_customer_id == text))
+    else:
+        found = session.scalar(select(Customer).join(CustomerOrganisation)
+                               .where(CustomerOrganisation.organisation_id == text))
+    if found is None:
+        raise NotFound(f"no customer '{text}'")
+    return found
 
 
 def _save(session, actor: Actor, customer: Customer, action: str, values: dict) -> Customer:

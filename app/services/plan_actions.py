@@ -91,6 +91,7 @@ def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[
 # The gateway verb each planned call runs: creates take (params, key), changes to an object take
 # (its id, params, key), and finalize/send take (its id, key).
 WRITE_VERBS = {
+    "update_customer": lambda gateway, call: gateway.update_customer(call.target, call.params, call.key),
     "create_price": lambda gateway, call: gateway.create_price(call.params, call.key),
     "create_invoice": lambda gateway, call: gateway.create_invoice(call.params, call.key),
     "add_invoice_lines": lambda gateway, call: gateway.add_invoice_lines(call.target, call.params, call.key),

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from app.billing.plan_stages import readiness_blockers, stage_after_edit
-from app.billing.stripe_requests import row_customer_key
+from app.billing.stripe_requests import organisation_metadata, row_customer_key
 from app.gateways.stripe import CustomerSummary, StripeGatewayError
 from app.models import AnnualPlan
 from app.refusals import Invalid
@@ -44,6 +44,8 @@ class NewCustomer:
     def params(self, plan: AnnualPlan) -> dict:
         params = {"name": self.name.strip(), "email": self.email.strip().lower(),
                   "metadata": {"annual_plan_id": str(plan.id), "document_id": plan.document_id}}
+        if plan.organization_ids:
+            params["metadata"] |= organisation_metadata(plan.organization_ids)
         address = {k: v.strip() for k, v in (("line1", self.line1), ("city", self.city),
                                               ("postal_code", self.postal_code),
                                               ("country", self.country.upper())) if v.strip()}

@@ -6,6 +6,7 @@ from app.billing.plan_stages import readiness_blockers, stage_after_edit
 from app.models import AnnualPlan
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
+from app.services.organisations import refuse_held_elsewhere
 from app.services.plan_values import get_plan, get_value, set_value, touch
 from app.timeutil import utcnow
 
@@ -31,6 +32,8 @@ def update_field(session, actor: Actor, plan_id: int, name: str, raw: str,
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     value = parse_field(name, raw, money_in)
     _check_line_exists(plan, name)
+    if name == "organization_ids":
+        refuse_held_elsewhere(session, value, plan.stripe_customer_id)
     before = get_value(plan, name)
     set_value(plan, name, value)
     if name not in NOT_CONTRACT_FIELDS and name not in plan.edited_fields:

@@ -22,6 +22,7 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
         "term_months": plan.term_months,
         "payment_terms_days": plan.payment_terms_days,
         "credit_discount_percent": None if plan.credit_discount_percent is None else plain(plan.credit_discount_percent),
+        "organization_ids": list(plan.organization_ids or []),
         "lines": [
             {
                 "product_key": ln.product_key,
@@ -45,7 +46,7 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
 
 
 ROW_COLUMNS = ("id", "document_id", "stage", "company", "contact_email", "stripe_customer_id", "start_date",
-               "term_months", "payment_terms_days", "credit_discount_percent", "invoice_id",
+               "term_months", "payment_terms_days", "credit_discount_percent", "organization_ids", "invoice_id",
                "subscription_schedule_id", "subscription_id", "version")
 LINE_COLUMNS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal", "price_id")
 
@@ -63,5 +64,5 @@ def plans_as_csv(plans: list[AnnualPlan], product_keys: list[str]) -> str:
         for product in product_keys:
             row += [lines.get(product, {}).get(c) for c in LINE_COLUMNS]
         row.append(len(data["warnings"]))
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else " ".join(v) if isinstance(v, list) else v for v in row])
     return out.getvalue()

@@ -11,10 +11,12 @@ from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
 from app.billing.contract_result import due_date
 from app.billing.plan_stages import readiness_blockers
 from app.billing.stripe_requests import (
+    METADATA_VALUE_LIMIT,
     PlannedCall,
     WritePlan,
     amortization_metadata,
     coupon_params,
+    customer_metadata_params,
     first_year,
     invoice_params,
     metered_price_params,
@@ -27,6 +29,7 @@ from app.billing.stripe_requests import (
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
 from app.services.catalog import CatalogNotBootstrapped, catalog_id
+from app.services.organisations import held_elsewhere
 from app.timeutil import utcnow
 
 INVOICE = "{invoice}"  # filled at run time with the id the invoice step created
@@ -49,6 +52,9 @@ def _key(plan, action, step):
 
 def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
     out.refusals += readiness_blockers(plan)
+    out.refusals += held_elsewhere(session, list(plan.organization_ids or []), plan.stripe_customer_id)
+    if len(",".join(plan.organization_ids or [])) > METADATA_VALUE_LIMIT:
+        out.refusals.append(f"the organisation ids do not fit in Stripe's metadata ({METADATA_VALUE_LIMIT} characters)")
     if out.refusals:
         return
     due = due_date(plan.start_date, plan.payment_terms_days)
@@ -71,6 +77,10 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
             out.calls.append(PlannedCall(f"price.{line.product_key}", "create_price",
                                          f"Custom metered price for {product.name} at {line.overage_unit_amount_decimal}¢/unit",
                                          params, key))
+    key = _key(plan, "create_subscription", "customer")
+    out.calls.append(PlannedCall("customer", "update_customer",
+                                 f"Organisations {', '.join(plan.organization_ids)} on the Stripe customer's metadata",
+                                 customer_metadata_params(plan, key), key, target=plan.stripe_customer_id))
     key = _key(plan, "create_subscription", "invoice")
     out.calls.append(PlannedCall("invoice", "create_invoice", f"Draft invoice due {due.isoformat()}",
                                  invoice_params(plan, key), key))

@@ -17,6 +17,8 @@ from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest
 from app.services.audit import Actor, record_audit
+from app.services.customer_sync import ensure_customer_for_stripe_id
+from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
 from app.services.stripe_writes import stripe_write
 from app.timeutil import utcnow
@@ -74,14 +76,24 @@ def _schedule_changed(session, gateway, schedule: dict) -> bool:
     went_live = stage_on_subscription(plan.stage, plan.subscription_id) != plan.stage
     plan.stage = stage_on_subscription(plan.stage, plan.subscription_id)
     touch(plan)
-    if went_live:  # the customer's record gets the subscription and Stripe's current state
-        from app.services.customer_sync import ensure_customer_for_stripe_id
-
-        ensure_customer_for_stripe_id(session, gateway, plan.stripe_customer_id, plan.subscription_id, STRIPE_ACTOR)
+    if went_live:
+        _customer_goes_live(session, gateway, plan)
     record_audit(session, STRIPE_ACTOR, "annual_plan.schedule_updated", "annual_plan", plan.id, before=before,
                  after={"stage": plan.stage, "schedule_status": plan.schedule_status,
                         "subscription_id": plan.subscription_id})
     return True
+
+
+def _customer_goes_live(session, gateway, plan: AnnualPlan) -> None:
+    """The customer's record gets the subscription, Stripe's current state and the row's organisations,
+    so the nightly send bills their usage from the first day."""
+    customer = ensure_customer_for_stripe_id(session, gateway, plan.stripe_customer_id, plan.subscription_id,
+                                             STRIPE_ACTOR)
+    held = add_customer_organisations(session, STRIPE_ACTOR, customer, list(plan.organization_ids or []),
+                                      note=f"annual plan row {plan.id} went live")
+    if held:
+        record_audit(session, STRIPE_ACTOR, "customer.organisations_held_elsewhere", "customer", customer.id,
+                     after={"organisation_ids": held}, note="another customer bills them: not moved")
 
 
 def _subscription_created(session, gateway, subscription: dict) -> bool:

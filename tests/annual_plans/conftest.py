@@ -12,6 +12,7 @@ def ready_plan(client, db, stripe_client, catalog):
         plan = loaded_sample(client, db, name)
         customer = stripe_client.v1.customers.create(params={"name": plan.company, "email": plan.contact_email})
         plan.stripe_customer_id = customer.id
+        plan.organization_ids = plan.organization_ids or [f"org-{name}"]  # older samples carry no organisation
         from app.billing.plan_stages import readiness_blockers, stage_after_edit
 
         plan.stage = stage_after_edit(plan.stage, readiness_blockers(plan))

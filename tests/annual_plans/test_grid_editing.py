@@ -135,7 +135,8 @@ def test_row_becomes_ready_once_everything_is_set(client, db, login_as, acme):
     acme.stripe_customer_id = None
     assert acme.stage == "loaded"
     row = client.get(f"/annual-plans/{acme.id}/row").get_data(as_text=True)
-    assert "choose or create the Stripe customer" in row
+    assert "choose or create the Stripe customer" in row and "no organisation: usage would never be billed" in row
+    assert _save(client, acme, "organization_ids", "org-acme-1, org-acme-2").status_code == 200
     assert _save(client, acme, "stripe_customer_id", "cus_Test123").status_code == 200
     db.session.refresh(acme)
     assert acme.stage == "ready"

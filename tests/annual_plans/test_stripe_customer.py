@@ -30,6 +30,8 @@ def test_search_by_email_and_by_name(client, db, login_as, acme, stripe_client):
 
 def test_link_an_existing_customer(client, db, login_as, acme, stripe_client):
     customer = stripe_client.v1.customers.create(params={"name": "Acme Corp"})
+    acme.organization_ids = ["org-acme"]
+    db.session.commit()
     login_as("cs")
     response = client.post(f"/annual-plans/{acme.id}/stripe-customer",
                            data={"customer_id": customer.id, "version": acme.version})

@@ -143,6 +143,7 @@ def test_two_presses_at_once_run_once(tmp_path, stripe_emulator_server, stripe_e
     plan_id = int(runner.invoke(args=["annual-plans", "import-contract", str(CONTRACTS / "acme.details.json")])
                   .output.strip().splitlines()[-1])
     customer = wiring_client(stripe_emulator_server).v1.customers.create(params={"name": "Acme"})
+    assert runner.invoke(args=["annual-plans", "set", str(plan_id), "organization_ids", "org-acme"]).exit_code == 0
     assert runner.invoke(args=["annual-plans", "set", str(plan_id), "stripe_customer_id", customer.id]).exit_code == 0
     stripe_emulator.faults.configure(latency_ms=150)
     outcomes = []

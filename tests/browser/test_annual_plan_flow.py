@@ -1,7 +1,7 @@
 """The whole flow in a real browser: a loaded row to "sent", through every button."""
 import os
 
-from tests.browser.test_annual_plans_grid import _row
+from tests.browser.test_annual_plans_grid import _cell, _row
 from tests.factories import make_annual_plan, make_catalog
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
@@ -33,6 +33,15 @@ def test_loaded_row_to_sent(signed_in, live_server):
     page = signed_in
     _own_row(live_server["app"])
     page.reload()
+    assert "no organisation: usage would never be billed" in _row(page, "Flowco").inner_text()
+    _cell(_row(page, "Flowco"), "organization_ids").click()
+    editor = _cell(_row(page, "Flowco"), "organization_ids").locator("input[name=value]")
+    editor.fill("org-flowco, org-flowco-eu")
+    editor.press("Enter")
+    page.wait_for_function("!document.querySelector('td[data-field=\"organization_ids\"] input')")
+    assert "org-flowco, org-flowco-eu" in _cell(_row(page, "Flowco"), "organization_ids").inner_text()
+    assert "no organisation" not in _row(page, "Flowco").inner_text()
+    _shot(page, "organisations")
     _row(page, "Flowco").locator("a", has_text="choose…").click()
     page.click("text=Create a Stripe customer from this row")
     page.fill("#customer input[name=line1]", "742 Evergreen Terrace")

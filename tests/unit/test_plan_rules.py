@@ -38,6 +38,7 @@ class Plan:
     stripe_customer_id: str | None = "cus_1"
     start_date: date | None = date(2027, 2, 1)
     term_months: int | None = 12
+    organization_ids: list = field(default_factory=lambda: ["org-1"])
     lines: list = field(default_factory=lambda: [Line("product_analytics")])
     warnings: list = field(default_factory=list)
 
@@ -51,6 +52,7 @@ def test_a_complete_row_has_no_blockers():
     ({"stripe_customer_id": None}, "choose or create the Stripe customer"),
     ({"start_date": None}, "set the start date"),
     ({"term_months": None}, "set the term"),
+    ({"organization_ids": []}, "no organisation: usage would never be billed"),
     ({"lines": [Line("x", included=False)]}, "include at least one product with an up-front amount"),
     ({"lines": [Line("x", upfront_amount_cents=None)]}, "include at least one product"),
     ({"lines": [Line("x"), Line("y", overage=None)]}, "choose the overage for y"),

@@ -12,6 +12,7 @@ from app.errors import on_refusal
 from app.extensions import db
 from app.services import customer_stripe, customers
 from app.services.audit import Actor
+from app.services.organisations import set_customer_organisations
 
 
 def _version() -> int | None:
@@ -41,6 +42,14 @@ def _refused(name: str):
 
 def _actor() -> Actor:
     return Actor.of(current_user)
+
+
+@bp.post("/<int:customer_id>/organisations")
+@require("customers.edit")
+@on_refusal(_refused("organisations"))
+def update_organisations(customer_id: int):
+    set_customer_organisations(db.session, _actor(), customer_id, request.form.get("organisation_ids", ""), _version())
+    return _saved(customer_id, "organisations", "Organisations saved.")
 
 
 @bp.post("/<int:customer_id>/plans")

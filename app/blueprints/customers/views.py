@@ -14,7 +14,7 @@ from app.extensions import db
 from app.htmx import render
 from app.models import CONFIGURATIONS, Job
 from app.services.audit import Actor
-from app.services.configuration_report import configuration_report
+from app.services.configuration_report import configuration_page
 from app.services.customer_bulk_sync import start_customer_sync
 from app.services.customer_page import customer_page, page_sections
 from app.timeutil import utcnow
@@ -43,7 +43,7 @@ def _page_url(**changes) -> str:
 @bp.get("/configuration")
 def configuration():
     """Customers whose Stripe setup does not match their billing configuration, as of their last sync."""
-    return render_template("customers/configuration.html", rows=configuration_report(db.session))
+    return render_template("customers/configuration.html", **configuration_page(db.session, utcnow().date()))
 
 
 @bp.get("/<int:customer_id>")
