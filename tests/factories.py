@@ -38,7 +38,10 @@ def price_id(session, product_key: str, variant: str = "standard") -> str:
 
 def make_customer(session, name: str | None = None, stripe_customer_id: str | None = None,
                   organisation_id: str | None = None, **fields) -> Customer:
-    """Our record of a customer; `organisation_id` links one organisation. Defaults are numbered."""
+    """Our record of a customer; `organisation_id` links one organisation. Defaults are numbered.
+    A configuration given here was set by a person: a sync keeps it."""
+    if "billing_configuration" in fields:
+        fields.setdefault("configuration_source", "override")
     n = session.scalar(select(func.count(Customer.id))) + 1
     customer = Customer(name=name or f"Customer {n}", email=fields.pop("email", f"billing{n}@customer.example"),
                         stripe_customer_id=stripe_customer_id, plans_map=fields.pop("plans_map", {}),

@@ -25,6 +25,25 @@ def live_subscriptions(snapshot: dict | None) -> list[dict]:
     return [s for s in (snapshot or {}).get("subscriptions", []) if s.get("status") in LIVE_STATUSES]
 
 
+SET_BY_FLOW = ("annual_plan", "startup_plan", "override")  # a sync never changes these
+
+
+def configuration_from_stripe(snapshot: dict | None, linked_customer_id: int | None) -> str:
+    """What a customer is by its Stripe state alone: half of a linked pair is enterprise amortized; startup
+    metadata makes a startup customer; a live subscription a paid one; nothing live a free one."""
+    if linked_customer_id:
+        return "enterprise_amortized"
+    metadata = ((snapshot or {}).get("customer") or {}).get("metadata") or {}
+    if str(metadata.get("is_startup_plan_customer", "")).lower() in TRUE:
+        return "startup"
+    return "paid" if live_subscriptions(snapshot) else "free"
+
+
+def configuration_after_sync(current: str, source: str, snapshot: dict | None, linked_customer_id: int | None) -> str:
+    """A configuration a flow or a person set stays; one read from Stripe follows Stripe."""
+    return current if source in SET_BY_FLOW else configuration_from_stripe(snapshot, linked_customer_id)
+
+
 def configuration_mismatches(customer: CustomerView, default_price_ids: set[str],
                              linked: CustomerView | None = None) -> list[str]:
     if customer.configuration == "free":

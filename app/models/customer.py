@@ -10,6 +10,9 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 CONFIGURATIONS = ("free", "paid", "startup", "enterprise_yearly", "enterprise_amortized")
+# What set a customer's configuration: a flow (an annual plan going live, a startup plan), a person
+# (override, with a reason), or its Stripe subscription (re-read at every sync).
+CONFIGURATION_SOURCES = ("subscription", "annual_plan", "startup_plan", "override")
 
 
 class Customer(db.Model):
@@ -20,6 +23,8 @@ class Customer(db.Model):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     billing_configuration: Mapped[str] = mapped_column(String(30), default="paid", server_default="paid", index=True)
+    configuration_source: Mapped[str] = mapped_column(String(20), default="subscription", server_default="subscription")
+    configuration_note: Mapped[str] = mapped_column(Text, default="", server_default="")  # an override's reason
     linked_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     plans_map: Mapped[dict] = mapped_column(JSON, default=dict)  # product key -> plan key
     free_trial_until: Mapped[date | None]

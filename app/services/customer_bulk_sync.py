@@ -101,7 +101,7 @@ def _write_batch(session, gateway, state: BulkStripeState, customer_ids: list[in
 
 _customers = Customer.__table__
 _READ = (_customers.c.id, _customers.c.version, _customers.c.stripe_customer_id, _customers.c.stripe_snapshot,
-         *(_customers.c[k] for k in TRACKED))
+         _customers.c.configuration_source, _customers.c.linked_customer_id, *(_customers.c[k] for k in TRACKED))
 
 
 def _rows(session, customer_ids: list[int]) -> list[Row]:
@@ -134,7 +134,7 @@ def _sync_chunk(session, gateway, state: BulkStripeState, rows: list[Row], actor
             snapshot = state.snapshot(gateway, row.stripe_customer_id, key_metadata)
         except StripeGatewayError:
             continue  # read again, and recorded, one by one
-        after = tracked_from(snapshot, row.name, row.email)
+        after = tracked_from(snapshot, row)
         old, new = changed_fields({k: getattr(row, k) for k in TRACKED}, after)
         changed = list(new) + [f"stripe {s}" for s in changed_sections(row.stripe_snapshot, snapshot)]
         params = {f"b_{k}": v for k, v in after.items()} | {"b_id": row.id, "b_version": row.version, "b_now": now}

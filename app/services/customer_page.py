@@ -16,7 +16,7 @@ from app.billing.customer_snapshot import live_subscription
 from app.billing.features import available_features, effective_plans
 from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
-from app.models import AuditEntry, Customer
+from app.models import CONFIGURATIONS, AuditEntry, Customer
 from app.services.configuration_report import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
@@ -102,7 +102,7 @@ def _organisations(session, gateway, catalog, customer: Customer, today: date) -
 
 
 def _configuration(session, gateway, catalog, customer: Customer, today: date) -> dict:
-    return {"mismatches": customer_mismatches(session, customer)}
+    return {"mismatches": customer_mismatches(session, customer), "configurations": CONFIGURATIONS}
 
 
 def _nothing(session, gateway, catalog, customer: Customer, today: date) -> dict:

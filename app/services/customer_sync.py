@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from app.billing.configuration_rules import configuration_after_sync
 from app.billing.customer_snapshot import changed_sections, live_subscription, snapshot_of
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
@@ -18,7 +19,7 @@ from app.timeutil import utcnow
 
 SYNC_ACTOR = Actor.system("stripe-sync")
 ORG_METADATA_KEYS = ("organisation_id", "organization_id", "posthog_organization_id")
-TRACKED = ("name", "email", "subscription_id", "has_discount")
+TRACKED = ("name", "email", "subscription_id", "has_discount", "billing_configuration")
 KEY_METADATA = "posthog_product_key"
 
 
@@ -68,7 +69,7 @@ def record_failure(session, gateway, actor, customer: Customer, exc: StripeGatew
 def apply_snapshot(session, gateway, actor, customer: Customer, snapshot: dict) -> SyncResult:
     before = {k: getattr(customer, k) for k in TRACKED}
     sections = changed_sections(customer.stripe_snapshot, snapshot)
-    for k, value in tracked_from(snapshot, customer.name, customer.email).items():
+    for k, value in tracked_from(snapshot, customer).items():
         setattr(customer, k, value)
     customer.stripe_snapshot, customer.last_synced_at, customer.sync_error = snapshot, utcnow(), ""
     session.flush()
@@ -79,11 +80,15 @@ def apply_snapshot(session, gateway, actor, customer: Customer, snapshot: dict) 
     return SyncResult(customer.id, "synced", changed)
 
 
-def tracked_from(snapshot: dict, name: str, email: str | None) -> dict:
-    """Our copies of what Stripe holds; a name or email Stripe lacks keeps ours."""
+def tracked_from(snapshot: dict, current) -> dict:
+    """Our copies of what Stripe holds; a name or email Stripe lacks keeps ours. `current` is the record
+    (or its row): its configuration follows Stripe unless a flow or a person set it."""
     stripe_customer, sub = snapshot["customer"], live_subscription(snapshot)
-    return {"name": stripe_customer.get("name") or name, "email": stripe_customer.get("email") or email,
-            "subscription_id": sub["id"] if sub else None, "has_discount": bool(sub and sub["discounts"])}
+    return {"name": stripe_customer.get("name") or current.name, "email": stripe_customer.get("email") or current.email,
+            "subscription_id": sub["id"] if sub else None, "has_discount": bool(sub and sub["discounts"]),
+            "billing_configuration": configuration_after_sync(current.billing_configuration,
+                                                              current.configuration_source, snapshot,
+                                                              current.linked_customer_id)}
 
 
 def find_by_stripe_id(session, stripe_customer_id: str) -> Customer | None:

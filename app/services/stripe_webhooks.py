@@ -17,6 +17,7 @@ from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest
 from app.services.audit import Actor, record_audit
+from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
 from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
@@ -85,10 +86,12 @@ def _schedule_changed(session, gateway, schedule: dict) -> bool:
 
 
 def _customer_goes_live(session, gateway, plan: AnnualPlan) -> None:
-    """The customer's record gets the subscription, Stripe's current state and the row's organisations,
-    so the nightly send bills their usage from the first day."""
+    """The customer's record gets the subscription, Stripe's current state, the enterprise yearly
+    configuration and the row's organisations, so the nightly send bills their usage from the first day."""
     customer = ensure_customer_for_stripe_id(session, gateway, plan.stripe_customer_id, plan.subscription_id,
                                              STRIPE_ACTOR)
+    set_configuration(session, STRIPE_ACTOR, customer, "enterprise_yearly", "annual_plan",
+                      note=f"annual plan row {plan.id} went live")
     held = add_customer_organisations(session, STRIPE_ACTOR, customer, list(plan.organization_ids or []),
                                       note=f"annual plan row {plan.id} went live")
     if held:

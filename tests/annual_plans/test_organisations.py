@@ -107,6 +107,7 @@ def test_from_contract_to_a_usage_invoice(app, client, db, ready_plan, stripe_cl
         assert deliver_stripe(client, event).status_code == 200
     customer = db.session.scalar(db.select(Customer).where(Customer.stripe_customer_id == plan.stripe_customer_id))
     assert customer.organisation_ids == SOYLENT_ORGS and customer.subscription_id
+    assert (customer.billing_configuration, customer.configuration_source) == ("enterprise_yearly", "annual_plan")
 
     make_usage_reports(db.session, SOYLENT_ORGS[0], {datetime(2027, 1, 4).date(): {"product_analytics": 700}})
     make_usage_reports(db.session, SOYLENT_ORGS[1], {datetime(2027, 1, 4).date(): {"product_analytics": 42}})

@@ -1,7 +1,12 @@
 """Each billing configuration against the Stripe shape it expects."""
 import pytest
 
-from app.billing.configuration_rules import CustomerView, configuration_mismatches
+from app.billing.configuration_rules import (
+    CustomerView,
+    configuration_after_sync,
+    configuration_from_stripe,
+    configuration_mismatches,
+)
 
 DEFAULTS = {"price_pa_std", "price_sr_std"}
 
@@ -68,3 +73,21 @@ def test_an_amortized_pair_is_two_linked_stripe_customers_each_with_a_subscripti
 def test_a_broken_amortized_pair_is_explained(linked, expected):
     credits = view("enterprise_amortized", snapshot([item("price_credits")]), cid=1, linked=2)
     assert any(expected in m for m in configuration_mismatches(credits, DEFAULTS, linked))
+
+
+@pytest.mark.parametrize("snap, linked, expected", [
+    (None, None, "free"),
+    (snapshot(), None, "free"),
+    (PAID_OK, None, "paid"),
+    (snapshot([item("price_custom")]), None, "paid"),  # a custom price does not make it enterprise: the check flags it
+    (snapshot([item("price_sr_std")], metadata=STARTUP_META), None, "startup"),
+    (PAID_OK, 7, "enterprise_amortized"),
+])
+def test_a_configuration_read_from_stripe(snap, linked, expected):
+    assert configuration_from_stripe(snap, linked) == expected
+
+
+@pytest.mark.parametrize("source, expected", [("subscription", "paid"), ("annual_plan", "enterprise_yearly"),
+                                              ("startup_plan", "enterprise_yearly"), ("override", "enterprise_yearly")])
+def test_a_sync_keeps_what_a_flow_or_a_person_set(source, expected):
+    assert configuration_after_sync("enterprise_yearly", source, PAID_OK, None) == expected

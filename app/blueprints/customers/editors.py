@@ -10,7 +10,7 @@ from app.blueprints.customers import bp
 from app.blueprints.customers.views import page_context
 from app.errors import on_refusal
 from app.extensions import db
-from app.services import customer_stripe, customers
+from app.services import customer_configuration, customer_stripe, customers
 from app.services.audit import Actor
 from app.services.organisations import set_customer_organisations
 
@@ -50,6 +50,15 @@ def _actor() -> Actor:
 def update_organisations(customer_id: int):
     set_customer_organisations(db.session, _actor(), customer_id, request.form.get("organisation_ids", ""), _version())
     return _saved(customer_id, "organisations", "Organisations saved.")
+
+
+@bp.post("/<int:customer_id>/configuration")
+@require("customers.edit")
+@on_refusal(_refused("configuration"))
+def override_configuration(customer_id: int):
+    customer_configuration.override_configuration(db.session, _actor(), customer_id, request.form.get("configuration", ""),
+                                                  request.form.get("reason", ""), _version())
+    return _saved(customer_id, "configuration", "Configuration saved.")
 
 
 @bp.post("/<int:customer_id>/plans")
