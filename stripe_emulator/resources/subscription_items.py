@@ -87,11 +87,11 @@ def check_quantity(price, spec, param):
         if spec.get("quantity") is not None:
             raise errors.invalid("Quantity should not be specified where usage_type is "
                                  "`metered`. Remove quantity from the request.",
-                                 param=f"{param}[quantity]")
+                                 param=helpers.nested(param, "quantity"))
         return None
     quantity = spec.get("quantity", 1)
     if quantity < 0:
-        raise errors.invalid("Invalid quantity: must be at least 0.", param=f"{param}[quantity]")
+        raise errors.invalid("Invalid quantity: must be at least 0.", param=helpers.nested(param, "quantity"))
     return quantity
 
 
@@ -105,12 +105,12 @@ def build_item(state, sub, price, quantity, spec, anchor, start, param):
     item = helpers.new_object(state, KIND, "si", billed_until=None, billing_thresholds=None,
                               current_trial=None, discounts=[],
                               metadata=helpers.merge_metadata({}, spec.get("metadata"),
-                                                              f"{param}[metadata]"),
+                                                              helpers.nested(param, "metadata")),
                               quantity=quantity, subscription=sub["id"], tax_rates=[])
     del item["livemode"]
     set_price(state, item, price)
     item["discounts"] = coupons.apply_discounts(state, spec.get("discounts"), sub["customer"],
-                                                f"{param}[discounts]", subscription=sub["id"],
+                                                helpers.nested(param, "discounts"), subscription=sub["id"],
                                                 subscription_item=item["id"])
     restart(item, anchor, start)
     return item
