@@ -15,6 +15,7 @@ from ..render import render
 from . import coupons
 
 KIND = "subscription_item"
+_INDEX = "subscription_item_index"  # {item id: subscription id}, for /v1/subscription_items
 _SECONDS = {"day": 86400, "week": 7 * 86400}
 
 
@@ -113,7 +114,29 @@ def build_item(state, sub, price, quantity, spec, anchor, start, param):
                                                 helpers.nested(param, "discounts"), subscription=sub["id"],
                                                 subscription_item=item["id"])
     restart(item, anchor, start)
+    state.extra(_INDEX)[item["id"]] = sub["id"]
     return item
+
+
+def find_item(state, item_id, param="item"):
+    """`(subscription, item)` for an item on a subscription, or Stripe's 404. Items live inside
+    their subscription; the index (rebuilt on a miss, for states saved before it) finds it."""
+    index = state.extra(_INDEX)
+    for attempt in range(2):
+        sub = state.find(index.get(item_id) or "")
+        item = next((i for i in sub["items"]["data"] if i["id"] == item_id), None) \
+            if sub is not None else None
+        if item is not None:
+            return sub, item
+        if attempt == 0:
+            index.clear()
+            for other in state.collection("subscription").values():
+                index.update((i["id"], other["id"]) for i in other["items"]["data"])
+    raise errors.no_such("subscription item", item_id, param)
+
+
+def forget_item(state, item_id):
+    state.extra(_INDEX).pop(item_id, None)
 
 
 def restart(item, anchor, start, end=None):
