@@ -74,6 +74,24 @@ def _settings(sub, params):
     sub["description"] = params["description"]
 
 
+def check_phase_coupons(state, sub, phase, param):
+    """Before anything changes: refuse a coupon the phase would have to redeem (one the
+    subscription and its items do not already apply) that can no longer be redeemed."""
+    applied = {(coupons.discount_coupon(state, did) or {}).get("id")
+               for did in sub["discounts"] + [d for i in sub["items"]["data"]
+                                              for d in i["discounts"]]}
+    named = [(f"{param}[discounts][{i}][coupon]", d["coupon"])
+             for i, d in enumerate(phase["discounts"])]
+    named += [(f"{param}[items][{n}][discounts][{i}][coupon]", d["coupon"])
+              for n, item in enumerate(phase["items"]) for i, d in enumerate(item["discounts"])]
+    for where, coupon_id in named:
+        if coupon_id and coupon_id not in applied:
+            coupon = coupons.refresh_validity(state, state.get("coupon", coupon_id, param=where))
+            if not coupon["valid"]:
+                raise errors.invalid(f"Coupon expired: {coupon_id}", param=where,
+                                     code="coupon_expired")
+
+
 def update_current_phase(state, schedule, sub, phase, now, param):
     """The running phase was changed by a schedule update: its items (prices, quantities,
     metadata, discounts), discounts, metadata and collection settings take effect on the

@@ -16,7 +16,12 @@ from .. import errors, helpers
 from ..routing import route
 from . import schedule_phases as phases_mod
 from . import subscription_billing as engine
-from .schedule_transitions import apply_phase, start_schedule, update_current_phase
+from .schedule_transitions import (
+    apply_phase,
+    check_phase_coupons,
+    start_schedule,
+    update_current_phase,
+)
 
 KIND = "subscription_schedule"
 LABEL = "subscription schedule"
@@ -166,6 +171,8 @@ def update(ctx):
         if active:
             phases, current_at = phases_mod.active_phases(ctx, schedule, p["phases"], settings,
                                                           now)
+            check_phase_coupons(state, state.get("subscription", schedule["subscription"]),
+                                phases[schedule["_phase"]], f"phases[{current_at}]")
         else:
             first = p["phases"][0].get("start_date") if p["phases"] else None
             start = now if first == "now" else first or schedule["phases"][0]["start_date"]

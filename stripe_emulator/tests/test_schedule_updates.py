@@ -174,3 +174,22 @@ def test_not_started_schedule_still_takes_any_phases(stripe_client, customer, ca
         "phases": [{"items": items(catalog), "start_date": at(2031, 4, 1),
                     "duration": {"interval": "year"}}]})
     assert (updated.status, updated.phases[0].start_date) == ("not_started", at(2031, 4, 1))
+
+
+def test_a_coupon_that_cannot_be_redeemed_changes_nothing(stripe_client, customer, catalog,
+                                                          t0):
+    used = stripe_client.v1.coupons.create(params={"percent_off": 10, "duration": "forever",
+                                                   "max_redemptions": 1})
+    other = stripe_client.v1.customers.create(params={"name": "Other"})
+    stripe_client.v1.invoices.create(params={"customer": other.id,
+                                             "discounts": [{"coupon": used.id}]})
+    s = enterprise(stripe_client, customer, catalog, t0)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.subscription_schedules.update(s.id, params={"phases": [current(
+            s, catalog, items=items(catalog, monthly=5), discounts=[{"coupon": used.id}])]})
+    assert (exc.value.code, exc.value.param) == ("coupon_expired",
+                                                 "phases[0][discounts][0][coupon]")
+    after = stripe_client.v1.subscription_schedules.retrieve(s.id)
+    assert after.phases[0]["items"][0].quantity == 1
+    sub = stripe_client.v1.subscriptions.retrieve(s.subscription)
+    assert (sub["items"].data[0].quantity, sub.discounts) == (1, [])
