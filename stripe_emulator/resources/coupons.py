@@ -112,8 +112,21 @@ def apply_discounts(state, specs, customer, param="discounts", **attached):
     `attached` names what the discount belongs to (`invoice=`, `invoice_item=`,
     `subscription=`, `subscription_item=`). Redeeming counts against `max_redemptions`.
     """
+    return reapply_discounts(state, specs, (), customer, param, **attached)
+
+
+def reapply_discounts(state, specs, current, customer, param="discounts", **attached):
+    """`apply_discounts`, except that a coupon one of the `current` discount ids already
+    applies keeps that discount instead of being redeemed again (a schedule phase update that
+    still names the coupon)."""
     if not specs:
         return []
+    now = state.now()
+    spare = {}
+    for did in current:
+        discount = state.find(did)
+        if discount is not None and (discount["end"] is None or discount["end"] > now):
+            spare[did] = (discount_coupon(state, did) or {}).get("id")
     ids = []
     for i, spec in enumerate(specs):
         where = f"{param}[{i}]"
@@ -125,6 +138,11 @@ def apply_discounts(state, specs, customer, param="discounts", **attached):
                                  f"{where}[promotion_code]")
         if "discount" in spec:
             ids.append(state.get(DISCOUNT, spec["discount"], param=f"{where}[discount]")["id"])
+            continue
+        kept = next((did for did, coupon in spare.items() if coupon == spec["coupon"]), None)
+        if kept is not None:
+            del spare[kept]
+            ids.append(kept)
             continue
         ids.append(redeem(state, spec["coupon"], customer, f"{where}[coupon]", **attached)["id"])
     if len(set(ids)) != len(ids):

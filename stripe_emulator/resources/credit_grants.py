@@ -28,6 +28,13 @@ def _grant(ctx):
     return ctx.state.get(KIND, ctx.path["id"], label="credit grant")
 
 
+def _now(state, clock_id):
+    """The customer's time: its test clock's, or the emulator clock's."""
+    from .subscription_billing import now_for
+
+    return now_for(state, clock_id)
+
+
 @route("POST", "/v1/billing/credit_grants", params=CreditGrantCreateParams)
 def create(ctx):
     p = ctx.params
@@ -46,7 +53,7 @@ def create(ctx):
                              param="applicability_config[scope]")
     for i, price in enumerate(scope.get("prices", ())):
         ctx.state.get("price", price["id"], param=f"applicability_config[scope][prices][{i}][id]")
-    effective_at = p.get("effective_at", ctx.now)
+    effective_at = p.get("effective_at", _now(ctx.state, customer["test_clock"]))
     if p.get("expires_at") is not None and p["expires_at"] <= effective_at:
         raise errors.invalid("expires_at must be after effective_at.", param="expires_at")
     grant = helpers.new_object(
@@ -94,25 +101,28 @@ def _updated(ctx, grant, before):
 @route("POST", "/v1/billing/credit_grants/{id}/expire", params=CreditGrantExpireParams)
 def expire(ctx):
     grant = _grant(ctx)
-    _require_live(ctx, grant)
+    now = _require_live(ctx, grant)
     before = helpers.snapshot(ctx.state, grant)
-    grant["expires_at"] = ctx.now
+    grant["expires_at"] = now
     return _updated(ctx, grant, before)
 
 
 @route("POST", "/v1/billing/credit_grants/{id}/void", params=CreditGrantVoidGrantParams)
 def void(ctx):
     grant = _grant(ctx)
-    _require_live(ctx, grant)
+    now = _require_live(ctx, grant)
     before = helpers.snapshot(ctx.state, grant)
-    grant["voided_at"] = ctx.now
+    grant["voided_at"] = now
     return _updated(ctx, grant, before)
 
 
 def _require_live(ctx, grant):
+    """The customer's time, if the grant is neither voided nor expired by then."""
+    now = _now(ctx.state, grant["test_clock"])
     if grant["voided_at"] is not None or (grant["expires_at"] is not None
-                                          and grant["expires_at"] <= ctx.now):
+                                          and grant["expires_at"] <= now):
         raise errors.invalid("This credit grant is already expired or voided.", param="id")
+    return now
 
 
 @route("GET", "/v1/billing/credit_grants", params=CreditGrantListParams)
@@ -127,6 +137,12 @@ def usable(grant, now, currency):
     return (grant["voided_at"] is None and grant["effective_at"] <= now
             and (grant["expires_at"] is None or grant["expires_at"] > now)
             and grant["amount"]["monetary"]["currency"] == currency and grant["_remaining"] > 0)
+
+
+def _order(grant):
+    """Stripe's order: priority, soonest expiry, promotional before paid, effective, created."""
+    return (grant["priority"], grant["expires_at"] or 2**62, grant["category"] != "promotional",
+            grant["effective_at"], grant["created"])
 
 
 def _in_scope(state, grant, line):
@@ -149,7 +165,7 @@ def apply_credits(state, invoice, remaining, commit=False, now=None):
     grants = sorted((g for g in state.collection(KIND).values()
                      if g["customer"] == invoice["customer"]
                      and usable(g, now, invoice["currency"])),
-                    key=lambda g: (g["priority"], g["expires_at"] or 2**62, g["created"]))
+                    key=_order)
     available = {g["id"]: g["_remaining"] for g in grants}
     totals, applied = {}, 0
     for line in invoice["_all_lines"]:
@@ -180,7 +196,8 @@ def _ledger(state, grant, kind, amount, invoice_id):
     value = {"monetary": {"currency": grant["amount"]["monetary"]["currency"], "value": amount},
              "type": "monetary"}
     txn = helpers.new_object(
-        state, TXN, "cbtxn", credit_grant=grant["id"], effective_at=state.now(),
+        state, TXN, "cbtxn", credit_grant=grant["id"],
+        effective_at=grant["effective_at"] if kind == "credit" else state.now(),
         test_clock=grant["test_clock"], type=kind,
         credit={"amount": value, "type": "credits_granted"} if kind == "credit" else None,
         debit=None if kind == "credit" else {
@@ -205,14 +222,13 @@ def balance_summary(ctx):
     p = ctx.params
     customer = ctx.state.get("customer", p.get("customer"), param="customer")
     grants = [g for g in ctx.state.collection(KIND).values() if g["customer"] == customer["id"]]
-    f = p["filter"]
-    if f["type"] == "credit_grant":
-        grants = [g for g in grants if g["id"] == f.get("credit_grant")]
+    grants = [g for g in grants if _selected(ctx.state, g, p["filter"])]
+    now = _now(ctx.state, customer["test_clock"])
     by_currency = {}
     for g in grants:
         cur = g["amount"]["monetary"]["currency"]
         entry = by_currency.setdefault(cur, [0, 0])
-        if usable(g, ctx.now, cur):
+        if usable(g, now, cur):
             entry[0] += g["_remaining"]
         if g["voided_at"] is None:
             entry[1] += g["_remaining"]
@@ -220,6 +236,29 @@ def balance_summary(ctx):
                 for cur, (a, led) in by_currency.items()]
     return {"object": "billing.credit_balance_summary", "balances": balances,
             "customer": customer["id"], "customer_account": None, "livemode": False}
+
+
+def _selected(state, grant, f):
+    """Whether the summary's `filter` takes `grant`: the one grant, or the grants that apply to
+    the scope (a `price_type` filter takes `price_type` grants; a `prices` filter takes grants
+    naming one of those prices and `price_type=metered` grants when a price is metered)."""
+    if f["type"] == "credit_grant":
+        if "credit_grant" not in f:
+            raise errors.missing_param("filter[credit_grant]")
+        return grant["id"] == f["credit_grant"]
+    scope = f.get("applicability_scope")
+    if not scope or ("price_type" in scope) == ("prices" in scope):
+        raise (errors.missing_param("filter[applicability_scope]") if not scope else
+               errors.invalid("Specify exactly one of price_type or prices in the scope.",
+                              param="filter[applicability_scope]"))
+    own = grant["applicability_config"]["scope"]
+    if "price_type" in scope:
+        return own["price_type"] == scope["price_type"]
+    wanted = {price["id"] for price in scope["prices"]}
+    if own["prices"]:
+        return bool(wanted & {price["id"] for price in own["prices"]})
+    return any(price and price["recurring"] and price["recurring"]["usage_type"] == "metered"
+               for price in map(state.find, wanted))
 
 
 def _money(currency, value):

@@ -1,5 +1,7 @@
 """Customer sub-resources: balance transactions and tax ids."""
 
+import re
+
 from stripe.params import (
     CustomerBalanceTransactionCreateParams,
     CustomerBalanceTransactionListParams,
@@ -97,10 +99,33 @@ def _country(type, value):
     return type.split("_")[0].upper()
 
 
-def create_tax_id(ctx, customer, data):
+# EU member states' VAT prefixes (Greece's is EL), Northern Ireland's XI, and EU (non-union OSS)
+_EU_PREFIXES = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "EU", "FI", "FR",
+                "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE",
+                "SI", "SK", "XI"}
+# Formats for the types the team uses; other types are only checked to be non-empty.
+_FORMATS = {"eu_vat": re.compile(r"(?P<prefix>[A-Z]{2})[0-9A-Z]{2,13}"),
+            "gb_vat": re.compile(r"GB(\d{9}|\d{12})"), "us_ein": re.compile(r"\d{2}-\d{7}"),
+            "au_abn": re.compile(r"\d{11}"), "ca_bn": re.compile(r"\d{9}")}
+
+
+def check_tax_id(data, param="value"):
+    """The stripped value of `{type, value}`, or Stripe's `tax_id_invalid` for a value that
+    does not have the type's format (exact: no spaces, upper-case letters)."""
     value = data["value"].strip()
     if not value:
-        raise errors.empty_param("value")
+        raise errors.empty_param(param)
+    fmt = _FORMATS.get(data["type"])
+    match = fmt.fullmatch(value) if fmt else None
+    if fmt and (match is None or (data["type"] == "eu_vat"
+                                  and match["prefix"] not in _EU_PREFIXES)):
+        raise errors.invalid(f"Invalid value for {data['type']}.", param=param,
+                             code="tax_id_invalid")
+    return value
+
+
+def create_tax_id(ctx, customer, data, param="value"):
+    value = check_tax_id(data, param)
     tax_id = helpers.new_object(
         ctx, TAX_ID, "txi", country=_country(data["type"], value), customer=customer["id"],
         customer_account=None, owner={"customer": customer["id"], "type": "customer"},

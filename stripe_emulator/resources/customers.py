@@ -16,7 +16,7 @@ from stripe.params import (
 from .. import helpers
 from ..routing import route
 from ..state import random_token
-from .customer_extras import TAX_ID, add_balance_transaction, create_tax_id
+from .customer_extras import TAX_ID, add_balance_transaction, check_tax_id, create_tax_id
 
 KIND = "customer"
 _PLAIN = ("business_name", "description", "email", "individual_name", "name", "phone",
@@ -72,6 +72,8 @@ def _apply(ctx, customer, params):
 @route("POST", "/v1/customers", params=CustomerCreateParams)
 def create(ctx):
     p = ctx.params
+    for i, datum in enumerate(p.get("tax_id_data", ())):
+        check_tax_id(datum, f"tax_id_data[{i}][value]")
     customer = helpers.new_object(
         ctx, KIND, "cus", obj_id=ctx.state.new_id("cus", 14), address=None, balance=0,
         business_name=None, currency=None, customer_account=None, default_source=None,
@@ -83,8 +85,8 @@ def create(ctx):
         shipping=None, tax_exempt="none", test_clock=None)
     _apply(ctx, customer, p)
     ctx.state.insert(customer)
-    for datum in p.get("tax_id_data", ()):
-        create_tax_id(ctx, customer, datum)
+    for i, datum in enumerate(p.get("tax_id_data", ())):
+        create_tax_id(ctx, customer, datum, f"tax_id_data[{i}][value]")
     if p.get("balance"):
         add_balance_transaction(ctx, customer, p["balance"], "usd", "initial", emit=False)
     ctx.emit_event("customer.created", customer)

@@ -152,3 +152,44 @@ def phase_items(state, phase):
                 "discounts": [{k: v for k, v in d.items() if v} for d in item["discounts"]]}
         out.append((price, item["quantity"], spec))
     return out
+
+
+def active_phases(ctx, schedule, specs, settings, now, param="phases"):
+    """An active schedule's phases after an update that sets `phases`: `(phases, k)`.
+
+    Past phases stay as they were: the request may leave them out or repeat them unchanged.
+    The request's phase starting when the current phase started (request index `k`) replaces
+    the current phase; the ones after it replace the future phases. As on Stripe, the first
+    phase needs a `start_date` to anchor the others, the current phase keeps its start
+    date, and a phase that has already ended cannot change.
+    """
+    if not specs:
+        raise errors.missing_param(param)
+    first = specs[0].get("start_date")
+    if first is None:
+        raise errors.invalid("The subscription schedule update is missing at least one phase "
+                             "with a `start_date` to anchor end dates to.", param=param)
+    current_start = schedule["phases"][schedule["_phase"]]["start_date"]
+    built = build_phases(ctx, specs, now if first == "now" else first, settings,
+                         schedule["billing_mode"]["type"], param)
+    starts = [phase["start_date"] for phase in built]
+    if current_start not in starts:
+        raise errors.invalid("You can not modify the start date of the current phase.",
+                             param=f"{param}[0][start_date]")
+    k = starts.index(current_start)
+    past = schedule["phases"][:schedule["_phase"]]
+    for i, given in enumerate(built[:k]):
+        stored = past[len(past) - k + i] if k <= len(past) else None
+        if stored is None or _outline(given) != _outline(stored):
+            raise errors.invalid("You can not update a phase that has already ended.",
+                                 param=f"{param}[{i}]")
+    if built[k]["end_date"] <= now:
+        raise errors.invalid("The current phase must end in the future.",
+                             param=f"{param}[{k}][end_date]")
+    return past + built[k:], k
+
+
+def _outline(phase):
+    """What must match for a past phase repeated in an update to count as unchanged."""
+    return (phase["start_date"], phase["end_date"], phase["metadata"],
+            [(item["price"], item["quantity"]) for item in phase["items"]])

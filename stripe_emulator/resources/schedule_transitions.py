@@ -63,11 +63,54 @@ def apply_phase(state, schedule, sub, phase, t):
     sub["items"] = items_mod.items_list(sub["id"], kept)
     sub["discounts"] = coupons.apply_discounts(state, params["discounts"], sub["customer"],
                                                subscription=sub["id"])
+    _settings(sub, params)
+    return lines
+
+
+def _settings(sub, params):
     sub["metadata"] = helpers.merge_metadata(sub["metadata"], params["metadata"])
     sub["collection_method"] = params["collection_method"]
     sub["days_until_due"] = params["days_until_due"]
     sub["description"] = params["description"]
-    return lines
+
+
+def check_phase_coupons(state, sub, phase, param):
+    """Before anything changes: refuse a coupon the phase would have to redeem (one the
+    subscription and its items do not already apply) that can no longer be redeemed."""
+    applied = {(coupons.discount_coupon(state, did) or {}).get("id")
+               for did in sub["discounts"] + [d for i in sub["items"]["data"]
+                                              for d in i["discounts"]]}
+    named = [(f"{param}[discounts][{i}][coupon]", d["coupon"])
+             for i, d in enumerate(phase["discounts"])]
+    named += [(f"{param}[items][{n}][discounts][{i}][coupon]", d["coupon"])
+              for n, item in enumerate(phase["items"]) for i, d in enumerate(item["discounts"])]
+    for where, coupon_id in named:
+        if coupon_id and coupon_id not in applied:
+            coupon = coupons.refresh_validity(state, state.get("coupon", coupon_id, param=where))
+            if not coupon["valid"]:
+                raise errors.invalid(f"Coupon expired: {coupon_id}", param=where,
+                                     code="coupon_expired")
+
+
+def update_current_phase(state, schedule, sub, phase, now, param):
+    """The running phase was changed by a schedule update: its items (prices, quantities,
+    metadata, discounts), discounts, metadata and collection settings take effect on the
+    subscription at once, as a subscription update with `proration_behavior=none` would
+    (no proration lines; a new licensed item bills from its first renewal). A coupon the
+    subscription (or an item) already has through the phase keeps its discount."""
+    from .subscription_update import sync_items
+
+    params = phases_mod.subscription_params(schedule, phase)
+    before = helpers.snapshot(state, sub)
+    sync_items(state, sub, phases_mod.phase_items(state, phase), now, f"{param}[items]")
+    sub["discounts"] = coupons.reapply_discounts(
+        state, params["discounts"], sub["discounts"], sub["customer"], f"{param}[discounts]",
+        subscription=sub["id"])
+    _settings(sub, params)
+    state.touch()
+    changed = helpers.previous_attributes(before, helpers.snapshot(state, sub))
+    if changed:
+        state.emit_event("customer.subscription.updated", sub, changed)
 
 
 def _restart(state, sub, item, t):

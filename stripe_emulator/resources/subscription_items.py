@@ -15,6 +15,7 @@ from ..render import render
 from . import coupons
 
 KIND = "subscription_item"
+_INDEX = "subscription_item_index"  # {item id: subscription id}, for /v1/subscription_items
 _SECONDS = {"day": 86400, "week": 7 * 86400}
 
 
@@ -87,11 +88,11 @@ def check_quantity(price, spec, param):
         if spec.get("quantity") is not None:
             raise errors.invalid("Quantity should not be specified where usage_type is "
                                  "`metered`. Remove quantity from the request.",
-                                 param=f"{param}[quantity]")
+                                 param=helpers.nested(param, "quantity"))
         return None
     quantity = spec.get("quantity", 1)
     if quantity < 0:
-        raise errors.invalid("Invalid quantity: must be at least 0.", param=f"{param}[quantity]")
+        raise errors.invalid("Invalid quantity: must be at least 0.", param=helpers.nested(param, "quantity"))
     return quantity
 
 
@@ -105,15 +106,37 @@ def build_item(state, sub, price, quantity, spec, anchor, start, param):
     item = helpers.new_object(state, KIND, "si", billed_until=None, billing_thresholds=None,
                               current_trial=None, discounts=[],
                               metadata=helpers.merge_metadata({}, spec.get("metadata"),
-                                                              f"{param}[metadata]"),
+                                                              helpers.nested(param, "metadata")),
                               quantity=quantity, subscription=sub["id"], tax_rates=[])
     del item["livemode"]
     set_price(state, item, price)
     item["discounts"] = coupons.apply_discounts(state, spec.get("discounts"), sub["customer"],
-                                                f"{param}[discounts]", subscription=sub["id"],
+                                                helpers.nested(param, "discounts"), subscription=sub["id"],
                                                 subscription_item=item["id"])
     restart(item, anchor, start)
+    state.extra(_INDEX)[item["id"]] = sub["id"]
     return item
+
+
+def find_item(state, item_id, param="item"):
+    """`(subscription, item)` for an item on a subscription, or Stripe's 404. Items live inside
+    their subscription; the index (rebuilt on a miss, for states saved before it) finds it."""
+    index = state.extra(_INDEX)
+    for attempt in range(2):
+        sub = state.find(index.get(item_id) or "")
+        item = next((i for i in sub["items"]["data"] if i["id"] == item_id), None) \
+            if sub is not None else None
+        if item is not None:
+            return sub, item
+        if attempt == 0:
+            index.clear()
+            for other in state.collection("subscription").values():
+                index.update((i["id"], other["id"]) for i in other["items"]["data"])
+    raise errors.no_such("subscription item", item_id, param)
+
+
+def forget_item(state, item_id):
+    state.extra(_INDEX).pop(item_id, None)
 
 
 def restart(item, anchor, start, end=None):

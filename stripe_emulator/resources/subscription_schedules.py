@@ -16,7 +16,12 @@ from .. import errors, helpers
 from ..routing import route
 from . import schedule_phases as phases_mod
 from . import subscription_billing as engine
-from .schedule_transitions import apply_phase, start_schedule
+from .schedule_transitions import (
+    apply_phase,
+    check_phase_coupons,
+    start_schedule,
+    update_current_phase,
+)
 
 KIND = "subscription_schedule"
 LABEL = "subscription schedule"
@@ -159,19 +164,27 @@ def update(ctx):
         raise errors.invalid(f"You cannot update a subscription schedule that is currently in "
                              f"the `{schedule['status']}` status.")
     now = engine.now_for(state, schedule["test_clock"])
-    phases = None
+    active = schedule["status"] == "active"
+    phases, current_at = None, 0
     if "phases" in p:
-        if schedule["status"] != "not_started":
-            raise errors.invalid("The emulator only supports changing `phases` before the "
-                                 "schedule starts.", param="phases")
-        first = p["phases"][0].get("start_date") if p["phases"] else None
-        start = now if first == "now" else first or schedule["phases"][0]["start_date"]
         settings = p.get("default_settings") or schedule["default_settings"]
-        phases = phases_mod.build_phases(ctx, p["phases"], start, settings,
-                                         schedule["billing_mode"]["type"])
+        if active:
+            phases, current_at = phases_mod.active_phases(ctx, schedule, p["phases"], settings,
+                                                          now)
+            check_phase_coupons(state, state.get("subscription", schedule["subscription"]),
+                                phases[schedule["_phase"]], f"phases[{current_at}]")
+        else:
+            first = p["phases"][0].get("start_date") if p["phases"] else None
+            start = now if first == "now" else first or schedule["phases"][0]["start_date"]
+            phases = phases_mod.build_phases(ctx, p["phases"], start, settings,
+                                             schedule["billing_mode"]["type"])
     before = helpers.snapshot(state, schedule)
     if phases is not None:
         schedule["phases"] = phases
+    if active:
+        current = schedule["phases"][schedule["_phase"]]
+        schedule["current_phase"] = {"end_date": current["end_date"],
+                                     "start_date": current["start_date"]}
     if "default_settings" in p:
         schedule["default_settings"] = phases_mod.default_settings(p["default_settings"])
     helpers.set_fields(schedule, p, ("end_behavior",))
@@ -181,6 +194,12 @@ def update(ctx):
     if changed:
         ctx.emit_event("subscription_schedule.updated", schedule, changed)
     with engine.at_time(state, now):
+        if active and ("phases" in p or "default_settings" in p):
+            sub = state.get("subscription", schedule["subscription"], param="schedule")
+            if "proration_behavior" in p:
+                sub["_proration_behavior"] = p["proration_behavior"]
+            update_current_phase(state, schedule, sub, schedule["phases"][schedule["_phase"]],
+                                 now, f"phases[{current_at}]")
         advance_schedule(state, schedule, now)
     return schedule
 

@@ -22,14 +22,14 @@ def apply_update(ctx, sub):
         raise errors.invalid("A canceled subscription can only update its "
                              "cancellation_details and metadata.")
     now = engine.now_for(state, sub["test_clock"])
-    ops = _plan(ctx, sub, p.get("items") or [], item_price)
+    ops = plan_items(ctx, sub, p.get("items") or [], item_price)
     method = p.get("collection_method", sub["collection_method"])
     days = p.get("days_until_due", sub["days_until_due"] if method == "send_invoice" else None)
     check_collection({"days_until_due": days}, method)
     trial_end = _trial_end(sub, p, now)
     with engine.at_time(state, now):
         before = helpers.snapshot(state, sub)
-        _apply_items(state, sub, ops, now)
+        apply_items(state, sub, ops, now)
         if "discounts" in p:
             sub["discounts"] = coupons.apply_discounts(state, p["discounts"], sub["customer"],
                                                        subscription=sub["id"])
@@ -53,32 +53,36 @@ def apply_update(ctx, sub):
     return sub
 
 
-def _plan(ctx, sub, specs, item_price):
-    """Validate every item change before anything is mutated: `[(op, item, price, spec)]`."""
+def plan_items(ctx, sub, specs, item_price, param="items"):
+    """Validate every item change before anything is mutated: `[(op, item, price, spec)]`.
+
+    `param` prefixes error params (`items[0][price]`); `""` names them bare (`price`), as the
+    `/v1/subscription_items` endpoints do for their single item.
+    """
     state = ctx.state
     by_id = {i["id"]: i for i in sub["items"]["data"]}
     prices = {i["id"]: i["price"]["id"] for i in sub["items"]["data"]}
     ops = []
     for n, spec in enumerate(specs):
-        where = f"items[{n}]"
+        where = f"{param}[{n}]" if param else ""
         item = None
         if "id" in spec:
             item = by_id.get(spec["id"])
             if item is None:
-                raise errors.no_such("subscription item", spec["id"], f"{where}[id]")
+                raise errors.no_such("subscription item", spec["id"], helpers.nested(where, "id"))
             if spec.get("deleted"):
                 prices.pop(item["id"], None)
                 ops.append(("delete", item, None, spec))
                 continue
         elif spec.get("deleted"):
-            raise errors.missing_param(f"{where}[id]")
+            raise errors.missing_param(helpers.nested(where, "id"))
         has_price = any(k in spec for k in ("price", "plan", "price_data"))
         price = item_price(ctx, spec, where, sub["currency"]) if has_price or item is None \
             else state.find(item["price"]["id"]) or item["price"]
         if price["id"] in prices.values() and prices.get(item and item["id"]) != price["id"]:
             raise errors.invalid(f"The price {price['id']} is already on this subscription; a "
                                  "subscription can hold each price only once.",
-                                 param=f"{where}[price]")
+                                 param=helpers.nested(where, "price"))
         if item is None or "quantity" in spec or has_price:
             merged = dict(spec)
             if item is not None and "quantity" not in spec and not items_mod.is_metered(price):
@@ -93,17 +97,46 @@ def _plan(ctx, sub, specs, item_price):
     return ops
 
 
-def _apply_items(state, sub, ops, now):
+def apply_items(state, sub, ops, now, param="items"):
+    """Carry out `plan_items`' ops at `now`; returns the items added or changed, in order."""
     data = sub["items"]["data"]
+    touched = []
     for n, (op, item, price, spec) in enumerate(ops):
+        where = f"{param}[{n}]" if param else ""
         if op == "delete":
             data.remove(item)
         elif op == "add":
-            data.append(items_mod.build_item(state, sub, price, spec["_q"], spec,
-                                             sub["billing_cycle_anchor"], now, f"items[{n}]"))
+            touched.append(items_mod.build_item(state, sub, price, spec["_q"], spec,
+                                                sub["billing_cycle_anchor"], now, where))
+            data.append(touched[-1])
         else:
-            _change(state, sub, item, price, spec, now, f"items[{n}]")
+            _change(state, sub, item, price, spec, now, where)
+            touched.append(item)
     sub["items"] = items_mod.items_list(sub["id"], data)
+    return touched
+
+
+def sync_items(state, sub, targets, now, param):
+    """Make `sub`'s items those of `targets` (`[(price, quantity, spec)]`, each price once, as
+    `schedule_phases.phase_items` gives them) the way an items update does: an item whose
+    price stays keeps its id and period and takes the target's quantity and metadata; new
+    prices join at `now`; the rest leave (unbilled usage dropped). Item discounts follow the
+    targets' (a coupon already applied keeps its discount)."""
+    by_price = {i["price"]["id"]: i for i in sub["items"]["data"]}
+    ops = []
+    for price, quantity, spec in targets:
+        item = by_price.pop(price["id"], None)
+        metadata = dict(spec["metadata"])
+        if item is not None:  # replace, in merge terms: keys not given are deleted
+            metadata = {**{k: "" for k in item["metadata"] if k not in metadata}, **metadata}
+        ops.append(("add" if item is None else "change", item, price,
+                    {"metadata": metadata, "_q": quantity}))
+    ops.extend(("delete", item, None, {}) for item in by_price.values())
+    touched = apply_items(state, sub, ops, now, param)
+    for n, (item, (_, _, spec)) in enumerate(zip(touched, targets, strict=True)):
+        item["discounts"] = coupons.reapply_discounts(
+            state, spec["discounts"], item["discounts"], sub["customer"],
+            f"{param}[{n}][discounts]", subscription=sub["id"], subscription_item=item["id"])
 
 
 def _change(state, sub, item, price, spec, now, where):
@@ -115,10 +148,10 @@ def _change(state, sub, item, price, spec, now, where):
             items_mod.restart(item, now, now)
     item["quantity"] = spec["_q"]
     item["metadata"] = helpers.merge_metadata(item["metadata"], spec.get("metadata"),
-                                              f"{where}[metadata]")
+                                              helpers.nested(where, "metadata"))
     if "discounts" in spec:
         item["discounts"] = coupons.apply_discounts(
-            state, spec["discounts"], sub["customer"], f"{where}[discounts]",
+            state, spec["discounts"], sub["customer"], helpers.nested(where, "discounts"),
             subscription=sub["id"], subscription_item=item["id"])
 
 

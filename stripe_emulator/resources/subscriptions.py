@@ -52,22 +52,22 @@ def item_price(ctx_or_state, spec, where, currency=None, price_data_ok=True):
     state = getattr(ctx_or_state, "state", ctx_or_state)
     given = [k for k in ("price", "plan", "price_data") if k in spec]
     if len(given) != 1:
-        raise (errors.missing_param(f"{where}[price]") if not given
-               else errors.exclusive(*(f"{where}[{k}]" for k in given)))
+        raise (errors.missing_param(helpers.nested(where, "price")) if not given
+               else errors.exclusive(*(helpers.nested(where, k) for k in given)))
     if "price_data" not in spec:
         key = given[0]
-        return items_mod.recurring_price(state, spec[key], f"{where}[{key}]", currency)
+        return items_mod.recurring_price(state, spec[key], helpers.nested(where, key), currency)
     if not price_data_ok or state is ctx_or_state:
         raise errors.invalid("`price_data` is not supported here by the emulator; create the "
-                             "price first.", param=f"{where}[price_data]")
+                             "price first.", param=helpers.nested(where, "price_data"))
     from .prices import build_price
 
     data = dict(spec["price_data"])
-    state.get("product", data["product"], param=f"{where}[price_data][product]")
+    state.get("product", data["product"], param=helpers.nested(where, "price_data[product]"))
     price = build_price(ctx_or_state, data, data["product"], active=False)
     if currency and price["currency"] != currency:
         raise errors.invalid("All prices on a subscription must have the same currency.",
-                             param=f"{where}[price_data][currency]")
+                             param=helpers.nested(where, "price_data[currency]"))
     return price
 
 
