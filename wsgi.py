@@ -1,4 +1,8 @@
 """Entry point for gunicorn (`gunicorn wsgi:app`) and `flask --app wsgi`."""
 from app import create_app
+from app.config import ConfigError
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:  # a setting to fix, not a bug: one line, no traceback
+    raise SystemExit(f"Error: {exc}") from None

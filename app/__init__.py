@@ -1,6 +1,8 @@
 """Billing Console: the billing team's one place for contracts, customers, usage and Stripe."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,7 +52,8 @@ def _layout_context() -> dict:
 
     from app.blueprints import NAVIGATION
 
-    return {"navigation": NAVIGATION, "stripe_mode": stripe_mode(current_app.config)}
+    return {"navigation": NAVIGATION, "stripe_mode": stripe_mode(current_app.config),
+            "product_clock": product_clock(collaborators.app_clock())}
 
 
 def stripe_mode(cfg) -> str:
@@ -64,3 +67,10 @@ def stripe_mode(cfg) -> str:
         return "test"
     return "not configured"
 
+
+def product_clock(clock) -> datetime | None:
+    """The product's time, shown beside the Stripe mode when it follows a moved emulator clock, so
+    nobody takes the emulator's 2027 for today."""
+    if clock.mode != "emulator" or abs(clock.offset()) <= timedelta(minutes=1):
+        return None
+    return clock.now()

@@ -1,6 +1,7 @@
 """The app's collaborators for views, CLI commands and jobs (built once in create_app)."""
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,9 +17,15 @@ from app.gateways.stripe import (
     build_http,
     default_rate,
 )
+from app.gateways.stripe_clock import EmulatorClockReader
+from app.timeutil import CLOCK_EXTENSION, EmulatorClock, SystemClock
+
+log = logging.getLogger(__name__)
+CLOCK_MODES = ("emulator", "system")
 
 
 def init_app(app) -> None:
+    app.extensions[CLOCK_EXTENSION] = build_clock(app.config)
     try:
         app.extensions["contract_mapping"] = load_mapping(app.config["CONTRACT_MAPPING_PATH"])
     except MappingError as exc:
@@ -38,6 +45,39 @@ def init_app(app) -> None:
     meter_rate = app.config.get("STRIPE_METER_EVENT_RATE")
     app.extensions["stripe_meter_pacer"] = RequestPacer(950.0 if meter_rate is None else float(meter_rate), slack=0.05)
     app.extensions["stripe_stream_pacer"] = RequestPacer(float(app.config["STRIPE_STREAM_EVENT_RATE"]), slack=0.05)
+
+
+def build_clock(cfg) -> EmulatorClock | SystemClock:
+    """APP_CLOCK: `emulator` follows the emulator at STRIPE_API_BASE, `system` never does; unset, the
+    product follows the emulator when STRIPE_API_BASE is set and its clock answers at start-up."""
+    setting = (cfg.get("APP_CLOCK") or "").strip().lower()
+    base, key = cfg.get("STRIPE_API_BASE") or "", cfg.get("STRIPE_SECRET_KEY") or ""
+    if setting not in ("", *CLOCK_MODES):
+        raise ConfigError(f"APP_CLOCK must be 'emulator' or 'system' (or unset), not '{setting}'")
+    live = key.startswith(("sk_live", "rk_live"))
+    if setting == "emulator" and not base:
+        raise ConfigError("APP_CLOCK=emulator needs STRIPE_API_BASE (the Stripe emulator's URL); "
+                          "against real Stripe the product keeps the system clock")
+    if setting == "emulator" and live:
+        raise ConfigError("APP_CLOCK=emulator with a live STRIPE_SECRET_KEY: live keys are real Stripe, "
+                          "whose clock is the system's")
+    if setting == "system" or not base or live:
+        return SystemClock()
+    clock = EmulatorClock(EmulatorClockReader(base), source=base)
+    clock.refresh()
+    if clock.answering:
+        return clock
+    if setting == "emulator":
+        log.warning("APP_CLOCK=emulator but the emulator's clock at %s does not answer (%s): this machine's "
+                    "time until it does", base, clock.error)
+        return clock
+    log.info("APP_CLOCK unset and no emulator clock answers at %s (%s): the product keeps the system clock",
+             base, clock.error)
+    return SystemClock()
+
+
+def app_clock() -> EmulatorClock | SystemClock:
+    return current_app.extensions[CLOCK_EXTENSION]
 
 
 def contract_mapping() -> ContractMapping:

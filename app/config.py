@@ -22,6 +22,7 @@ SETTINGS = {
     "USAGE_TIMEZONE": False,
     "STRIPE_SECRET_KEY": True,
     "STRIPE_API_BASE": False,
+    "APP_CLOCK": False,
     "STRIPE_WEBHOOK_SECRET": True,
     "PANDADOC_API_KEY": True,
     "PANDADOC_WEBHOOK_KEY": True,
@@ -92,6 +93,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "APP_CLOCK": os.environ.get("APP_CLOCK", ""),  # emulator | system | "" (emulator when its clock answers)
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT"),  # requests/s per process; 0 = no pacing
         "STRIPE_METER_EVENT_RATE": os.environ.get("STRIPE_METER_EVENT_RATE"),  # meter events/s; Stripe's own limit
         "STRIPE_STREAM_EVENT_RATE": float(os.environ.get("STRIPE_STREAM_EVENT_RATE", "9500")),  # v2 stream events/s

@@ -13,7 +13,7 @@ os.environ["INSTANCE_PATH"] = str(_TMP / "instance")
 os.environ["HUEY_SQLITE_PATH"] = str(_TMP / "huey.db")
 os.environ["HUEY_NAME"] = f"billing-console-test-{uuid.uuid4().hex[:8]}"
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
-for _name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY", "BILLING_ENV"):
+for _name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY", "BILLING_ENV", "APP_CLOCK"):
     os.environ.pop(_name, None)
 
 from flask import session as flask_session  # noqa: E402
@@ -49,7 +49,11 @@ def _reset_postgres(url: str) -> None:
 
 
 def make_app(database_url: str, **overrides):
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+    """APP_CLOCK=system unless a test says otherwise (tests/web/test_clock.py): the suite was written
+    against the system clock, and many tests move the emulator's clock to move Stripe alone (a schedule
+    starting in 2027, renewals) while the product's today stays real. Tests of the product following
+    the emulator opt in, so a test never moves the product in time by accident."""
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "APP_CLOCK": "system",
               "INSTANCE_PATH": str(_TMP / "instance"), "SERVER_NAME": None,
               "PANDADOC_WEBHOOK_KEY": PANDADOC_KEY, "CONTRACT_SOURCE": "files",
               "CONTRACT_FILES_DIR": str(CONTRACTS), "OWN_EMAIL_DOMAINS": ["seller.example"],

@@ -6,6 +6,7 @@ import os
 import click
 from flask import current_app
 
+from app import collaborators
 from app import config as app_config
 from app.extensions import db
 from app.services import users as user_service
@@ -22,6 +23,7 @@ def config_check():
     for name, shown in app_config.describe(current_app.config):
         click.echo(f"{name:<24} {shown}")
     click.echo(f"{'(database in use)':<24} {db.engine.dialect.name}")
+    click.echo(f"{'(clock in use)':<24} {collaborators.app_clock().describe()}")
     missing = [n for n, shown in app_config.describe(current_app.config) if shown == "(not set)"]
     if missing:
         click.echo(f"Missing: {', '.join(missing)} (defaults apply; see README 'Configuration')")

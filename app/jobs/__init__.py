@@ -141,6 +141,8 @@ class AppQueue:
         self.periodic_tasks[name].call_local()
 
     def record_heartbeat(self) -> None:
+        """On this machine's clock, not the product's: "last seen N s ago" must not jump when the
+        emulator's clock moves."""
         self.huey.storage.put_data(HEARTBEAT_KEY, str(time.time()).encode())
 
     def last_heartbeat(self) -> float | None:

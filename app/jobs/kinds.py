@@ -23,7 +23,8 @@ class JobKind:
 
 @dataclass(frozen=True)
 class PeriodicTask:
-    """`run` is called inside the app, on the worker, when `schedule` (a Huey crontab, UTC) matches."""
+    """`run` is called inside the app, on the worker, when `schedule` (a Huey crontab, UTC on this
+    machine's clock) matches; what `run` does goes by the product's clock (`utcnow()`)."""
 
     name: str
     when: str

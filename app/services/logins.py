@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models import LoginFailure, User
 from app.models.user import normalise_email
 from app.services.audit import Actor, record_audit
-from app.timeutil import utcnow
+from app.timeutil import system_utcnow
 
 GENERIC_FAILURE = "Email or password is incorrect."
 # Checked when the email is unknown, so the answer takes as long as for a real account.
@@ -39,7 +39,7 @@ def _recent_failures(session, column, value, since) -> int:
 def attempt_login(session, email: str, password: str, ip: str, policy: LoginPolicy) -> LoginResult:
     """Same answer whether or not the email exists; throttled attempts don't even check."""
     email = normalise_email(email)
-    now = utcnow()
+    now = system_utcnow()  # a throttle is a duration: moving the emulator's clock must not lift it
     since = now - policy.window
     session.execute(delete(LoginFailure).where(LoginFailure.at < since))
     if (_recent_failures(session, LoginFailure.email, email, since) >= policy.max_per_account

@@ -8,7 +8,7 @@ from sqlalchemy import or_, update
 
 from app.models import AnnualPlan
 from app.refusals import Conflict
-from app.timeutil import utcnow
+from app.timeutil import system_utcnow
 from app.unit_of_work import checkpoint
 
 LOCK_EXPIRES = timedelta(minutes=10)  # a crashed worker's lock frees itself
@@ -18,7 +18,7 @@ LOCK_EXPIRES = timedelta(minutes=10)  # a crashed worker's lock frees itself
 def row_lock(session, plan_id: int, action: str):
     """Taken and seen by everyone before the body runs. Released in the caller's transaction when the
     body succeeds (the request or command commits both), at once when it fails."""
-    now = utcnow()
+    now = system_utcnow()  # the lock's age, not a business date: a moved emulator clock must not free it
     taken = session.execute(
         update(AnnualPlan)
         .where(AnnualPlan.id == plan_id,
