@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.types import DecimalString
 from app.timeutil import utcnow
 
 CONFIGURATIONS = ("free", "paid", "startup", "enterprise_yearly", "enterprise_amortized")
@@ -28,6 +30,14 @@ class Customer(db.Model):
     linked_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     plans_map: Mapped[dict] = mapped_column(JSON, default=dict)  # product key -> plan key
     free_trial_until: Mapped[date | None]
+    # the contract's credit discount: the coupon on the subscription (or its schedule's phase) follows it
+    credit_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalString)
+    # a startup plan: its promotional credit in Stripe, when it expires, and its balance as last read
+    startup_credit_cents: Mapped[int | None] = mapped_column(BigInteger)
+    startup_credit_expires_on: Mapped[date | None]
+    startup_credit_grant_id: Mapped[str | None] = mapped_column(String(64))
+    startup_credit_remaining_cents: Mapped[int | None] = mapped_column(BigInteger)
+    startup_balance_checked_at: Mapped[datetime | None]
     billing_limits: Mapped[dict] = mapped_column(JSON, default=dict)  # product key -> cents (int)
     subscription_id: Mapped[str | None] = mapped_column(String(64))
     has_discount: Mapped[bool] = mapped_column(default=False, server_default="0")  # from the last sync

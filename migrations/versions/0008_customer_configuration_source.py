@@ -1,4 +1,4 @@
-"""customers: where their billing configuration came from, the reason of an override, their credit discount
+"""customers: where their billing configuration came from, and the reason of an override
 
 Revision ID: 0008
 Revises: 0007
