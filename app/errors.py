@@ -37,7 +37,8 @@ MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz")
 
 
 def wants_json() -> bool:
-    return request.path.startswith(MACHINE_PREFIXES) or request.accept_mimetypes.best == "application/json"
+    return (request.path.startswith(MACHINE_PREFIXES) or request.path.endswith(".json")
+            or request.accept_mimetypes.best == "application/json")
 
 
 def render_error(status: int, message: str):

@@ -1,6 +1,8 @@
 """`flask customers ...`: customer records and their Stripe state."""
 from __future__ import annotations
 
+import json
+
 import click
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from app.models import Customer
 from app.services.audit import Actor
 from app.services.configuration_report import configuration_page
 from app.services.customer_bulk_sync import sync_customers
+from app.services.customer_export import customer_json, customers_json
 from app.services.customer_sync import import_customers_from_stripe
 from app.services.customers import customer_by_reference
 from app.services.organisations import set_customer_organisations
@@ -46,6 +49,36 @@ def sync(ids):
 
 def _resolve(raw: str) -> int:
     return customer_by_reference(db.session, raw).id
+
+
+@customers_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Every customer as JSON, as GET /customers/<id>.json.")
+def list_customers(as_json):
+    """Every customer, by name: id, configuration, Stripe id, organisations, and how many checks fail."""
+    rows = customers_json(db.session, utcnow().date())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:>5}  {row['name'][:28]:<28} {row['configuration']:<21} "
+                   f"{row['stripe_customer_id'] or '-':<20} {','.join(row['organization_ids']) or '-':<24} "
+                   f"{len(row['checks'])} checks failing")
+
+
+@customers_cli.command("show")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /customers/<id>.json.")
+def show(reference, as_json):
+    """One customer by our id, an organisation id or its cus_ id."""
+    data = customer_json(db.session, reference, utcnow().date())
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if key != "checks":
+            click.echo(f"{key:<24} {value}")
+    for check in data["checks"]:
+        click.echo(f"CHECK {check['rule']}: {check['message']}")
 
 
 @customers_cli.command("set-organisations")

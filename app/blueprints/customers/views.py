@@ -1,7 +1,7 @@
 """The list, one customer's page and its read-only fragments, and the bulk sync."""
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from app import collaborators
@@ -16,6 +16,7 @@ from app.models import CONFIGURATIONS, Job
 from app.services.audit import Actor
 from app.services.configuration_report import configuration_page
 from app.services.customer_bulk_sync import start_customer_sync
+from app.services.customer_export import customer_json
 from app.services.customer_page import customer_page, page_sections
 from app.timeutil import utcnow
 
@@ -44,6 +45,12 @@ def _page_url(**changes) -> str:
 def configuration():
     """Customers whose Stripe setup does not match their billing configuration, as of their last sync."""
     return render_template("customers/configuration.html", **configuration_page(db.session, utcnow().date()))
+
+
+@bp.get("/<int:customer_id>.json")
+def show_json(customer_id: int):
+    """The customer as scripts read it (the same JSON as `flask customers show ID --json`)."""
+    return jsonify(customer_json(db.session, str(customer_id), utcnow().date()))
 
 
 @bp.get("/<int:customer_id>")
