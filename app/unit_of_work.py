@@ -21,6 +21,8 @@ CHECKPOINTS = {
     "customer_sync_chunk": "a bulk customer sync writes 500 customers per commit: one transaction for 10,000 "
                            "would hold the database for the whole sync and lose it all on one failure "
                            "(services/customer_bulk_sync.py)",
+    "startup_plan_ended": "ending startup plans, each customer is committed on its own, so one that fails "
+                          "fails alone and those before it stay ended (services/startup_plans.py)",
     "job_progress": "a job's progress and log are committed while it runs, so its page can show them "
                     "(app/jobs)",
 }

@@ -240,3 +240,27 @@ def metered_price_params(catalog, product, product_id: str, meter_id: str, tiers
     if lookup_key:
         params["lookup_key"] = lookup_key
     return params
+
+
+# Startup plans
+
+def startup_metadata_params(expires_on: date | None) -> dict:
+    """The handbook's startup metadata on the Stripe customer; None marks the plan as ended."""
+    if expires_on is None:
+        return {"metadata": {"is_startup_plan_customer": "false"}}
+    return {"metadata": {"is_startup_plan_customer": "true", "credit_expires_at": expires_on.isoformat()}}
+
+
+def startup_credit_params(stripe_customer_id: str, customer_id: int, cents: int, currency: str,
+                          expires_on: date) -> dict:
+    """The startup credit as a promotional billing credit on metered prices, gone at 00:00 UTC on its expiry date."""
+    return {"customer": stripe_customer_id, "name": "Startup plan credit", "category": "promotional",
+            "amount": {"type": "monetary", "monetary": {"currency": currency, "value": cents}},
+            "applicability_config": {"scope": {"price_type": "metered"}},
+            "expires_at": unix(expires_on),
+            "metadata": {"customer_id": str(customer_id), "startup_plan": "true"}}
+
+
+def item_prices_params(moves: list[tuple[str, str]]) -> dict:
+    """Items onto other prices at once, without proration: [(item id, price id), ...]."""
+    return {"items": [{"id": item, "price": price} for item, price in moves], "proration_behavior": "none"}

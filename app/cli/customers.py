@@ -17,6 +17,7 @@ from app.services.customer_export import customer_json, customers_json
 from app.services.customer_sync import import_customers_from_stripe
 from app.services.customers import customer_by_reference
 from app.services.organisations import set_customer_organisations
+from app.services.startup_plans import end_startup_plans
 from app.timeutil import utcnow
 
 CLI_ACTOR = Actor.system("cli")
@@ -79,6 +80,20 @@ def show(reference, as_json):
             click.echo(f"{key:<24} {value}")
     for check in data["checks"]:
         click.echo(f"CHECK {check['rule']}: {check['message']}")
+
+
+@customers_cli.command("end-startup-plans")
+@click.option("--dry-run", is_flag=True, help="Say who would become paid; change nothing.")
+def end_startup_plans_command(dry_run):
+    """Customers whose startup credit is used up or expired become paid (the daily job does the same)."""
+    lines = end_startup_plans(db.session, collaborators.stripe_gateway(), collaborators.catalog(), CLI_ACTOR,
+                              utcnow().date(), dry_run=dry_run)
+    db.session.commit()
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{len(lines)} startup plans checked")
+    if any(": error: " in line for line in lines):
+        raise SystemExit(1)
 
 
 @customers_cli.command("set-organisations")

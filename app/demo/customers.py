@@ -87,7 +87,7 @@ def _in_stripe(session, gateway, slug, name, configuration, products, coupon, fi
     metadata = {"organisation_id": f"org-{slug}"}
     if configuration == "startup":
         metadata |= {"is_startup_plan_customer": "true",
-                     "credit_expires_at": str(int((utcnow() + timedelta(days=365)).timestamp()))}
+                     "credit_expires_at": (utcnow() + timedelta(days=365)).date().isoformat()}
     key = f"demo-customer-{slug}"
     customer_id = _write(session, gateway, key, lambda: gateway.create_customer_raw(
         {"name": name, "email": f"billing@{slug}.example", "metadata": metadata,
@@ -118,6 +118,8 @@ def _local(session, slug, name, configuration, products, coupon, fields) -> str:
 
 def _apply(customer: Customer, configuration: str, fields: dict, slug: str) -> None:
     customer.billing_configuration = configuration
+    if configuration == "enterprise_yearly":  # no annual plan row made it: say who did
+        customer.configuration_source, customer.configuration_note = "override", "demo data"
     customer.plans_map = dict(fields.get("plans_map", {}))
     customer.billing_limits = dict(fields.get("billing_limits", {}))
     if slug == "lemur":

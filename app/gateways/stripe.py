@@ -297,6 +297,13 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
     def create_credit_grant(self, params: dict, key: str) -> dict:
         return self._call(self.v1.billing.credit_grants.create, params=params, options={"idempotency_key": key})
 
+    def credit_grant_balance(self, customer_id: str, grant_id: str) -> int | None:
+        """What is left of one credit grant, in cents (None when Stripe reports no balance for it)."""
+        summary = self._call(self.v1.billing.credit_balance_summary.retrieve, params={
+            "customer": customer_id, "filter": {"type": "credit_grant", "credit_grant": grant_id}})
+        balances = summary.get("balances") or []
+        return balances[0]["available_balance"]["monetary"]["value"] if balances else None
+
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call(self.v1.subscriptions.retrieve, subscription_id)
 

@@ -77,6 +77,21 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
             "errors": result.errors, "via": result.via}
 
 
+def end_startup_plans_job(ctx: JobContext) -> dict:
+    """Arguments: {"dry_run": bool}. The daily periodic task starts one of these."""
+    from app.services.startup_plans import end_startup_plans
+
+    actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
+    lines = end_startup_plans(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), actor,
+                              utcnow().date(), dry_run=bool(ctx.arguments.get("dry_run")))
+    for line in lines:
+        ctx.log(line)
+    errors = [line for line in lines if ": error: " in line]
+    if errors:
+        raise JobFailed(f"{len(errors)} startup plans could not be ended: {errors[0]}")
+    return {"lines": lines}
+
+
 def selftest(ctx: JobContext) -> dict:
     """Proves a worker is consuming the queue: a few steps with visible progress."""
     steps = int(ctx.arguments.get("steps", 5))
@@ -90,6 +105,14 @@ def selftest(ctx: JobContext) -> dict:
 def expire_prices_daily() -> None:
     """Once a day: a `catalog.expire_prices` Job moves subscriptions off `valid_days` prices that ran out."""
     start_job(db.session, Actor.system("price-transitions"), "catalog.expire_prices")
+    db.session.commit()
+
+
+def end_startup_plans_daily() -> None:
+    """Once a day: a `customers.end_startup_plans` Job makes customers whose startup credit ran out paid."""
+    from app.services.startup_plans import STARTUP_ACTOR
+
+    start_job(db.session, STARTUP_ACTOR, "customers.end_startup_plans")
     db.session.commit()
 
 

@@ -37,6 +37,7 @@ KINDS: dict[str, JobKind] = {k.kind: k for k in (
     JobKind("customers.sync", "Sync customers with Stripe", handlers.sync_customers_job),
     JobKind("catalog.expire_prices", "Move subscriptions off expired prices", handlers.expire_prices_job),
     JobKind("usage.send_reports", "Send usage to Stripe", handlers.send_usage_reports_job),
+    JobKind("customers.end_startup_plans", "End startup plans whose credit ran out", handlers.end_startup_plans_job),
     JobKind("worker.selftest", "Worker self-test", handlers.selftest),
 )}
 
@@ -44,6 +45,8 @@ PERIODIC: tuple[PeriodicTask, ...] = (
     PeriodicTask("worker_heartbeat", "every minute", crontab(minute="*"), worker_heartbeat),
     PeriodicTask("expire_prices_daily", "daily at 04:10 UTC", crontab(hour="4", minute="10"),
                  handlers.expire_prices_daily),
+    PeriodicTask("end_startup_plans_daily", "daily at 04:20 UTC", crontab(hour="4", minute="20"),
+                 handlers.end_startup_plans_daily),
     PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",
                  crontab(minute="5"), handlers.nightly_usage_send),
 )

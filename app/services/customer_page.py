@@ -21,6 +21,7 @@ from app.services.configuration_report import customer_mismatches
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
 from app.services.organisations import unbilled_reason
+from app.services.startup_plans import startup_balance
 from app.services.upcoming_invoice import preview_upcoming_invoice
 from app.services.usage_reconcile import reconcile_customer_period
 
@@ -101,6 +102,10 @@ def _organisations(session, gateway, catalog, customer: Customer, today: date) -
     return {"unbilled": unbilled_reason(session, customer, today)}
 
 
+def _startup(session, gateway, catalog, customer: Customer, today: date) -> dict:
+    return {"preview": None, "startup_error": None} | startup_balance(gateway, customer)
+
+
 def _configuration(session, gateway, catalog, customer: Customer, today: date) -> dict:
     return {"mismatches": customer_mismatches(session, customer), "configurations": CONFIGURATIONS}
 
@@ -110,7 +115,7 @@ def _nothing(session, gateway, catalog, customer: Customer, today: date) -> dict
 
 
 SECTIONS = {
-    "organisations": _organisations, "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
+    "organisations": _organisations, "startup": _startup, "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
 }

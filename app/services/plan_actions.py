@@ -20,7 +20,7 @@ from app.services.audit import Actor, record_audit
 from app.services.plan_locks import row_lock
 from app.services.plan_values import get_plan, touch
 from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
-from app.services.stripe_writes import stripe_write
+from app.services.stripe_writes import write_planned
 from app.unit_of_work import checkpoint
 
 
@@ -80,33 +80,10 @@ def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[
     for call in write_plan.calls:
         params, target = _resolve(call.params, results), _resolve(call.target, results)
         call = PlannedCall(call.step, call.verb, call.summary, params, call.key, target)
-        outcome = stripe_write(
-            session, gateway, key=call.key, subject=("annual_plan", plan.id), action=f"{write_plan.action}:{call.step}",
-            summary={"summary": call.summary, "target": call.target}, call=_caller(gateway, call),
-            find=_finder(gateway, plan, call))
+        outcome = write_planned(session, gateway, call, ("annual_plan", plan.id), f"{write_plan.action}:{call.step}",
+                                find=_finder(gateway, plan, call))
         results[call.step] = outcome.object_id
     return results
-
-
-# The gateway verb each planned call runs: creates take (params, key), changes to an object take
-# (its id, params, key), and finalize/send take (its id, key).
-WRITE_VERBS = {
-    "update_customer": lambda gateway, call: gateway.update_customer(call.target, call.params, call.key),
-    "create_price": lambda gateway, call: gateway.create_price(call.params, call.key),
-    "create_invoice": lambda gateway, call: gateway.create_invoice(call.params, call.key),
-    "add_invoice_lines": lambda gateway, call: gateway.add_invoice_lines(call.target, call.params, call.key),
-    "update_invoice_item": lambda gateway, call: gateway.update_invoice_item(call.target, call.params, call.key),
-    "update_invoice": lambda gateway, call: gateway.update_invoice(call.target, call.params, call.key),
-    "create_coupon": lambda gateway, call: gateway.create_coupon(call.params, call.key),
-    "create_schedule": lambda gateway, call: gateway.create_schedule(call.params, call.key),
-    "finalize_invoice": lambda gateway, call: gateway.finalize_invoice(call.target, call.key),
-    "send_invoice": lambda gateway, call: gateway.send_invoice(call.target, call.key),
-}
-
-
-def _caller(gateway, call: PlannedCall):
-    verb = WRITE_VERBS[call.verb]
-    return lambda: verb(gateway, call)
 
 
 def _resolve(params, results):

@@ -57,3 +57,30 @@ def stripe_write(session, gateway, *, key: str, subject: tuple[str, object], act
     op.request_id = gateway.request_ids[-1] if gateway.request_ids else None
     checkpoint(session, "stripe_write")  # durable right after the call
     return WriteOutcome(op.stripe_object_id, data, False)
+
+
+# The gateway verb each planned call (billing/stripe_requests.PlannedCall) runs: creates take (params, key),
+# changes to an object take (its id, params, key), and finalize/send take (its id, key).
+WRITE_VERBS = {
+    "update_customer": lambda gateway, call: gateway.update_customer(call.target, call.params, call.key),
+    "create_price": lambda gateway, call: gateway.create_price(call.params, call.key),
+    "create_invoice": lambda gateway, call: gateway.create_invoice(call.params, call.key),
+    "add_invoice_lines": lambda gateway, call: gateway.add_invoice_lines(call.target, call.params, call.key),
+    "update_invoice_item": lambda gateway, call: gateway.update_invoice_item(call.target, call.params, call.key),
+    "update_invoice": lambda gateway, call: gateway.update_invoice(call.target, call.params, call.key),
+    "create_coupon": lambda gateway, call: gateway.create_coupon(call.params, call.key),
+    "create_schedule": lambda gateway, call: gateway.create_schedule(call.params, call.key),
+    "finalize_invoice": lambda gateway, call: gateway.finalize_invoice(call.target, call.key),
+    "send_invoice": lambda gateway, call: gateway.send_invoice(call.target, call.key),
+    "create_credit_grant": lambda gateway, call: gateway.create_credit_grant(call.params, call.key),
+    "update_subscription": lambda gateway, call: gateway.update_subscription(call.target, call.params, call.key),
+}
+
+
+def write_planned(session, gateway, call, subject: tuple[str, object], action: str,
+                  find: Callable[[], dict | None] | None = None) -> WriteOutcome:
+    """One planned call, once: through its verb in WRITE_VERBS, recorded like every Stripe write."""
+    verb = WRITE_VERBS[call.verb]
+    return stripe_write(session, gateway, key=call.key, subject=subject, action=action,
+                        summary={"summary": call.summary, "target": call.target},
+                        call=lambda: verb(gateway, call), find=find)

@@ -60,3 +60,19 @@ def test_the_upcoming_invoice_groups_this_periods_usage_by_meter(signed_in):
     assert "product_analytics_events" in rows.nth(0).inner_text() and "events" in rows.nth(0).inner_text()
     assert "session_replay_recordings" in rows.nth(1).inner_text()
     assert "Total" in page.locator("#upcoming").inner_text()
+
+
+def test_start_a_startup_plan(signed_in):
+    page = signed_in
+    _open(page, "Otter Works")
+    page.fill("#startup input[name=credit]", "$5,000")
+    page.fill("#startup input[name=expires_on]", "2030-06-30")
+    page.click("#startup button:has-text('Show the Stripe calls')")
+    page.locator("#startup ol.calls li", has_text="$5,000.00 promotional credit").wait_for()
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "customer-startup-plan.png"), full_page=True)
+    page.click("#startup button:has-text('Confirm: start the startup plan')")
+    page.locator("#startup [role=status]", has_text="Startup plan started").wait_for()
+    facts = page.locator("#startup dl.facts").inner_text()
+    assert "$5,000.00" in facts and "2030-06-30" in facts
+    page.locator("#configuration h3", has_text="startup").wait_for()  # refreshed by customer-changed

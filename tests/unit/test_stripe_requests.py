@@ -16,7 +16,7 @@ from app.billing.stripe_requests import (
     row_customer_key,
     step_key,
 )
-from app.services.plan_actions import WRITE_VERBS
+from app.services.stripe_writes import WRITE_VERBS
 
 PLAN = SimpleNamespace(id=12, stripe_attempt=2, version=7, stripe_customer_id="cus_1", company="Acme",
                        start_date=date(2027, 2, 1))
