@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 FORMULAS = ("sum", "count", "last")
+PLAN_PRICES = ("free", "standard")  # the two prices `flask catalog bootstrap` makes per metered product
 
 
 class CatalogConfigError(ValueError):
@@ -34,6 +35,7 @@ class Product:
     tiers: tuple[Tier, ...]
     default_plan: str | None = None  # the plan of a customer whose plans_map omits this product
     trial_plan: str | None = None  # the premium plan whose features a free trial adds
+    paid_plan: str | None = None  # the plan a paid (non-Free) price on the subscription puts it on
 
     @property
     def metered(self) -> bool:
@@ -50,6 +52,7 @@ class Plan:
     product: str
     name: str
     features: tuple[str, ...]
+    price: str | None = None  # "free" or "standard": the product's catalog price this plan costs; None: none
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def load_catalog(path: str | Path) -> Catalog:
         raise CatalogConfigError(f"{path}: no [products.*] tables")
     plans = {key: _plan(key, entry, path, products) for key, entry in data.get("plans", {}).items()}
     for product in products.values():
-        for kind in ("default_plan", "trial_plan"):
+        for kind in ("default_plan", "trial_plan", "paid_plan"):
             named = getattr(product, kind)
             if named is not None and (named not in plans or plans[named].product != product.key):
                 raise CatalogConfigError(f"{path}: products.{product.key}.{kind} names '{named}', "
@@ -96,21 +99,25 @@ def load_catalog(path: str | Path) -> Catalog:
 
 def _plan(key: str, entry: dict, path, products: dict[str, Product]) -> Plan:
     where = f"{path}: plans.{key}"
-    unknown = set(entry) - {"product", "name", "features"}
+    unknown = set(entry) - {"product", "name", "features", "price"}
     if unknown:
         raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     if entry.get("product") not in products:
         raise CatalogConfigError(f"{where}.product must name a product (known: {', '.join(products)})")
+    price = entry.get("price")
+    if price is not None and (price not in PLAN_PRICES or not products[entry["product"]].metered):
+        raise CatalogConfigError(f"{where}.price must be one of {', '.join(PLAN_PRICES)}, and only on a metered "
+                                 "product (the catalog has prices for those alone)")
     features = entry.get("features", [])
     if not isinstance(features, list) or not all(isinstance(f, str) and f for f in features):
         raise CatalogConfigError(f"{where}.features must be a list of feature keys")
-    return Plan(key, entry["product"], str(entry.get("name", key)), tuple(features))
+    return Plan(key, entry["product"], str(entry.get("name", key)), tuple(features), price)
 
 
 def _product(key: str, entry: dict, path) -> Product:
     where = f"{path}: products.{key}"
     unknown = set(entry) - {"name", "addon_of", "unit_label", "meter_event", "aggregation", "tiers",
-                            "default_plan", "trial_plan"}
+                            "default_plan", "trial_plan", "paid_plan"}
     if unknown:
         raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     aggregation = entry.get("aggregation", "last")
@@ -123,7 +130,8 @@ def _product(key: str, entry: dict, path) -> Product:
     if bounds != sorted(set(bounds)) or None in bounds:
         raise CatalogConfigError(f"{where}.tiers up_to bounds must rise strictly")
     return Product(key, entry.get("name", key), entry.get("addon_of"), entry.get("unit_label"),
-                   entry.get("meter_event"), aggregation, tiers, entry.get("default_plan"), entry.get("trial_plan"))
+                   entry.get("meter_event"), aggregation, tiers, entry.get("default_plan"), entry.get("trial_plan"),
+                   entry.get("paid_plan"))
 
 
 def _tier(entry: dict, where: str) -> Tier:

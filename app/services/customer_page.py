@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.billing.catalog_config import Catalog
 from app.billing.customer_snapshot import live_subscription
 from app.billing.features import available_features, effective_plans
+from app.billing.plan_prices import plan_prices
 from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
 from app.models import CONFIGURATIONS, AuditEntry, Customer
@@ -45,6 +46,10 @@ def page_sections() -> list[str]:
 
 def _entitlements(session, gateway, catalog, customer: Customer, today: date) -> dict:
     return {"entitlements": available_features(catalog, customer.plans_map or {}, customer.free_trial_until, today)}
+
+
+def _plans(session, gateway, catalog, customer: Customer, today: date) -> dict:
+    return {"plan_prices": plan_prices(catalog)}
 
 
 def _caps(session, gateway, catalog, customer: Customer, today: date) -> dict:
@@ -115,7 +120,8 @@ def _nothing(session, gateway, catalog, customer: Customer, today: date) -> dict
 
 
 SECTIONS = {
-    "organisations": _organisations, "startup": _startup, "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
+    "organisations": _organisations, "startup": _startup, "plans": _plans, "trial": _entitlements, "limits": _caps,
+    "coupon": _coupons, "price": _prices,
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
 }

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from app.billing.catalog_config import Catalog
 from app.billing.configuration_rules import configuration_after_sync
 from app.billing.customer_snapshot import changed_sections, live_subscription, snapshot_of
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
 from app.refusals import NotFound
 from app.services.audit import Actor, changed_fields, jsonable, record_audit
+from app.services.subscription_plans import app_catalog, plans_after_sync, record_plans_change
 from app.timeutil import utcnow
 
 SYNC_ACTOR = Actor.system("stripe-sync")
@@ -45,7 +47,7 @@ def read_stripe_state(gateway, stripe_customer_id: str, key_metadata: str = KEY_
 
 
 def sync_customer(session, gateway, customer_id: int, actor: Actor = SYNC_ACTOR,
-                  key_metadata: str = KEY_METADATA) -> SyncResult:
+                  key_metadata: str = KEY_METADATA, catalog: Catalog | None = None) -> SyncResult:
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"no customer {customer_id}")
@@ -55,7 +57,7 @@ def sync_customer(session, gateway, customer_id: int, actor: Actor = SYNC_ACTOR,
         snapshot = read_stripe_state(gateway, customer.stripe_customer_id, key_metadata)
     except StripeGatewayError as exc:
         return record_failure(session, gateway, actor, customer, exc)
-    return apply_snapshot(session, gateway, actor, customer, snapshot)
+    return apply_snapshot(session, gateway, actor, customer, snapshot, catalog)
 
 
 def record_failure(session, gateway, actor, customer: Customer, exc: StripeGatewayError) -> SyncResult:
@@ -66,15 +68,22 @@ def record_failure(session, gateway, actor, customer: Customer, exc: StripeGatew
     return SyncResult(customer.id, "error", error=str(exc))
 
 
-def apply_snapshot(session, gateway, actor, customer: Customer, snapshot: dict) -> SyncResult:
-    before = {k: getattr(customer, k) for k in TRACKED}
+def apply_snapshot(session, gateway, actor, customer: Customer, snapshot: dict,
+                   catalog: Catalog | None = None) -> SyncResult:
+    """Stripe's state onto our record; then the plans its paid prices imply (audited apart, by the system)."""
+    before, plans_before = {k: getattr(customer, k) for k in TRACKED}, dict(customer.plans_map or {})
+    plans, plan_changes = plans_after_sync(session, app_catalog(catalog), plans_before, snapshot)
     sections = changed_sections(customer.stripe_snapshot, snapshot)
     for k, value in tracked_from(snapshot, customer).items():
         setattr(customer, k, value)
     customer.stripe_snapshot, customer.last_synced_at, customer.sync_error = snapshot, utcnow(), ""
+    if plan_changes:
+        customer.plans_map = plans
     session.flush()
     old, new = changed_fields(before, {k: getattr(customer, k) for k in TRACKED})
-    changed = list(new) + [f"stripe {s}" for s in sections]
+    changed = list(new) + (["plans_map"] if plan_changes else []) + [f"stripe {s}" for s in sections]
+    if plan_changes:
+        record_plans_change(session, customer.id, plans_before, plans, plan_changes)
     record_audit(session, actor, "customer.synced", "customer", customer.id, before=old, after=new,
                  stripe_request_ids=gateway.request_ids[-5:], note=", ".join(changed) or "no changes")
     return SyncResult(customer.id, "synced", changed)

@@ -12,8 +12,10 @@ def _open(page, name):
 
 
 def test_edit_plans_map_and_see_the_features_change(signed_in):
+    """On Puffin, who has no subscription: a paid price would put session replay on its paid plan at each sync."""
     page = signed_in
-    _open(page, "Quokka")
+    _open(page, "Puffin")
+    assert "Free" in page.locator("#plan-price-session_replay_free").inner_text()  # each plan's catalog price
     assert "recordings_file_export" not in page.locator("#features").inner_text()
     page.select_option("select[name='plan.session_replay']", "session_replay_paid")
     page.click("#plans button[type=submit]")
