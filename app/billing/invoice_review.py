@@ -12,6 +12,7 @@ class Check:
     label: str
     ok: bool
     detail: str
+    fix: str | None = None  # the customer editor that fixes it ("billing-address", "tax-ids")
 
 
 def review_checks(plan, invoice: dict, expected_total_cents: int) -> list[Check]:
@@ -24,9 +25,10 @@ def review_checks(plan, invoice: dict, expected_total_cents: int) -> list[Check]
         Check("Invoice is still a draft", invoice.get("status") == "draft", f"status {invoice.get('status')}"),
         Check("Billing address on the customer", bool(address.get("line1") and address.get("country")),
               ", ".join(v for v in (address.get("line1"), address.get("city"), address.get("postal_code"),
-                                    address.get("country")) if v) or "missing"),
+                                    address.get("country")) if v) or "missing", "billing-address"),
         Check("Tax id on the customer, or marked not needed", bool(tax_ids) or plan.tax_id_not_needed,
-              ", ".join(t.get("value", "") for t in tax_ids) or ("marked not needed" if plan.tax_id_not_needed else "missing")),
+              ", ".join(t.get("value", "") for t in tax_ids) or ("marked not needed" if plan.tax_id_not_needed else "missing"),
+              "tax-ids"),
         Check("Total equals the contract's up-front total", invoice.get("total") == expected_total_cents,
               f"Stripe {invoice.get('total')} cents, contract {expected_total_cents} cents"),
         Check("Due date is start + payment terms", invoice.get("due_date") == unix(due),

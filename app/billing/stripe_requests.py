@@ -87,6 +87,22 @@ def customer_change_key(customer, what: str) -> str:
     return f"customer-{customer.id}-v{customer.version}-{what}"
 
 
+def customer_details_key(customer, stripe_customer_id: str, writes_so_far: int, what: str) -> str:
+    """A change to a Stripe customer's addresses or tax ids: once per version of our record of it
+    (`customer_change_key`). A row's customer before go-live has no record: the number of our earlier
+    writes to that Stripe customer stands in for the version, so setting A, then B, then A again writes thrice."""
+    if customer is not None:
+        return customer_change_key(customer, what)
+    return f"stripe-customer-{stripe_customer_id}-w{writes_so_far}-{what}"
+
+
+def details_change(kind: str, value) -> str:
+    """`kind` and a digest of the new value (`kind-clear` for none): a different value is a different write."""
+    if value is None:
+        return f"{kind}-clear"
+    return f"{kind}-{hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]}"
+
+
 def catalog_key(kind: str, key: str) -> str:
     """A catalog object (product, meter, price) bootstrap creates from config/billing.toml."""
     return f"catalog-{kind}-{key}"
@@ -264,3 +280,19 @@ def startup_credit_params(stripe_customer_id: str, customer_id: int, cents: int,
 def item_prices_params(moves: list[tuple[str, str]]) -> dict:
     """Items onto other prices at once, without proration: [(item id, price id), ...]."""
     return {"items": [{"id": item, "price": price} for item, price in moves], "proration_behavior": "none"}
+
+
+# Customers' addresses and tax ids
+
+def address_params(address: dict | None) -> dict:
+    """The whole billing address, "" to remove it. Stripe replaces the address as a whole and refuses ""
+    for one of its fields, so blank fields are left out."""
+    return {"address": _filled(address) if address else ""}
+
+
+def shipping_params(shipping: dict | None) -> dict:
+    return {"shipping": {"name": shipping["name"], "address": _filled(shipping["address"])} if shipping else ""}
+
+
+def _filled(address: dict) -> dict:
+    return {k: v for k, v in address.items() if v}

@@ -161,6 +161,9 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
         return self._call(self.v1.customers.tax_ids.create, customer_id,
                           params={"type": type_, "value": value}, options={"idempotency_key": idempotency_key})
 
+    def delete_tax_id(self, customer_id: str, tax_id: str) -> dict:
+        """Stripe ignores idempotency keys on DELETE: deleting twice is refused as `resource_missing`."""
+        return self._call(self.v1.customers.tax_ids.delete, customer_id, tax_id)
 
     def list_customers(self) -> list[dict]:
         return self.list_all(self.v1.customers.list)

@@ -19,6 +19,7 @@ from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
 from app.models import CONFIGURATIONS, AuditEntry, Customer
 from app.services.configuration_report import customer_mismatches
+from app.services.customer_details import details_section
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
 from app.services.organisations import unbilled_reason
@@ -124,4 +125,5 @@ SECTIONS = {
     "coupon": _coupons, "price": _prices,
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
+    "details": details_section,
 }
