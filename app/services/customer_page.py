@@ -14,10 +14,12 @@ from sqlalchemy import select
 from app.billing.catalog_config import Catalog
 from app.billing.customer_snapshot import live_subscription
 from app.billing.features import available_features, effective_plans
+from app.billing.stripe_requests import is_credit_discount_coupon
 from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
 from app.models import CONFIGURATIONS, AuditEntry, Customer
 from app.services.configuration_report import customer_mismatches
+from app.services.credit_discount import discount_section
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
 from app.services.organisations import unbilled_reason
@@ -60,7 +62,8 @@ def _read(call, fallback):
 
 def _coupons(session, gateway, catalog, customer: Customer, today: date) -> dict:
     coupons, error = _read(gateway.list_coupons, [])
-    return {"coupons": [c for c in coupons if c.get("valid", True)], "coupons_error": error,
+    return {"coupons": [c for c in coupons if c.get("valid", True) and not is_credit_discount_coupon(c["id"])],
+            "coupons_error": error,
             "subscription": live_subscription(customer.stripe_snapshot)}
 
 
@@ -113,4 +116,5 @@ SECTIONS = {
     "organisations": _organisations, "plans": _nothing, "trial": _entitlements, "limits": _caps, "coupon": _coupons, "price": _prices,
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
+    "discount": discount_section,
 }

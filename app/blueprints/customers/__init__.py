@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from app.blueprints.customers import editors, views  # noqa: E402,F401  (register routes)
+from app.blueprints.customers import discount, editors, views  # noqa: E402,F401  (register routes)
