@@ -61,7 +61,8 @@ class DiscountResult:
     @property
     def notice(self) -> str:
         if self.percent is None:
-            done = "; removed from " + ", ".join(self.applied_to) if self.applied_to else ""
+            done = "; its coupon is off " + ", ".join(w.removeprefix("on ") for w in self.applied_to) \
+                if self.applied_to else ""
             return f"Credit discount removed{done}."
         where = ", ".join(self.applied_to) if self.applied_to else "already in place in Stripe"
         return f"Credit discount {show_percent(self.percent)} saved: coupon {self.coupon_id} {where}."
