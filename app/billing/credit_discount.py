@@ -76,12 +76,21 @@ def needs_change(specs: list[dict], coupon_id: str | None) -> bool:
     return credit_coupons(specs) != ([coupon_id] if coupon_id else [])
 
 
-def phases_from(schedule: dict, first: int, coupon_id: str | None) -> list[dict]:
+def phases_from(schedule: dict, first: int, coupon_id: str | None, also_first: list[dict] = ()) -> list[dict]:
     """The schedule's phases from `first` on, each unchanged but for its credit discount; past phases
-    are left out (Stripe keeps them), the first one sent keeps its start date."""
+    are left out (Stripe keeps them), the first one sent keeps its start date and also gets `also_first`."""
     phases = (schedule.get("phases") or [])[first:]
-    return [phase_params(p, with_credit(phase_specs(p), coupon_id) or "", with_start=i == 0)
+    return [phase_params(p, with_credit(phase_specs(p) + (list(also_first) if i == 0 else []), coupon_id) or "",
+                         with_start=i == 0)
             for i, p in enumerate(phases)]
+
+
+def subscription_only_discounts(subscription: dict, phase: dict) -> list[dict]:
+    """Promotional discounts put on a scheduled subscription itself (the Coupon editor), not on its current
+    phase: a phase update sets the subscription's discounts to the phase's, so they go on it by their id."""
+    on_phase = {v for d in phase.get("discounts") or [] for v in (d.get("coupon"), d.get("discount")) if v}
+    return [{"discount": d["id"]} for d in subscription.get("discounts") or []
+            if not is_credit_discount_coupon(d["coupon"].get("id")) and not {d["id"], d["coupon"].get("id")} & on_phase]
 
 
 def current_phase_index(schedule: dict) -> int:

@@ -23,6 +23,7 @@ from app.billing.credit_discount import (
     promotional_discounts,
     show_percent,
     stripe_placements,
+    subscription_only_discounts,
     subscription_specs,
     with_credit,
 )
@@ -122,7 +123,7 @@ def _on_subscription(gateway, sub: dict, coupon_id: str | None) -> Placement | N
     if sub.get("schedule"):
         schedule = gateway.retrieve_schedule(sub["schedule"])
         if schedule.get("status") == "active":
-            return _on_schedule(gateway, schedule, coupon_id, started=True)
+            return _on_schedule(gateway, schedule, coupon_id, started=True, subscription=sub)
     specs = subscription_specs(sub)
     if not needs_change(specs, coupon_id):
         return None
@@ -131,13 +132,15 @@ def _on_subscription(gateway, sub: dict, coupon_id: str | None) -> Placement | N
                      lambda key: gateway.update_subscription(sub["id"], params, key))
 
 
-def _on_schedule(gateway, schedule: dict, coupon_id: str | None, started: bool) -> Placement | None:
+def _on_schedule(gateway, schedule: dict, coupon_id: str | None, started: bool,
+                 subscription: dict | None = None) -> Placement | None:
     """An active schedule from its current phase on (past phases stay as they were), or every phase."""
     first = current_phase_index(schedule) if started else 0
     phases = (schedule.get("phases") or [])[first:]
     if not any(needs_change(phase_specs(p), coupon_id) for p in phases):
         return None
-    params = {"phases": phases_from(schedule, first, coupon_id)}
+    kept = subscription_only_discounts(subscription, phases[0]) if subscription and phases else []
+    params = {"phases": phases_from(schedule, first, coupon_id, kept)}
     if started:
         params["proration_behavior"] = "none"
         later = f" and its {len(phases) - 1} later phase(s)" if len(phases) > 1 else ""

@@ -198,6 +198,21 @@ def test_changing_then_clearing_on_the_active_schedule(client, login_as, db, str
     assert _discount_mismatches(db, customer) == []
 
 
+def test_a_coupon_put_on_the_scheduled_subscription_itself_stays(client, login_as, db, stripe_client, enterprise,
+                                                                  coupon):
+    """The Coupon editor writes the subscription, not the phase; the phase update must not drop it."""
+    customer, schedule = enterprise
+    promo = coupon(percent_off=5, name="Goodwill")
+    login_as("finance")
+    response = client.post(f"/customers/{customer.id}/coupon", data={"version": customer.version, "coupon": promo},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _post(client, _reload(db, customer), "15").status_code == 200
+    assert _sub_coupons(stripe_client, schedule.subscription) == [promo, "credit-discount-15"]
+    assert _post(client, _reload(db, customer), "0").status_code == 200
+    assert _sub_coupons(stripe_client, schedule.subscription) == [promo]
+
+
 def test_the_checker_flags_a_phase_coupon_that_differs(db, gateway, stripe_client, enterprise):
     customer, schedule = enterprise
     customer.credit_discount_percent = Decimal(15)
