@@ -6,7 +6,9 @@ amortized) each expect a shape in Stripe; every mismatch is one sentence a billi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from app.billing.credit_discount import credit_discount_mismatch
 from app.billing.customer_snapshot import LIVE_STATUSES
 
 TRUE = ("true", "1", "yes")
@@ -19,6 +21,7 @@ class CustomerView:
     stripe_customer_id: str | None
     snapshot: dict | None
     linked_customer_id: int | None = None
+    credit_discount_percent: Decimal | None = None
 
 
 def live_subscriptions(snapshot: dict | None) -> list[dict]:
@@ -47,12 +50,12 @@ def configuration_after_sync(current: str, source: str, snapshot: dict | None, l
 def configuration_mismatches(customer: CustomerView, default_price_ids: set[str],
                              linked: CustomerView | None = None) -> list[str]:
     if customer.configuration == "free":
-        return []
+        return _credit_discount(customer) if customer.snapshot is not None else []
     if not customer.stripe_customer_id:
         return [f"A {customer.configuration} customer needs a Stripe customer; none is recorded."]
     if customer.snapshot is None:
         return ["Not synced with Stripe yet: sync to check its configuration."]
-    found = _one_subscription(customer.snapshot)
+    found = _one_subscription(customer.snapshot) + _credit_discount(customer)
     if customer.configuration in ("paid", "startup", "enterprise_yearly") and customer.linked_customer_id:
         found.append(f"Should have one Stripe customer, but is linked with customer #{customer.linked_customer_id}.")
     if customer.configuration == "paid":
@@ -64,6 +67,12 @@ def configuration_mismatches(customer: CustomerView, default_price_ids: set[str]
     elif customer.configuration == "enterprise_amortized":
         found += _amortized_pair(customer, linked)
     return found
+
+
+def _credit_discount(customer: CustomerView) -> list[str]:
+    """Every configuration: the credit-discount coupon Stripe applies is our record's percent."""
+    mismatch = credit_discount_mismatch(customer.credit_discount_percent, customer.snapshot)
+    return [mismatch] if mismatch else []
 
 
 def _one_subscription(snapshot: dict, whose: str = "") -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -211,6 +212,36 @@ def coupon_params(plan, coupon_id: str) -> dict:
     return {"id": coupon_id, "percent_off": format(percent, "f"), "duration": "forever",
             "name": f"{plan.company} credit discount {format(percent.normalize(), 'f')}%"[:40],
             "metadata": {"annual_plan_id": str(plan.id), "annual_plan_step": coupon_id}}
+
+
+# The customer's credit discount
+
+CREDIT_DISCOUNT_PREFIX = "credit-discount-"
+ROW_DISCOUNT_COUPON = re.compile(r"annual-plan-\d+-a\d+-schedule-discount")  # step_key(..., "schedule", "discount")
+
+
+def credit_discount_coupon_id(percent: Decimal) -> str:
+    """One coupon per percent, shared by every customer at that percent: 15 -> credit-discount-15,
+    12.5 -> credit-discount-12_5 (an underscore for the point, so the id stays a plain token)."""
+    return CREDIT_DISCOUNT_PREFIX + format(percent.normalize(), "f").replace(".", "_")
+
+
+def credit_discount_coupon_key(percent: Decimal) -> str:
+    """Created once, whoever asks first: a second customer at the same percent finds it."""
+    return f"coupon-{credit_discount_coupon_id(percent)}"
+
+
+def credit_discount_coupon_params(percent: Decimal) -> dict:
+    text = format(percent.normalize(), "f")
+    return {"id": credit_discount_coupon_id(percent), "percent_off": text, "duration": "forever",
+            "name": f"Credit discount {text}%", "metadata": {"credit_discount_percent": text}}
+
+
+def is_credit_discount_coupon(coupon_id: str | None) -> bool:
+    """Ours (the customer's credit-discount-N) or an annual plan row's schedule coupon: the contract's
+    credit discount, which the customer's percent replaces; any other coupon is promotional."""
+    return bool(coupon_id) and (coupon_id.startswith(CREDIT_DISCOUNT_PREFIX)
+                                or ROW_DISCOUNT_COUPON.fullmatch(coupon_id) is not None)
 
 
 def credit_grant_params(plan, invoice: dict, now_unix: int) -> dict:

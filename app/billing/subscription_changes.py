@@ -1,33 +1,56 @@
 """Parameters for the subscription changes the customer page makes (pure: dicts in, dicts out)."""
 from __future__ import annotations
 
+from app.billing.stripe_requests import is_credit_discount_coupon
 
-def discounts_param(coupon_id: str | None):
-    """Stripe replaces a subscription's or phase's discounts; "" clears them."""
-    return [{"coupon": coupon_id}] if coupon_id else ""
+
+def discounts_param(coupon_id: str | None, kept: list[dict] = ()):
+    """Stripe replaces a subscription's or phase's discounts; "" clears them. `kept` go first, as they are."""
+    return [*kept, *([{"coupon": coupon_id}] if coupon_id else [])] or ""
+
+
+def subscription_discounts(subscription: dict, coupon_id: str | None):
+    """The Coupon editor's discounts for a synced subscription: `coupon_id` replaces the promotional ones,
+    a credit-discount coupon (the customer's percent, services/credit_discount.py) is kept by its discount id."""
+    kept = [{"discount": d["id"]} for d in subscription.get("discounts") or []
+            if is_credit_discount_coupon(d["coupon"].get("id"))]
+    return discounts_param(coupon_id, kept)
 
 
 def phases_with_discounts(schedule: dict, coupon_id: str | None) -> list[dict]:
-    """A not-started schedule's phases re-sent as they are, with the coupon on every phase.
+    """A not-started schedule's phases re-sent as they are, with the coupon on every phase (beside a
+    credit-discount coupon, which stays).
 
     Updating phases replaces them all, so each keeps its dates, items and collection settings.
     """
-    phases = []
-    for index, phase in enumerate(schedule.get("phases") or []):
-        params = {"items": [_item(i) for i in phase.get("items") or []], "end_date": phase["end_date"],
-                  "discounts": discounts_param(coupon_id)}
-        if index == 0:
-            params["start_date"] = phase["start_date"]
-        for key in ("collection_method", "description", "proration_behavior"):
-            if phase.get(key):
-                params[key] = phase[key]
-        if phase.get("metadata"):
-            params["metadata"] = phase["metadata"]
-        days = (phase.get("invoice_settings") or {}).get("days_until_due")
-        if days is not None:
-            params["invoice_settings"] = {"days_until_due": days}
-        phases.append(params)
-    return phases
+    return [phase_params(phase, discounts_param(coupon_id, [discount_spec(d) for d in phase.get("discounts") or []
+                                                             if is_credit_discount_coupon(d.get("coupon"))]),
+                         with_start=index == 0)
+            for index, phase in enumerate(schedule.get("phases") or [])]
+
+
+def phase_params(phase: dict, discounts, with_start: bool) -> dict:
+    """A phase as Stripe holds it, re-sent unchanged but for `discounts` (a list, or "" for none).
+
+    `with_start` anchors the first phase sent (an active schedule's current phase keeps its start)."""
+    params = {"items": [_item(i) for i in phase.get("items") or []], "end_date": phase["end_date"],
+              "discounts": discounts}
+    if with_start:
+        params["start_date"] = phase["start_date"]
+    for key in ("collection_method", "description", "proration_behavior", "trial_end"):
+        if phase.get(key):
+            params[key] = phase[key]
+    if phase.get("metadata"):
+        params["metadata"] = phase["metadata"]
+    days = (phase.get("invoice_settings") or {}).get("days_until_due")
+    if days is not None:
+        params["invoice_settings"] = {"days_until_due": days}
+    return params
+
+
+def discount_spec(discount: dict) -> dict:
+    """A phase's or item's discount as Stripe shows it ({coupon, discount, promotion_code}) as a parameter."""
+    return {k: v for k, v in discount.items() if k in ("coupon", "discount", "promotion_code") and v}
 
 
 def _item(item: dict) -> dict:
@@ -37,6 +60,8 @@ def _item(item: dict) -> dict:
         params["quantity"] = item["quantity"]
     if item.get("metadata"):
         params["metadata"] = item["metadata"]
+    if item.get("discounts"):
+        params["discounts"] = [discount_spec(d) for d in item["discounts"]]
     return params
 
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Customer
 from app.services.audit import Actor
 from app.services.configuration_report import configuration_page
+from app.services.credit_discount import set_credit_discount
 from app.services.customer_bulk_sync import sync_customers
 from app.services.customer_export import customer_json, customers_json
 from app.services.customer_sync import import_customers_from_stripe
@@ -106,6 +107,18 @@ def set_organisations(reference, organisation_ids):
     db.session.commit()
     click.echo(f"customer {customer.id} ({customer.name}): organisations "
                f"{', '.join(customer.organisation_ids) or 'none'}")
+
+
+@customers_cli.command("set-discount")
+@click.argument("reference")
+@click.argument("percent")
+def set_discount(reference, percent):
+    """The contract's credit discount of a customer (our id, an organisation id or cus_ id), in percent;
+    its coupon in Stripe follows. 0 removes it."""
+    result = set_credit_discount(db.session, collaborators.stripe_gateway(), CLI_ACTOR, _resolve(reference), percent,
+                                 None, collaborators.catalog().product_key_metadata)
+    db.session.commit()
+    click.echo(result.notice)
 
 
 @customers_cli.command("check")

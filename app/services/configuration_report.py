@@ -24,7 +24,7 @@ def _view(customer: Customer | None) -> CustomerView | None:
     if customer is None:
         return None
     return CustomerView(customer.id, customer.billing_configuration, customer.stripe_customer_id,
-                        customer.stripe_snapshot, customer.linked_customer_id)
+                        customer.stripe_snapshot, customer.linked_customer_id, customer.credit_discount_percent)
 
 
 def customer_mismatches(session, customer: Customer, defaults: set[str] | None = None) -> list[str]:

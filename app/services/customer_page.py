@@ -15,10 +15,12 @@ from app.billing.catalog_config import Catalog
 from app.billing.customer_snapshot import live_subscription
 from app.billing.features import available_features, effective_plans
 from app.billing.plan_prices import plan_prices
+from app.billing.stripe_requests import is_credit_discount_coupon
 from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
 from app.models import CONFIGURATIONS, AuditEntry, Customer
 from app.services.configuration_report import customer_mismatches
+from app.services.credit_discount import discount_section
 from app.services.customer_details import details_section
 from app.services.customer_stripe import USAGE_WARNING
 from app.services.customers import load_customer
@@ -67,7 +69,8 @@ def _read(call, fallback):
 
 def _coupons(session, gateway, catalog, customer: Customer, today: date) -> dict:
     coupons, error = _read(gateway.list_coupons, [])
-    return {"coupons": [c for c in coupons if c.get("valid", True)], "coupons_error": error,
+    return {"coupons": [c for c in coupons if c.get("valid", True) and not is_credit_discount_coupon(c["id"])],
+            "coupons_error": error,
             "subscription": live_subscription(customer.stripe_snapshot)}
 
 
@@ -126,4 +129,5 @@ SECTIONS = {
     "features": _entitlements, "caps": _caps, "stripe": _nothing, "upcoming": _upcoming, "audit": _audit,
     "configuration": _configuration, "usage": _usage,
     "details": details_section,
+    "discount": discount_section,
 }

@@ -6,11 +6,11 @@ click replays and a later, deliberate repeat is a new write. The customer is re-
 from __future__ import annotations
 
 from app.billing.customer_snapshot import live_subscription
-from app.billing.stripe_requests import customer_change_key
+from app.billing.stripe_requests import customer_change_key, is_credit_discount_coupon
 from app.billing.subscription_changes import (
-    discounts_param,
     phases_with_discounts,
     price_change_problem,
+    subscription_discounts,
 )
 from app.gateways.stripe import StripeGatewayError
 from app.refusals import Invalid
@@ -42,6 +42,8 @@ def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str 
     """
     if coupon_id == "":
         raise Invalid("Choose a coupon to apply.")
+    if is_credit_discount_coupon(coupon_id):
+        raise Invalid(f"{coupon_id} is the contract's credit discount: set its percent under Credit discount")
     customer = load_customer(session, customer_id, version)
     if coupon_id:
         _check_coupon(gateway, coupon_id)
@@ -54,7 +56,7 @@ def set_coupon(session, gateway, actor: Actor, customer_id: int, coupon_id: str 
     label = coupon_id or "none"
     key = customer_change_key(customer, f"coupon-{sub['id']}-{label}")
     changed = [_write(session, gateway, customer.id, key, "set_coupon", sub["id"],
-                      lambda: gateway.update_subscription(sub["id"], {"discounts": discounts_param(coupon_id)}, key))]
+                      lambda: gateway.update_subscription(sub["id"], {"discounts": subscription_discounts(sub, coupon_id)}, key))]
     for schedule in (s for s in schedules if s["status"] == "not_started"):
         key = customer_change_key(customer, f"coupon-{schedule['id']}-{label}")
         phases = phases_with_discounts(gateway.retrieve_schedule(schedule["id"]), coupon_id)

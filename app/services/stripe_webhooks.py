@@ -17,6 +17,7 @@ from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest
 from app.services.audit import Actor, record_audit
+from app.services.credit_discount import adopt_plan_discount
 from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
 from app.services.organisations import add_customer_organisations
@@ -92,6 +93,7 @@ def _customer_goes_live(session, gateway, plan: AnnualPlan) -> None:
                                              STRIPE_ACTOR)
     set_configuration(session, STRIPE_ACTOR, customer, "enterprise_yearly", "annual_plan",
                       note=f"annual plan row {plan.id} went live")
+    adopt_plan_discount(session, STRIPE_ACTOR, customer, plan)
     held = add_customer_organisations(session, STRIPE_ACTOR, customer, list(plan.organization_ids or []),
                                       note=f"annual plan row {plan.id} went live")
     if held:

@@ -1,4 +1,6 @@
 """Each billing configuration against the Stripe shape it expects."""
+from decimal import Decimal
+
 import pytest
 
 from app.billing.configuration_rules import (
@@ -91,3 +93,55 @@ def test_a_configuration_read_from_stripe(snap, linked, expected):
                                               ("startup_plan", "enterprise_yearly"), ("override", "enterprise_yearly")])
 def test_a_sync_keeps_what_a_flow_or_a_person_set(source, expected):
     assert configuration_after_sync("enterprise_yearly", source, PAID_OK, None) == expected
+
+
+# the credit discount, for every configuration
+
+def discounted(snap, *coupons):
+    """`snap` with its first subscription carrying `(coupon_id, percent_off)` discounts."""
+    sub = snap["subscriptions"][0]
+    discounts = [{"id": f"di_{n}", "coupon": {"id": cid, "percent_off": pct}} for n, (cid, pct) in enumerate(coupons)]
+    return {**snap, "subscriptions": [{**sub, "discounts": discounts}, *snap["subscriptions"][1:]]}
+
+
+def with_percent(customer, percent):
+    return CustomerView(customer.id, customer.configuration, customer.stripe_customer_id, customer.snapshot,
+                        customer.linked_customer_id, None if percent is None else Decimal(percent))
+
+
+ENTERPRISE = view("enterprise_yearly", snapshot([item("price_custom")], invoices=[CREDITS]))
+CONFIGURED = [view("paid", PAID_OK), view("startup", snapshot([item("price_sr_startup", plan="startup")], metadata=STARTUP_META)),
+              ENTERPRISE]
+
+
+@pytest.mark.parametrize("customer", CONFIGURED)
+@pytest.mark.parametrize("percent, coupons", [
+    (None, []), (None, [("demo-partner-20", 20.0)]), ("15", [("credit-discount-15", 15.0)]),
+    ("12.5", [("demo-launch-50", 50.0), ("credit-discount-12_5", 12.5)]),
+    ("15", [("annual-plan-4-a1-schedule-discount", "15.0")]),
+])
+def test_the_credit_discount_agrees(customer, percent, coupons):
+    customer = with_percent(CustomerView(customer.id, customer.configuration, customer.stripe_customer_id,
+                                         discounted(customer.snapshot, *coupons)), percent)
+    assert configuration_mismatches(customer, DEFAULTS) == []
+
+
+@pytest.mark.parametrize("customer", CONFIGURED)
+@pytest.mark.parametrize("percent, coupons, expected", [
+    ("15", [("credit-discount-10", 10.0)], "Stripe gives 10% off, our record says 15%: set 15% again"),
+    ("15", [("demo-partner-15", 15.0)], "Stripe gives no credit discount, our record says 15%"),
+    (None, [("credit-discount-10", 10.0)], "Stripe gives 10% off, our record says none: set the percent"),
+    ("10", [("credit-discount-10", 10), ("annual-plan-4-a1-schedule-discount", 15)], "Stripe gives 10% + 15% off"),
+])
+def test_a_credit_discount_that_differs_is_flagged(customer, percent, coupons, expected):
+    customer = with_percent(CustomerView(customer.id, customer.configuration, customer.stripe_customer_id,
+                                         discounted(customer.snapshot, *coupons)), percent)
+    assert any(m.startswith(expected) for m in configuration_mismatches(customer, DEFAULTS)), \
+        configuration_mismatches(customer, DEFAULTS)
+
+
+def test_a_free_customer_with_a_credit_discount_on_record_is_flagged():
+    customer = with_percent(view("free", snapshot()), "15")
+    assert configuration_mismatches(customer, DEFAULTS) == [
+        "Stripe gives no credit discount, our record says 15%: set 15% again on the customer page "
+        "(or flask customers set-discount) to put the coupon back."]

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from app.blueprints.customers import details, editors, startup, views  # noqa: E402,F401  (register routes)
+from app.blueprints.customers import details, discount, editors, startup, views  # noqa: E402,F401  (register routes)
