@@ -7,7 +7,7 @@ from flask_login import current_user
 from app import collaborators
 from app.auth import require
 from app.blueprints.customers import bp
-from app.blueprints.customers.editors import _refused, _saved, _section
+from app.blueprints.customers.editors import refused, saved, section
 from app.errors import on_refusal
 from app.extensions import db
 from app.services.audit import Actor
@@ -21,17 +21,17 @@ def _form() -> tuple[str, str]:
 
 @bp.post("/<int:customer_id>/startup/preview")
 @require("stripe.write")
-@on_refusal(_refused("startup"))
+@on_refusal(refused("startup"))
 def preview_startup(customer_id: int):
     preview = plan_startup(db.session, collaborators.stripe_gateway(), collaborators.catalog(), customer_id,
                            *_form(), utcnow().date())
-    return _section(customer_id, "startup", False, preview=preview)
+    return section(customer_id, "startup", False, preview=preview)
 
 
 @bp.post("/<int:customer_id>/startup")
 @require("stripe.write")
-@on_refusal(_refused("startup"))
+@on_refusal(refused("startup"))
 def start_startup(customer_id: int):
     start_startup_plan(db.session, collaborators.stripe_gateway(), collaborators.catalog(), Actor.of(current_user),
                        customer_id, *_form(), request.form.get("fingerprint", ""), utcnow().date())
-    return _saved(customer_id, "startup", "Startup plan started: the credit is in Stripe.")
+    return saved(customer_id, "startup", "Startup plan started: the credit is in Stripe.")
