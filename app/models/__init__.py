@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.catalog import CatalogItem
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
+from app.models.rate_bucket import RateBucket
 from app.models.stripe_operation import StripeOperation
 from app.models.usage import MeterEventSend, UsageEvent, UsageReport, UsageRun
 from app.models.user import LoginFailure, User
@@ -13,6 +14,6 @@ from app.models.webhook import WebhookEvent
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "Customer",
     "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
-    "PlanWarning", "StripeOperation", "User", "WebhookEvent",
+    "PlanWarning", "RateBucket", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+SCOPES = ("usage:write", "billing:read")
 
 
 class ApiToken(db.Model):
@@ -21,6 +23,9 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    scopes: Mapped[list] = mapped_column(JSON, default=lambda: list(SCOPES),
+                                         server_default='["usage:write", "billing:read"]')
+    instance: Mapped[str | None] = mapped_column(String(64))  # the only instance it may write usage for
 
     created_by = relationship("User")
 

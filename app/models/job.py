@@ -29,6 +29,8 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]  # the running worker's last sign of life
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     created_by = db.relationship("User")
 
