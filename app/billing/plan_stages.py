@@ -32,6 +32,10 @@ def readiness_blockers(plan) -> list[str]:
     `plan` needs the AnnualPlan attributes only (no database), so this is testable alone.
     """
     reasons = []
+    currency = other_currency(plan)
+    if currency:
+        reasons.append(f"the contract is in {currency}: contracts in other currencies are not supported yet, "
+                       "so it cannot be billed")
     open_fields = sorted({w.field for w in plan.warnings if w.resolved_at is None})
     if open_fields:
         reasons.append(f"{len(open_fields)} warning(s) to resolve: {', '.join(open_fields)}")
@@ -54,6 +58,15 @@ def readiness_blockers(plan) -> list[str]:
         elif line.overage == "custom" and line.overage_unit_amount_decimal is None:
             reasons.append(f"set the custom overage rate for {line.product_key}")
     return reasons
+
+
+def other_currency(plan) -> str | None:
+    """The currency the contract is in when it is not the one we bill in (its load says so), else None.
+
+    Until contracts in other currencies are billed end to end, such a row must not reach Stripe at all:
+    confirming the warning would bill "€10.000" as $10,000."""
+    found = next((p for p in getattr(plan, "provenance", ()) if p.field == "currency"), None)
+    return (found.raw or "another currency").upper() if found is not None and found.warning else None
 
 
 def stage_after_edit(stage: str, blockers: list[str]) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.billing.plan_fields import ROW_FIELDS, display, line_field_spec, split_field, value_to_json
-from app.billing.plan_stages import readiness_blockers, stage_after_edit
+from app.billing.plan_stages import other_currency, readiness_blockers, stage_after_edit
 from app.models import AnnualPlan
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
@@ -52,6 +52,9 @@ def confirm_warning(session, actor: Actor, plan_id: int, name: str, expected_ver
     """A person accepts the value as it stands; recorded, so the decision has an owner."""
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     open_ = plan.warnings_for(name)
+    if name == "currency" and open_:
+        raise Invalid(f"the contract is in {other_currency(plan) or open_[0].raw}: contracts in other currencies "
+                      "are not supported yet, so this warning cannot be confirmed and the row cannot be billed")
     if not open_:
         raise Invalid(f"row {plan.id} has no open warning on '{name}'")
     _resolve(plan, name, actor, "confirmed")

@@ -73,9 +73,9 @@ def test_set_with_a_stale_version_is_refused(run, client, db):
 
 def test_confirm_warning_and_list(run, client, db):
     plan = loaded_sample(client, db, "initech-needs-review")
-    result = run("confirm-warning", plan.id, "currency")
-    assert result.exit_code == 0 and "warning on currency confirmed" in result.output
-    assert run("confirm-warning", plan.id, "currency").exit_code == 1
+    result = run("confirm-warning", plan.id, "term_months")
+    assert result.exit_code == 0 and "warning on term_months confirmed" in result.output
+    assert run("confirm-warning", plan.id, "term_months").exit_code == 1
     db.session.expire_all()
     open_now = len(db.session.get(AnnualPlan, plan.id).open_warnings)
     listing = run("list").output

@@ -118,14 +118,14 @@ def test_editing_a_value_resolves_its_warning(client, db, login_as, initech):
 
 def test_confirming_a_warning_is_explicit_and_audited(client, db, login_as, initech):
     login_as("cs")
-    response = client.post(f"/annual-plans/{initech.id}/warnings/currency/confirm",
+    response = client.post(f"/annual-plans/{initech.id}/warnings/term_months/confirm",
                            data={"version": initech.version}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     db.session.refresh(initech)
-    assert "currency" not in {w.field for w in initech.open_warnings}
+    assert "term_months" not in {w.field for w in initech.open_warnings}
     entry = _audits(db, initech, "annual_plan.warning_confirmed")[0]
-    assert entry.before["warnings"][0]["field"] == "currency"
-    again = client.post(f"/annual-plans/{initech.id}/warnings/currency/confirm",
+    assert entry.before["warnings"][0]["field"] == "term_months"
+    again = client.post(f"/annual-plans/{initech.id}/warnings/term_months/confirm",
                         data={"version": initech.version}, headers={"HX-Request": "true"})
     assert again.status_code == 422 and "no open warning" in again.get_data(as_text=True)
 

@@ -50,12 +50,12 @@ def test_applying_nothing_is_refused(client, db, login_as, acme):
 def test_a_confirmed_warning_is_not_raised_again_on_reload(client, db, login_as):
     plan = loaded_sample(client, db, "initech-needs-review")
     login_as("cs")
-    client.post(f"/annual-plans/{plan.id}/warnings/currency/confirm", data={"version": plan.version})
+    client.post(f"/annual-plans/{plan.id}/warnings/term_months/confirm", data={"version": plan.version})
     _load(client, plan)
     db.session.expire_all()
     plan = db.session.get(AnnualPlan, plan.id)
-    assert "currency" not in {w.field for w in plan.open_warnings}
-    assert "term_months" in {w.field for w in plan.open_warnings}
+    assert "term_months" not in {w.field for w in plan.open_warnings}
+    assert "currency" in {w.field for w in plan.open_warnings}
 
 
 def test_a_contract_that_cannot_be_read_shows_the_error_on_the_row(client, db, login_as):
