@@ -1,0 +1,85 @@
+"""Each configuration's MRR rule on hand-made cases, to the cent, with its inputs and arithmetic."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app.billing.revenue import (
+    Credits,
+    Invoice,
+    Line,
+    Prepayment,
+    RecurringCharge,
+    Usage,
+    enterprise_amortized,
+    enterprise_yearly,
+    free,
+    less_discount,
+    paid,
+    split_evenly,
+    startup,
+)
+
+MARCH, APRIL = date(2027, 3, 1), date(2027, 4, 1)
+
+
+def line(product, cents, start=MARCH, end=APRIL, invoice="in_1"):
+    return Line(invoice, product, cents, start, end)
+
+
+def test_free_is_zero():
+    assert (free(MARCH).mrr_cents, free(MARCH).product_cents) == (0, {})
+
+
+def test_paid_is_the_months_lines_after_discounts_plus_tax():
+    march = Invoice("in_1", (line("product_analytics", 12_345), line("session_replay", 5_000)), tax_cents=3_469)
+    february = Invoice("in_0", (line("product_analytics", 99_999, date(2027, 2, 1), MARCH, "in_0"),), tax_cents=100)
+    mrr = paid(MARCH, [march, february])
+    assert (mrr.mrr_cents, mrr.product_cents) == (20_814, {"product_analytics": 12_345, "session_replay": 5_000})
+    assert [i["invoice_id"] for i in mrr.inputs["invoices"]] == ["in_1"]
+    assert mrr.arithmetic[-1] == "sum 17345¢ + tax 3469¢ = 20814¢"
+
+
+def test_a_year_paid_up_front_spreads_evenly_and_the_odd_cents_go_to_the_first_month():
+    year = Prepayment("in_9", 5_880_001, date(2027, 2, 1), 12)
+    months = [enterprise_yearly(date(2027, 2 + i, 1) if i < 11 else date(2028, 1, 1), [year], [], None).mrr_cents
+              for i in range(12)]
+    assert months[0] == 490_001 and set(months[1:]) == {490_000} and sum(months) == 5_880_001
+    assert enterprise_yearly(date(2028, 2, 1), [year], [], None).mrr_cents == 0  # the year is over
+    assert split_evenly(5_880_000, 12, 0) == 490_000  # $58,800 a year is $4,900 a month
+
+
+def test_enterprise_per_product_is_usage_at_list_price_less_the_credit_discount():
+    mrr = enterprise_yearly(MARCH, [Prepayment("in_9", 5_880_000, MARCH, 12)],
+                            [Usage("product_analytics", 2_000_000, 50_000), Usage("session_replay", 10, 333)],
+                            Decimal("12.5"))
+    assert mrr.mrr_cents == 490_000
+    assert mrr.product_cents == {"product_analytics": 43_750, "session_replay": 291}  # 291.375 -> 291
+    assert sum(mrr.product_cents.values()) != mrr.mrr_cents  # on purpose
+
+
+@pytest.mark.parametrize(("remaining", "expires_on", "expected"), [
+    (10_000, date(2027, 6, 1), 0),  # credits left and not expired by April 1st: on credits
+    (0, date(2027, 6, 1), 7_500),  # used up during March: paid from March
+    (10_000, date(2027, 3, 20), 7_500),  # expired mid-March: paid from March
+    (10_000, APRIL, 0),  # expires exactly at the month's end: still on credits for March
+])
+def test_startup_is_zero_on_credits_then_counted_as_paid(remaining, expires_on, expected):
+    invoices = [Invoice("in_1", (line("product_analytics", 7_000),), tax_cents=500)]
+    assert startup(MARCH, invoices, Credits("credgr_1", remaining, expires_on)).mrr_cents == expected
+
+
+def test_amortized_is_the_recurring_charge_per_month_and_usage_less_the_discount():
+    quarterly = RecurringCharge("price_q", 1_250_002, 3, date(2027, 3, 1))
+    usage = [Invoice("in_u", (line("product_analytics", 40_000), line("session_replay", 1_001)))]
+    first = enterprise_amortized(MARCH, [quarterly], usage, Decimal(10))
+    assert first.mrr_cents == 416_668  # 1,250,002 / 3: the odd cents in the first month of the quarter
+    assert first.product_cents == {"product_analytics": 36_000, "session_replay": 901}
+    assert enterprise_amortized(APRIL, [quarterly], [], None).mrr_cents == 416_667
+    assert enterprise_amortized(date(2027, 2, 1), [quarterly], [], None).mrr_cents == 0  # before it started
+
+
+@pytest.mark.parametrize(("cents", "percent", "expected"), [(1_001, Decimal(10), 901), (1_005, Decimal(10), 905),
+                                                             (1_000, None, 1_000), (3, Decimal("50"), 2)])
+def test_a_discount_rounds_half_up_to_the_cent(cents, percent, expected):
+    assert less_discount(cents, percent) == expected
