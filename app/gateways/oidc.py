@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
@@ -123,7 +124,7 @@ class OidcProvider:
                 code_verifier=pending.code_verifier, redirect_uri=pending.redirect_uri)
         except requests.RequestException as exc:
             raise SourceUnavailable(f"The identity provider did not answer: {exc}") from exc
-        except Exception as exc:  # authlib's OAuthError and friends: the provider refused the code
+        except (AuthlibBaseError, ValueError) as exc:  # the provider refused the code, or answered nonsense
             raise _refused(f"could not be redeemed ({exc})") from exc
 
     def _validated_id_token(self, token: dict, nonce: str) -> dict:

@@ -174,3 +174,23 @@ def test_password_login_off_hides_the_form_and_refuses_password_posts(app, clien
     assert not _signed_in(client)
     page = client.get("/login").get_data(as_text=True)
     assert "Sign in with Test IdP" in page and 'name="password"' not in page
+
+
+def test_a_code_the_provider_does_not_know_is_refused(client, sso, nothing_written):
+    state = parse_qs(urlsplit(sso.start()).query)["state"][0]
+    with nothing_written():
+        response = client.get("/login/sso/callback", query_string={"state": state, "code": "made-up"})
+    assert response.status_code == 401
+    assert "could not be redeemed" in response.get_data(as_text=True)
+
+
+def test_the_code_is_bound_to_this_sign_in_by_pkce(client, sso, nothing_written):
+    """The provider requires PKCE: a code redeemed without the verifier of its own sign-in is refused."""
+    callback = sso.at_provider(sso.start(), "ada@seller.example")
+    with client.raw.session_transaction() as browser_session:
+        browser_session["sso_sign_in"] = browser_session["sso_sign_in"] | {"code_verifier": "x" * 64}
+    with nothing_written():
+        response = client.get(callback)
+    assert response.status_code == 401
+    assert "could not be redeemed" in response.get_data(as_text=True)
+    assert not _signed_in(client)
