@@ -60,6 +60,14 @@ class PendingSignIn:
         return {"state": self.state, "nonce": self.nonce, "code_verifier": self.code_verifier,
                 "redirect_uri": self.redirect_uri}
 
+    @classmethod
+    def from_saved(cls, saved: dict | None) -> PendingSignIn | None:
+        """None when nothing (or something unreadable) was kept: the answer is then refused (state)."""
+        try:
+            return cls(**{key: str(saved[key]) for key in ("state", "nonce", "code_verifier", "redirect_uri")})
+        except (KeyError, TypeError):
+            return None
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -176,7 +184,10 @@ class OidcProvider:
         try:
             response = self.http.get(url, headers=headers, timeout=TIMEOUT_SECONDS)
             response.raise_for_status()
-            return response.json()
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+            return document
         except (requests.RequestException, ValueError) as exc:
             raise SourceUnavailable(f"The identity provider at {self.settings.issuer} did not answer "
                                     f"as expected ({exc}).") from exc

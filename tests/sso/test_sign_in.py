@@ -194,3 +194,12 @@ def test_the_code_is_bound_to_this_sign_in_by_pkce(client, sso, nothing_written)
     assert response.status_code == 401
     assert "could not be redeemed" in response.get_data(as_text=True)
     assert not _signed_in(client)
+
+
+def test_an_unreadable_saved_sign_in_is_refused_like_a_missing_one(client, sso, nothing_written):
+    with client.raw.session_transaction() as browser_session:
+        browser_session["sso_sign_in"] = {"state": "xyz"}  # e.g. kept by an older version
+    with nothing_written():
+        response = client.get("/login/sso/callback?code=abc&state=xyz")
+    assert response.status_code == 401
+    assert "(state)" in response.get_data(as_text=True)

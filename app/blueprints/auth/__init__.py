@@ -105,12 +105,12 @@ def sso_start():
 @public
 @on_refusal(_refused_on_login_page)
 def sso_callback():
-    saved = session.pop(PENDING_SSO, None) or {}
-    next_url = saved.pop("next", None)
+    saved = session.pop(PENDING_SSO, None)
+    next_url = saved.get("next") if isinstance(saved, dict) else None
     provider = oidc_provider()
     if provider is None:
         raise NotAllowed("Single sign-on is not configured (OIDC_ISSUER).")
-    user = sign_in_with_provider(db.session, provider, PendingSignIn(**saved) if saved else None,
+    user = sign_in_with_provider(db.session, provider, PendingSignIn.from_saved(saved),
                                  request.args.to_dict(), _sso_policy())
     db.session.commit()
     login_user(user)
