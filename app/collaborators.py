@@ -10,6 +10,7 @@ from app.billing.catalog_config import Catalog, CatalogConfigError, load_catalog
 from app.billing.contract_mapping import ContractMapping, MappingError, load_mapping
 from app.config import ConfigError
 from app.gateways.contracts import build_contract_source
+from app.gateways.oidc import OidcProvider, OidcSettings
 from app.gateways.stripe import (
     RequestPacer,
     StripeGateway,
@@ -127,3 +128,12 @@ def meter_gateway() -> StripeGateway:
     return StripeGateway(current_app.extensions["stripe_client"], pacer=current_app.extensions["stripe_meter_pacer"],
                          stream_pacer=current_app.extensions["stripe_stream_pacer"],
                          http=current_app.extensions["stripe_http"])
+
+
+def oidc_provider() -> OidcProvider | None:
+    """The identity provider for single sign-on, or None when OIDC_ISSUER is not set."""
+    cfg = current_app.config
+    if not cfg.get("OIDC_ISSUER"):
+        return None
+    return OidcProvider(OidcSettings(cfg["OIDC_ISSUER"], cfg["OIDC_CLIENT_ID"], cfg["OIDC_CLIENT_SECRET"],
+                                     cfg["OIDC_GROUPS_CLAIM"], cfg["OIDC_SCOPES"], cfg["OIDC_PROVIDER_NAME"]))

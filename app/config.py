@@ -8,6 +8,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from app.extensions import ENGINE_JSON
+from app.permissions import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
@@ -29,6 +30,15 @@ SETTINGS = {
     "OWN_EMAIL_DOMAINS": False,
     "CONTRACT_SOURCE": False,
     "CONTRACT_FILES_DIR": False,
+    "OIDC_ISSUER": False,
+    "OIDC_CLIENT_ID": False,
+    "OIDC_CLIENT_SECRET": True,
+    "OIDC_ALLOWED_DOMAINS": False,
+    "OIDC_GROUP_ROLES": False,
+    "OIDC_GROUPS_CLAIM": False,
+    "OIDC_SCOPES": False,
+    "OIDC_PROVIDER_NAME": False,
+    "PASSWORD_LOGIN": False,
 }
 
 
@@ -64,6 +74,44 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _domains(name: str) -> list[str]:
+    return [d.strip().lower() for d in os.environ.get(name, "").split(",") if d.strip()]
+
+
+def parse_group_roles(text: str) -> dict[str, str]:
+    """OIDC_GROUP_ROLES: "billing-admins=admin,finance=finance" -> {group: role}; unknown roles refused."""
+    mapping = {}
+    for pair in (p.strip() for p in text.split(",") if p.strip()):
+        group, sep, role = (part.strip() for part in pair.rpartition("="))
+        if not sep or not group or role not in ROLES:
+            raise ConfigError(f"OIDC_GROUP_ROLES: '{pair}' must be group=role with role one of {', '.join(ROLES)}")
+        mapping[group] = role
+    return mapping
+
+
+def _sso_settings() -> dict:
+    """Single sign-on over OpenID Connect; a half-configured provider refuses to start."""
+    issuer = os.environ.get("OIDC_ISSUER", "").strip()
+    settings = {
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_ALLOWED_DOMAINS": _domains("OIDC_ALLOWED_DOMAINS"),
+        "OIDC_GROUP_ROLES": parse_group_roles(os.environ.get("OIDC_GROUP_ROLES", "")),
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM", "").strip() or "groups",
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "").strip() or "openid email profile groups",
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", "").strip(),
+        "PASSWORD_LOGIN": _flag("PASSWORD_LOGIN", True),
+    }
+    missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ALLOWED_DOMAINS", "OIDC_GROUP_ROLES")
+               if not settings[name]]
+    if issuer and missing:
+        raise ConfigError(f"OIDC_ISSUER is set but {', '.join(missing)} is not")
+    if not issuer and not settings["PASSWORD_LOGIN"]:
+        raise ConfigError("PASSWORD_LOGIN=off needs single sign-on (OIDC_ISSUER): nobody could sign in")
+    return settings
 
 
 def from_env(overrides: dict | None = None) -> dict:
@@ -109,11 +157,8 @@ def from_env(overrides: dict | None = None) -> dict:
         "CONTRACT_FILES_DIR": os.environ.get("CONTRACT_FILES_DIR", str(ROOT / "demo" / "contracts")),
         "BILLING_CONFIG_PATH": os.environ.get("BILLING_CONFIG_PATH", str(ROOT / "config" / "billing.toml")),
         "CONTRACT_MAPPING_PATH": os.environ.get("CONTRACT_MAPPING_PATH", str(ROOT / "config" / "contract_mapping.toml")),
-        "OWN_EMAIL_DOMAINS": [
-            d.strip().lower()
-            for d in os.environ.get("OWN_EMAIL_DOMAINS", "").split(",")
-            if d.strip()
-        ],
+        "OWN_EMAIL_DOMAINS": _domains("OWN_EMAIL_DOMAINS"),
+        **_sso_settings(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),

@@ -18,6 +18,18 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || { [ "$CI" = true ] && { echo "FAIL: no /usr/bin/chromium under CI"; exit 1; }; echo "(no chromium: browser tests will be skipped)"; }
 }
 
+ensure_oidc_provider() {  # the SSO tests' OpenID provider, from the npm registry at its locked version
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    echo "== installing oidc-provider for the SSO tests (npm ci --prefix tests/oidc)"
+    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error >/tmp/oidc-npm-ci.log 2>&1 \
+      || { echo "FAIL: npm ci --prefix tests/oidc: see /tmp/oidc-npm-ci.log"; exit 1; }
+  elif [ "$CI" = true ]; then
+    echo "FAIL: node and npm are needed under CI for the SSO tests (tests/oidc)"; exit 1
+  else
+    echo "(no node/npm: the SSO tests will be skipped)"
+  fi
+}
+
 answers() {  # answers HOST PORT
   $PY - "$1" "$2" <<'PYCODE'
 import socket, sys
@@ -41,6 +53,7 @@ run_pytest() {  # run_pytest LABEL ARGS...
 }
 
 ensure_chromium
+ensure_oidc_provider
 run_pytest "SQLite + SqliteHuey (every test, browser included)" -q
 
 if ! answers 127.0.0.1 5432 && [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null; then

@@ -13,7 +13,8 @@ os.environ["INSTANCE_PATH"] = str(_TMP / "instance")
 os.environ["HUEY_SQLITE_PATH"] = str(_TMP / "huey.db")
 os.environ["HUEY_NAME"] = f"billing-console-test-{uuid.uuid4().hex[:8]}"
 os.environ["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
-for _name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY", "BILLING_ENV", "APP_CLOCK"):
+for _name in ("DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY", "BILLING_ENV", "APP_CLOCK",
+              "OIDC_ISSUER", "PASSWORD_LOGIN"):
     os.environ.pop(_name, None)
 
 from flask import session as flask_session  # noqa: E402
