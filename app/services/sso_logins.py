@@ -65,9 +65,21 @@ def _account_for(session, identity: Identity, role: str) -> User:
     return user
 
 
-def sign_in_with_provider(session, provider: OidcProvider, pending: PendingSignIn | None, answer: dict,
+NOT_CONFIGURED = "Single sign-on is not configured (OIDC_ISSUER)."
+
+
+def begin_provider_sign_in(provider: OidcProvider | None, callback_url: str) -> tuple[str, PendingSignIn]:
+    """Where to send the browser, and what to keep until it comes back (state, nonce, PKCE verifier)."""
+    if provider is None:
+        raise NotAllowed(NOT_CONFIGURED)
+    return provider.begin(callback_url)
+
+
+def sign_in_with_provider(session, provider: OidcProvider | None, pending: PendingSignIn | None, answer: dict,
                           policy: SsoPolicy) -> User:
     """The provider's answer, checked, becomes one of our users with the role their groups give."""
+    if provider is None:
+        raise NotAllowed(NOT_CONFIGURED)
     identity = provider.finish(pending, answer)
     if not email_domain_allowed(identity.email, policy.allowed_domains):
         raise _refuse(identity, f"Sign-in with '{identity.email}' is not allowed: only accounts at "

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.gateways.oidc import PendingSignIn
 from app.refusals import NotAllowed
 from app.services.logins import LoginPolicy, attempt_login, record_logout
-from app.services.sso_logins import SsoPolicy, sign_in_with_provider
+from app.services.sso_logins import SsoPolicy, begin_provider_sign_in, sign_in_with_provider
 
 bp = Blueprint("auth", __name__)
 PENDING_SSO = "sso_sign_in"  # the browser session's key for a sign-in started at the provider
@@ -93,10 +93,7 @@ def login():
 @public
 @on_refusal(_refused_on_login_page)
 def sso_start():
-    provider = oidc_provider()
-    if provider is None:
-        raise NotAllowed("Single sign-on is not configured (OIDC_ISSUER).")
-    url, pending = provider.begin(url_for("auth.sso_callback", _external=True))
+    url, pending = begin_provider_sign_in(oidc_provider(), url_for("auth.sso_callback", _external=True))
     session[PENDING_SSO] = pending.as_dict() | {"next": _safe_next(request.args.get("next"))}
     return redirect(url)
 
@@ -107,10 +104,7 @@ def sso_start():
 def sso_callback():
     saved = session.pop(PENDING_SSO, None)
     next_url = saved.get("next") if isinstance(saved, dict) else None
-    provider = oidc_provider()
-    if provider is None:
-        raise NotAllowed("Single sign-on is not configured (OIDC_ISSUER).")
-    user = sign_in_with_provider(db.session, provider, PendingSignIn.from_saved(saved),
+    user = sign_in_with_provider(db.session, oidc_provider(), PendingSignIn.from_saved(saved),
                                  request.args.to_dict(), _sso_policy())
     db.session.commit()
     login_user(user)
