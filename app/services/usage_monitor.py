@@ -96,7 +96,8 @@ def rerun_outcomes(session, days: list[date]) -> dict[date, Rerun]:
     for entry in entries:
         after, label = entry.after or {}, entry.actor_label
         started_by = starters.get(label.removeprefix("job:"), label) if label.startswith("job:") else label
-        runs[by_key[entry.object_id]].append(SendRun(entry.at, int(after.get("sent", 0)), int(after.get("errors", 0)),
+        errors = int(after.get("errors", 0)) + len(after.get("failed") or {})  # an organisation it could not plan is one
+        runs[by_key[entry.object_id]].append(SendRun(entry.at, int(after.get("sent", 0)), errors,
                                                      nightly=started_by == NIGHTLY_ACTOR.label))
     unsent: dict[tuple[date, str], int] = {(day, status): n for day, status, n in session.execute(
         select(MeterEventSend.usage_day, MeterEventSend.status, func.count())
