@@ -317,7 +317,7 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
         tolerance = stripe.Webhook.DEFAULT_TOLERANCE
         try:
             stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
-            stamp = stripe.WebhookSignature._get_timestamp_and_signatures(signature, "v1")[0]
+            stamp = next(int(part.split("=", 2)[1]) for part in signature.split(",") if part.startswith("t="))  # as stripe-python reads it
         except UnicodeDecodeError as exc:
             raise StripeGatewayError("bad Stripe webhook: the body is not UTF-8 text", code="signature") from exc
         except (ValueError, stripe.SignatureVerificationError) as exc:
