@@ -131,9 +131,9 @@ class Emulator:
         params = schema.validate(route.params, raw)
         ctx.expand = params.pop("expand", None) if route.api == "v1" else None
         ctx.params = params
-        status, payload, extra = self._run(ctx, route)
+        status, payload, extra, validation_failed = self._run(ctx, route)
         body = _encode_bytes(payload)
-        if claim is not None:
+        if claim is not None and not validation_failed:
             fingerprint = claim[1]
             record = {"endpoint": f"{ctx.method} {ctx.url}", "fingerprint": fingerprint,
                       "status": status, "body": body.decode(), "request_id": request_id,
@@ -164,9 +164,9 @@ class Emulator:
             try:
                 result = route.handler(ctx)
                 status, obj = result if isinstance(result, tuple) else (200, result)
-                return status, render(state, obj, expand_tree(ctx.expand)), []
+                return status, render(state, obj, expand_tree(ctx.expand)), [], False
             except errors.StripeError as exc:
-                return exc.status, exc.body(ctx.request_id), list(exc.headers.items())
+                return exc.status, exc.body(ctx.request_id), list(exc.headers.items()), exc.validation
             finally:
                 state.context.request = None
                 state.pinned = None

@@ -9,8 +9,11 @@ class StripeError(Exception):
     """An error response in Stripe's `{"error": {...}}` shape with its HTTP status."""
 
     def __init__(self, status, message, *, type="invalid_request_error", code=None,
-                 param=None, headers=None, **extra):
+                 param=None, headers=None, validation=False, **extra):
         super().__init__(message)
+        # A parameter failed validation before the endpoint began executing: Stripe saves no
+        # idempotent result for it, so a retry with the same key runs afresh.
+        self.validation = validation
         self.status = status
         self.message = message
         self.type = type
@@ -35,6 +38,12 @@ class StripeError(Exception):
 def invalid(message, param=None, code=None, status=400):
     """A 400 `invalid_request_error`; resource rules use this for business-rule failures."""
     return StripeError(status, message, code=code, param=param)
+
+
+def invalid_param(message, param=None, code=None):
+    """A 400 for a parameter a handler checks before it acts (a meter event's timestamp window):
+    validation, so no idempotent result is saved, as for the schema's own 400s."""
+    return StripeError(400, message, code=code, param=param, validation=True)
 
 
 def unknown_param(param):

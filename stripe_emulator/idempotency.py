@@ -3,7 +3,8 @@
 Keys are scoped to the API key and kept for 24 hours of emulator time. A saved result (success
 or an error raised while executing) is replayed with `Idempotent-Replayed: true`; the same key
 with another endpoint or other parameters is a 400 `idempotency_error`. Requests that fail
-validation or injected-before-execution faults save nothing, as on Stripe. While a request runs,
+validation (the schema's, or a handler's `errors.invalid_param` check before it acts) or
+injected-before-execution faults save nothing, as on Stripe. While a request runs,
 a second one with its key gets Stripe's 409 `idempotency_key_in_use` (the SDK retries 409s, so
 its retry then replays the first result).
 """

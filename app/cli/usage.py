@@ -59,8 +59,11 @@ def send_reports(raw_date, run_async, orgs, dry_run):
                                 dry_run=dry_run, **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: click.echo(line))
     db.session.commit()
+    if dry_run:
+        for line in result.failure_lines:
+            click.echo(line)
     click.echo(result.summary)
-    if result.errors:
+    if result.errors or result.failed:
         raise SystemExit(1)
 
 

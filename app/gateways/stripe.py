@@ -311,13 +311,20 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
         return self._call(self.v1.subscriptions.retrieve, subscription_id)
 
     # webhooks
-    def construct_event(self, payload: bytes, signature: str, secret: str) -> dict:
-        """Verify Stripe-Signature on the raw body; StripeGatewayError when it does not match."""
+    def verify_webhook(self, payload: bytes, signature: str, secret: str, now: float | None = None) -> None:
+        """Verify Stripe-Signature on the raw body, dated within the tolerance either side of `now`
+        (stripe-python checks only the past); StripeGatewayError when it does not hold."""
+        tolerance = stripe.Webhook.DEFAULT_TOLERANCE
         try:
-            event = stripe.Webhook.construct_event(payload, signature, secret)
+            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)
+            stamp = next(int(part.split("=", 2)[1]) for part in signature.split(",") if part.startswith("t="))  # as stripe-python reads it
+        except UnicodeDecodeError as exc:
+            raise StripeGatewayError("bad Stripe webhook: the body is not UTF-8 text", code="signature") from exc
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise StripeGatewayError(f"bad Stripe webhook signature: {exc}", code="signature") from exc
-        return event.to_dict()
+        if stamp > (time.time() if now is None else now) + tolerance:
+            raise StripeGatewayError(f"bad Stripe webhook signature: timestamp {stamp} is more than "
+                                     f"{tolerance} s in the future", code="signature")
 
 
 def _customer(data: dict) -> CustomerSummary:

@@ -82,7 +82,7 @@ class StripeHTTP:
             except urllib3.exceptions.HTTPError as exc:
                 failures += 1
                 if failures == NETWORK_ATTEMPTS:
-                    raise StripeRefused(0, f"Could not reach Stripe: {exc}") from exc
+                    raise StripeRefused(0, str(exc)) from exc  # the gateway says "Could not reach Stripe"
             else:
                 if response.status < 300:
                     return response

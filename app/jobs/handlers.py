@@ -71,10 +71,10 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
                                 **collaborators.usage_send_options(),
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
     ctx.log(result.summary)
-    if result.errors:
+    if result.errors or result.failed:
         raise JobFailed(f"{result.summary}: clear or fix the errors and re-run")
     return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
-            "errors": result.errors, "via": result.via}
+            "errors": result.errors, "via": result.via, "failed": result.failed}
 
 
 def end_startup_plans_job(ctx: JobContext) -> dict:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.billing.webhook_bodies import BodyRefused, strict_json
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest, Unauthenticated
 from app.services.audit import Actor, record_audit
@@ -70,9 +70,9 @@ def receive_pandadoc_webhook(session, raw_body: bytes, signature: str | None, ke
 
 def _notifications(raw_body: bytes) -> list[dict]:
     try:
-        body = json.loads(raw_body)
-    except ValueError as exc:
-        raise BadRequest(f"body is not JSON: {exc}") from exc
+        body = strict_json(raw_body)
+    except BodyRefused as exc:
+        raise BadRequest(str(exc), field="body") from exc
     if not isinstance(body, list) or not all(isinstance(n, dict) and "event" in n for n in body):
         raise BadRequest("body must be a JSON array of notifications, each with an 'event'")
     return body

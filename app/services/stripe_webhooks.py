@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.billing.plan_stages import stage_on_subscription
 from app.billing.stripe_requests import credit_grant_key, credit_grant_params
+from app.billing.webhook_bodies import BodyRefused, stripe_event
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest
@@ -30,11 +31,13 @@ STRIPE_ACTOR = Actor.system("stripe-webhook")
 
 
 def receive_stripe_webhook(session, gateway, raw_body: bytes, signature: str, secret: str) -> str:
-    """Verify Stripe-Signature on the raw bytes (a bad one is refused, nothing stored), then receive."""
+    """Verify Stripe-Signature on the raw bytes, then the event's shape (either refused: 400, nothing
+    stored, as there is no event id to store it under), then receive."""
     try:
-        event = gateway.construct_event(raw_body, signature, secret)
-    except StripeGatewayError as exc:
-        raise BadRequest(str(exc)) from exc
+        gateway.verify_webhook(raw_body, signature, secret)
+        event = stripe_event(raw_body)
+    except (StripeGatewayError, BodyRefused) as exc:
+        raise BadRequest(str(exc), field="body") from exc
     return receive_stripe_event(session, gateway, event, raw_body)
 
 

@@ -96,7 +96,8 @@ def rerun_outcomes(session, days: list[date]) -> dict[date, Rerun]:
     for entry in entries:
         after, label = entry.after or {}, entry.actor_label
         started_by = starters.get(label.removeprefix("job:"), label) if label.startswith("job:") else label
-        runs[by_key[entry.object_id]].append(SendRun(entry.at, int(after.get("sent", 0)), int(after.get("errors", 0)),
+        errors = int(after.get("errors", 0)) + len(after.get("failed") or {})  # an organisation it could not plan is one
+        runs[by_key[entry.object_id]].append(SendRun(entry.at, int(after.get("sent", 0)), errors,
                                                      nightly=started_by == NIGHTLY_ACTOR.label))
     unsent: dict[tuple[date, str], int] = {(day, status): n for day, status, n in session.execute(
         select(MeterEventSend.usage_day, MeterEventSend.status, func.count())
@@ -116,11 +117,40 @@ def _job_starters(session, entries: list[AuditEntry]) -> dict[str, str]:
         AuditEntry.action == "job.started", AuditEntry.object_type == "job", AuditEntry.object_id.in_(ids))).all())
 
 
+@dataclass(frozen=True)
+class Unsent:
+    day: date
+    organisation_id: str
+    reason: str
+
+
+def unsent_organisations(session, since: date, until: date) -> list[Unsent]:
+    """Organisations whose usage of a day did not go out, with why: those the latest run covering them
+    could not plan (its `usage.sent` audit entry), and those with meter events Stripe refused."""
+    failed: dict[date, dict[str, str]] = defaultdict(dict)
+    for entry in session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "usage.sent", AuditEntry.object_type == "usage_day",
+            AuditEntry.object_id >= since.isoformat(), AuditEntry.object_id <= until.isoformat())
+            .order_by(AuditEntry.at, AuditEntry.id)):
+        after, day = entry.after or {}, date.fromisoformat(entry.object_id)
+        covered = after.get("organisations", "all")
+        failed[day] = {} if covered == "all" else {o: why for o, why in failed[day].items() if o not in covered}
+        failed[day].update(after.get("failed") or {})
+    for day, org, reason in session.execute(
+            select(MeterEventSend.usage_day, MeterEventSend.organisation_id, func.min(MeterEventSend.error))
+            .where(MeterEventSend.usage_day >= since, MeterEventSend.usage_day <= until, MeterEventSend.status == "error")
+            .group_by(MeterEventSend.usage_day, MeterEventSend.organisation_id)):
+        failed[day].setdefault(org, reason)
+    return [Unsent(day, org, why) for day in sorted(failed, reverse=True) for org, why in sorted(failed[day].items())]
+
+
 def monitor_page(session, today: date) -> dict:
-    """The Usage page: sixty days of reports per instance, yesterday's gaps and check, how re-runs went."""
+    """The Usage page: sixty days of reports per instance, yesterday's gaps and check, how re-runs went,
+    and the last week's organisations whose usage did not go out."""
     from app.billing.usage_gaps import rerun_date
 
     data = chart_series(session, today - timedelta(days=1))
     reruns = rerun_outcomes(session, sorted({g.day for g in data["gaps"]}))
     return {"series": data, "gaps": data["gaps"], "reruns": reruns, "check": check_usage_day(session, today - timedelta(days=1)),
-            "rerun_date": rerun_date(data["gaps"], reruns, today)}
+            "rerun_date": rerun_date(data["gaps"], reruns, today),
+            "unsent": unsent_organisations(session, today - timedelta(days=8), today - timedelta(days=1))}

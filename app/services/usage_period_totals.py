@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import BigInteger, cast, exists, func, select
 
 from app.models import Customer, CustomerOrganisation, UsageReport
 
@@ -86,7 +86,7 @@ def period_to_date(session, metered, orgs: list[str], first_days: dict[str, date
         by_first_day[first_days.get(org, usage_day)].append(org)
     columns = []
     for product in metered:
-        amount = UsageReport.usage[product.key].as_integer()
+        amount = _as_bigint(session, UsageReport.usage[product.key])
         columns += [func.sum(amount), func.count(amount)]
     totals: dict[str, dict[str, int]] = {}
     for first_day, group in by_first_day.items():
@@ -98,6 +98,14 @@ def period_to_date(session, metered, orgs: list[str], first_days: dict[str, date
             for org, *sums in session.execute(query):
                 totals[org] = {p.key: int(sums[2 * i]) for i, p in enumerate(metered) if sums[2 * i + 1]}
     return totals
+
+
+def _as_bigint(session, element):
+    """A JSON count as a 64-bit integer: PostgreSQL's as_integer() is a 32-bit INTEGER, while SQLite's
+    CAST would clamp an oversized count to 2**63-1 (its json_extract keeps it, and the count is refused)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(element.as_string(), BigInteger)
+    return element.as_integer()
 
 
 def combined(totals: dict, orgs, product_key: str) -> int | None:

@@ -12,7 +12,7 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
 from app.services.usage_event_reports import aggregate_usage_events
 from app.services.usage_period_totals import reporting_orgs
-from app.services.usage_send_plan import OwedEvent, plan_meter_events
+from app.services.usage_send_plan import OwedEvent, failure_reason, plan_apart
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
 
@@ -46,11 +46,17 @@ class SendResult:
     planned: int = 0
     via: str = "v1"
     dry_run: bool = False
+    failed: dict[str, str] = field(default_factory=dict)  # organisation -> why none of its usage went out
 
     @property
     def summary(self) -> str:
         verb = "would be sent" if self.dry_run else "sent"
-        return f"{self.sent if not self.dry_run else self.planned} reports {verb}, {self.skipped} skipped, {self.errors} errors"
+        line = f"{self.sent if not self.dry_run else self.planned} reports {verb}, {self.skipped} skipped, {self.errors} errors"
+        return line + (f", {len(self.failed)} organisations not sent" if self.failed else "")
+
+    @property
+    def failure_lines(self) -> list[str]:
+        return [f"{org}: not sent: {why}" for org, why in sorted(self.failed.items())]
 
 
 def usage_day_for(report_date: date, zone: ZoneInfo) -> date:
@@ -71,7 +77,9 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
     batches = [orgs[start:start + PLAN_BATCH] for start in range(FIRST_BATCH, len(orgs), PLAN_BATCH)]
     batches = ([orgs[:FIRST_BATCH]] if orgs else []) + batches
     if dry_run:
-        result.planned = sum(len(plan_meter_events(session, gateway, catalog, zone, usage_day, b)) for b in batches)
+        for batch in batches:
+            planned = plan_apart(session, gateway, catalog, zone, usage_day, batch)
+            result.planned, result.failed = result.planned + len(planned.owed), result.failed | planned.failed
         result.skipped = _count(session, usage_day, "skipped", org_ids)
         session.rollback()
         return result
@@ -82,18 +90,22 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
     sender = (_Stream if result.via == "v2" else _Lanes)(session, gateway, threads, report)
     try:
         for batch in batches:
-            owed = plan_meter_events(session, gateway, catalog, zone, usage_day, batch)
+            planned = plan_apart(session, gateway, catalog, zone, usage_day, batch)
+            result.failed |= planned.failed
             sender.record(block=False)
             checkpoint(session, "usage_send_batch")  # this batch's rows are durable before the first of them is sent
-            sender.submit(owed)
+            sender.submit(planned.owed)
         sender.record(block=True)
     finally:
         sender.close()
     result.planned, result.sent, result.errors = sender.submitted, sender.sent_count, sender.error_count
     result.skipped = _count(session, usage_day, "skipped", org_ids)
+    for line in result.failure_lines:
+        report(sender.recorded, sender.submitted, line)
     record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
                  after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
-                        "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all"})
+                        "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all",
+                        "failed": result.failed})
     return result
 
 
@@ -134,9 +146,14 @@ class _Sender:
             if self._unwritten() >= COMMIT_EVERY or (block and not self.futures):
                 self._write_results()
                 checkpoint(self.session, "usage_send_batch")
-                verb = "streamed" if self.via == "v2" else "sent"
-                self.report(self.recorded, self.submitted, f"{self.recorded} of {self.submitted} {verb}")
+                self.report(self.recorded, self.submitted, self.progress_line())
         self._write_results()
+
+    def progress_line(self) -> str:
+        """Says sent only of what Stripe took; refused events are counted apart."""
+        verb = "streamed" if self.via == "v2" else "sent"
+        line = f"{self.sent_count} of {self.submitted} {verb}"
+        return line + (f", {self.error_count} refused" if self.error_count else "")
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -187,6 +204,8 @@ class _Lanes(_Sender):
             if exc.param == "identifier" and "already exists" in str(exc):
                 return None  # Stripe has it from an attempt whose answer we lost
             return str(exc)
+        except Exception as exc:  # noqa: BLE001 - one event that cannot be sent fails alone, with its reason
+            return failure_reason(exc)
         return None
 
 
@@ -209,9 +228,9 @@ class _Stream(_Sender):
 
     def _call(self, chunk: list[OwedEvent]) -> list[tuple[str, str | None]]:
         """The whole chunk is taken or refused (then retried on the next run)."""
-        payload = [_stream_event(e) for e in chunk]
         error = None
         try:
+            payload = [_stream_event(e) for e in chunk]
             token = self.token
             try:
                 self.gateway.stream_meter_events(token, payload)
@@ -221,6 +240,8 @@ class _Stream(_Sender):
                 self.gateway.stream_meter_events(self._renew(token), payload)
         except StripeGatewayError as exc:
             error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - this chunk fails alone, with its reason
+            error = failure_reason(exc)
         return [(event.identifier, error) for event in chunk]
 
     def _renew(self, expired: str) -> str:

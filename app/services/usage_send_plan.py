@@ -14,10 +14,12 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.billing import usage as rules
 from app.billing.usage_caps import customer_cap, list_tiers
 from app.billing.usage_days import day_bounds
+from app.gateways.stripe_errors import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.usage_period_totals import (
     Subscriber,
@@ -59,6 +61,40 @@ class _Writes:
     new: list[dict] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)
     owed: list[OwedEvent] = field(default_factory=list)
+
+
+@dataclass
+class Planned:
+    owed: list[OwedEvent] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # organisation -> why its usage cannot be sent
+
+
+def plan_apart(session, gateway, catalog, zone: ZoneInfo, usage_day: date, orgs: list[str]) -> Planned:
+    """`plan_meter_events`, but one organisation whose usage cannot be planned (a stored count no
+    column holds, any error building its events) fails alone with its reason: a failed batch is
+    halved until the failing organisations stand alone. Stripe being unreachable still stops the run."""
+    try:
+        with session.begin_nested():
+            return Planned(plan_meter_events(session, gateway, catalog, zone, usage_day, orgs))
+    except StripeGatewayError as exc:
+        if exc.status >= 500:
+            raise
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - whatever it is, it is this batch's, and is recorded below
+        error = exc
+    if len(orgs) == 1:
+        return Planned(failed={orgs[0]: failure_reason(error)})
+    halves = [plan_apart(session, gateway, catalog, zone, usage_day, part)
+              for part in (orgs[:len(orgs) // 2], orgs[len(orgs) // 2:])]
+    return Planned([e for h in halves for e in h.owed], {org: why for h in halves for org, why in h.failed.items()})
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line an operator can act on: the database's own words rather than the SQL around them."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"[:300]
 
 
 def plan_meter_events(session, gateway, catalog, zone: ZoneInfo, usage_day: date, orgs: list[str]) -> list[OwedEvent]:

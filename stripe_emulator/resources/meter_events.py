@@ -23,6 +23,10 @@ def _invalid(exc):
     return errors.invalid(exc.message, param=exc.param)
 
 
+def _invalid_param(exc):
+    return errors.invalid_param(exc.message, param=exc.param)
+
+
 @route("POST", "/v1/billing/meter_events", params=MeterEventCreateParams)
 def create(ctx):
     p = ctx.params
@@ -30,12 +34,12 @@ def create(ctx):
     timestamp = p.get("timestamp", now)
     identifier = p.get("identifier") or random_token(24)
     if len(identifier) > 100:
-        raise errors.invalid("`identifier` must be at most 100 characters.", param="identifier")
+        raise errors.invalid_param("`identifier` must be at most 100 characters.", param="identifier")
     try:
         meter, customer_id, value = meter_usage.check(ctx.state, p["event_name"], p["payload"],
                                                       timestamp, now)
     except meter_usage.UsageError as exc:
-        raise _invalid(exc) from None
+        raise _invalid_param(exc) from None  # nothing began: Stripe saves no idempotent result
     usage = meter_usage.space(ctx.state)
     if meter_usage.is_duplicate(usage, identifier, now):
         raise errors.StripeError(

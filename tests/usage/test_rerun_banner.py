@@ -80,3 +80,14 @@ def test_the_nightly_send_of_the_day_is_not_a_rerun(client, db, login_as, stripe
     banner = _banner(client, gap_day)
     assert statuses == ["sent"]  # every meter event of the day went out, but nobody re-ran it yet
     assert banner.startswith("flash-error usage-gap role=alert") and "re-run 20" not in banner
+
+
+def test_a_rerun_that_could_not_send_an_organisation_stays_alarming(client, db, login_as, stripe_emulator, gap_day,
+                                                                    subscriber):
+    subscriber("org-2", products=("product_analytics",))
+    make_usage_reports(db.session, "org-2", {gap_day - timedelta(days=1): {"product_analytics": 2**63}})
+    login_as("cs")
+    _rerun(client, db, gap_day)
+    banner = _banner(client, gap_day)
+    assert banner.startswith("flash-error usage-gap role=alert")
+    assert f"re-run {_rerun_time(db)}: 1 sent, 1 errors: clear the errors and re-run" in banner

@@ -20,6 +20,7 @@ from app.errors import on_refusal
 from app.extensions import db
 from app.htmx import is_htmx, render
 from app.models import AnnualPlan
+from app.paging import page_arg
 from app.services.contract_loading import apply_contract_values, load_plan
 from app.services.plan_export import plan_as_dict, plans_as_csv
 
@@ -40,7 +41,7 @@ PAGE_SIZE = 100
 @bp.get("")
 def index():
     """Newest first, a hundred rows at a time; scrolling to the end fetches the next hundred."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args.get("page"))
     rows = db.session.scalars(_query(request.args).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     more_args = {**request.args.to_dict(), "page": page + 1} if len(rows) > PAGE_SIZE else None
     partial = "annual_plans/_rows.html" if page > 1 else "annual_plans/_table.html"

@@ -9,6 +9,7 @@ from app.auth import require
 from app.extensions import db
 from app.htmx import render
 from app.models import AuditEntry
+from app.paging import page_arg, paginate_clamped
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -40,7 +41,7 @@ def _filtered(args):
 @bp.get("")
 @require("audit.view")
 def index():
-    page = db.paginate(_filtered(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate_clamped(db, _filtered(request.args), page_arg(request.args.get("page")), PER_PAGE)
     object_types = db.session.scalars(db.select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     return render("audit/index.html", "audit/_table.html", page=page, args=request.args,
                   object_types=object_types)

@@ -32,7 +32,8 @@ def _rerun_refused(exc):
 def index():
     page = monitor_page(db.session, local_today(utcnow(), collaborators.usage_zone()))
     return render("usage/index.html", "usage/_monitor.html", chart=chart_svg(page["series"]), gaps=page["gaps"],
-                  check=page["check"], reruns=page["reruns"], rerun_date=page["rerun_date"], error=None, job=None)
+                  check=page["check"], reruns=page["reruns"], rerun_date=page["rerun_date"], unsent=page["unsent"],
+                  error=None, job=None)
 
 
 @bp.post("/rerun")
