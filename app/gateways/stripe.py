@@ -250,6 +250,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
             invoice["customer"]["tax_ids"] = {"data": self.customer_tax_ids(invoice["customer"]["id"])}
         return invoice
 
+    def invoice(self, invoice_id: str) -> dict:
+        """One invoice as Stripe returns it, nothing expanded."""
+        return self._call(self.v1.invoices.retrieve, invoice_id)
+
     def customer_tax_ids(self, customer_id: str) -> list[dict]:
         return self.list_all(self.v1.customers.tax_ids.list, customer_id)
 

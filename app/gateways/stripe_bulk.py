@@ -34,9 +34,17 @@ class BulkReadVerbs:
     def schedule_pages(self) -> Iterator[list[dict]]:
         return self._pages("/v1/subscription_schedules", self.v1.subscription_schedules.list, {})
 
-    def invoice_pages(self) -> Iterator[list[dict]]:
-        """Every invoice, newest first."""
-        return self._pages("/v1/invoices", self.v1.invoices.list, {})
+    def invoice_pages(self, created_since: int | None = None) -> Iterator[list[dict]]:
+        """Every invoice (created at or after `created_since`, unix seconds, when given), newest first."""
+        params = {} if created_since is None else {"created": {"gte": created_since}}
+        return self._pages("/v1/invoices", self.v1.invoices.list, params)
+
+    def price_pages(self) -> Iterator[list[dict]]:
+        """Every price, active or archived: old invoices name archived prices too."""
+        return self._pages("/v1/prices", self.v1.prices.list, {})
+
+    def product_pages(self) -> Iterator[list[dict]]:
+        return self._pages("/v1/products", self.v1.products.list, {})
 
     def _pages(self, path: str, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
         """Over plain HTTP when the app set it up: stripe-python spends ~0.5 s turning a page of
