@@ -85,3 +85,102 @@ def customer_history(session, customer_id: int, month: date, months: int = 12) -
              "rule": rows[m].rule, "inputs": rows[m].inputs, "arithmetic": rows[m].arithmetic,
              "unresolved_reason": rows[m].unresolved_reason} if m in rows else {"month": m.isoformat()[:7]}
             for m in wanted]
+
+
+SORTS = ("name", "-mrr", "mrr", "-change", "change")
+
+
+def latest_month(session, today: date) -> date:
+    """The newest snapshotted month, or this month when none is."""
+    newest = session.scalar(select(RevenueMonth.month).order_by(RevenueMonth.month.desc()).limit(1))
+    return newest or today.replace(day=1)
+
+
+def revenue_page(session, raw_month: str | None, today: date, q: str = "", configuration: str = "",
+                 sort: str = "-mrr") -> dict:
+    """The Revenue page: the month's report (None before its first snapshot), the 12-month trend, the customers
+    filtered by name and configuration and sorted."""
+    from app.services.revenue_snapshot import parse_month_or_refuse
+
+    month = parse_month_or_refuse(raw_month, today) if raw_month else latest_month(session, today)
+    sort = sort if sort in SORTS else "-mrr"
+    try:
+        report = month_report(session, month)
+    except NotFound:
+        report = None
+    rows = (report or {}).get("customers", [])
+    needle = (q or "").strip().lower()
+    rows = [r for r in rows if (not needle or needle in r["name"].lower())
+            and (not configuration or r["configuration"] == configuration)]
+    key = sort.lstrip("-")
+    if key == "name":
+        rows.sort(key=lambda r: (r["name"].lower(), r["customer_id"]))
+    else:
+        field = "mrr_cents" if key == "mrr" else "change_cents"
+        rows.sort(key=lambda r: (r[field] is None, -(r[field] or 0) if sort.startswith("-") else (r[field] or 0)))
+    return {"month": month, "month_text": month.isoformat()[:7], "report": report, "customers": rows,
+            "trend": trend(session, month), "q": q or "", "configuration": configuration or "", "sort": sort,
+            "months": revenue.previous_months(today.replace(day=1), 24)[::-1]}
+
+
+def revenue_why(session, month: date, customer_id: int) -> dict:
+    """One customer's figure for the month: the rule by name, its inputs and the arithmetic."""
+    row = session.scalar(select(RevenueLine).where(RevenueLine.month == month, RevenueLine.customer_id == customer_id))
+    if row is None:
+        raise NotFound(f"No revenue figure for customer #{customer_id} in {month.isoformat()[:7]}.")
+    customer = session.get(Customer, customer_id)
+    return {"month_text": month.isoformat()[:7], "row": row, "customer": customer,
+            "rule_text": RULE_TEXT.get(row.rule, row.rule), "object_ids": sorted(_stripe_ids(row.inputs))}
+
+
+RULE_TEXT = {
+    "free": "Free: MRR 0.",
+    "paid": "Paid: each product's invoice lines whose service period starts in the month, after discounts; "
+            "MRR is their sum plus those lines' tax.",
+    "startup": "Startup: 0 while credits remain and have not expired at the month's end; then counted as paid.",
+    "enterprise_yearly": "Enterprise yearly: MRR is the up-front payment spread evenly over the months it covers "
+                         "(cents that don't divide go to the first month). Per product: the month's usage at list "
+                         "price less the credit discount, so MRR and the products' sum differ on purpose.",
+    "enterprise_amortized": "Enterprise amortized: MRR is the credits customer's recurring charge per month "
+                            "(quarterly ÷ 3, semi-annual ÷ 6, annual ÷ 12). Per product: the usage customer's "
+                            "product amounts in the month less the credit discount.",
+}
+
+
+def _stripe_ids(value) -> set[str]:
+    """Every Stripe object id among the inputs, to link."""
+    if isinstance(value, dict):
+        return set().union(*(_stripe_ids(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_stripe_ids(v) for v in value)) if value else set()
+    if isinstance(value, str) and value.split("_")[0] in ("in", "price", "credgr", "cus", "sub"):
+        return {value}
+    return set()
+
+
+def revenue_csv(report: dict) -> str:
+    """The month's customers as CSV: amounts in dollars with cents (numbers, not text), one column per product,
+    unresolved customers last with their reason."""
+    import csv
+    import io
+
+    products = sorted({key for row in report["customers"] for key in row["product_mrr_cents"]})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["month", "customer_id", "customer", "configuration", "mrr", "change", "rule",
+                     *[f"mrr_{key}" for key in products], "unresolved_reason"])
+    for row in report["customers"]:
+        writer.writerow([report["month"], row["customer_id"], row["name"], row["configuration"],
+                         _dollars(row["mrr_cents"]), _dollars(row["change_cents"]), row["rule"],
+                         *[_dollars(row["product_mrr_cents"].get(key)) for key in products], ""])
+    for row in report["unresolved"]:
+        writer.writerow([report["month"], row["customer_id"], row["name"], row["configuration"], "", "", "",
+                         *["" for _ in products], row["reason"]])
+    return out.getvalue()
+
+
+def _dollars(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign, whole = ("-" if cents < 0 else ""), abs(cents)
+    return f"{sign}{whole // 100}.{whole % 100:02d}"

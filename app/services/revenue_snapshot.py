@@ -206,3 +206,11 @@ def _fingerprint(results: dict) -> str:
     payload = {str(k): (v.reason if isinstance(v, Unresolved) else [v.mrr_cents, v.product_cents, v.rule])
                for k, v in sorted(results.items())}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def start_revenue_snapshot(session, actor: Actor, raw_month: str, today: date):
+    """Queue a snapshot of a month (checked first, so a bad month starts nothing)."""
+    from app.services.jobs import start_job
+
+    month = parse_month_or_refuse(raw_month, today)
+    return start_job(session, actor, "revenue.snapshot", {"month": month.isoformat()[:7]})

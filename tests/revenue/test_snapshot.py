@@ -21,8 +21,7 @@ def _rows(db, month):
 
 def test_each_configuration_is_counted_by_its_rule(app, db, gateway, seeded_month):
     from app import collaborators
-    with app.app_context():
-        result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
     rows, ids = _rows(db, seeded_month.month), seeded_month.customers
     assert (rows[ids["free"]].mrr_cents, rows[ids["free"]].rule) == (0, "free")
     paid = rows[ids["paid"]]
@@ -49,10 +48,9 @@ def test_each_configuration_is_counted_by_its_rule(app, db, gateway, seeded_mont
 
 def test_the_same_snapshot_twice_gives_the_same_rows_and_audits_no_change(app, db, gateway, seeded_month):
     from app import collaborators
-    with app.app_context():
-        first = _take(db, gateway, collaborators.catalog(), seeded_month.month)
-        before = {k: (r.id, r.mrr_cents, r.product_cents, r.inputs) for k, r in _rows(db, seeded_month.month).items()}
-        second = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    first = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    before = {k: (r.id, r.mrr_cents, r.product_cents, r.inputs) for k, r in _rows(db, seeded_month.month).items()}
+    second = _take(db, gateway, collaborators.catalog(), seeded_month.month)
     after = {k: (r.id, r.mrr_cents, r.product_cents, r.inputs) for k, r in _rows(db, seeded_month.month).items()}
     assert after == before and second.changed == 0
     assert db.session.get(RevenueMonth, seeded_month.month).fingerprint and first.total_mrr_cents == second.total_mrr_cents
@@ -63,11 +61,10 @@ def test_the_same_snapshot_twice_gives_the_same_rows_and_audits_no_change(app, d
 def test_an_invoice_voided_in_stripe_is_recomputed_and_audited(app, db, gateway, stripe_client, seeded_month):
     from app import collaborators
     from app.models import AnnualPlan
-    with app.app_context():
-        _take(db, gateway, collaborators.catalog(), seeded_month.month)
-        up_front = db.session.scalar(select(AnnualPlan.invoice_id).where(AnnualPlan.document_id == "doc_yearly"))
-        stripe_client.v1.invoices.void_invoice(up_front)
-        result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    up_front = db.session.scalar(select(AnnualPlan.invoice_id).where(AnnualPlan.document_id == "doc_yearly"))
+    stripe_client.v1.invoices.void_invoice(up_front)
+    result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
     yearly = _rows(db, seeded_month.month)[seeded_month.customers["enterprise_yearly"]]
     assert yearly.mrr_cents is None and "is void" in yearly.unresolved_reason and result.changed == 1
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "revenue.recomputed")).one()
