@@ -52,9 +52,8 @@ class CustomerFacts:
     credit_grant_id: str | None = None
     credit_expires_on: date | None = None
     credit_remaining_now: int | None = None
-    # enterprise yearly
-    up_front: UpFront | None = None
-    up_front_invoice: dict | None = None
+    # enterprise yearly: each contract year's up-front invoice (None when Stripe has no such invoice)
+    up_fronts: list[tuple[UpFront, dict | None]] = field(default_factory=list)
     list_tiers: dict[str, tuple] = field(default_factory=dict)  # product key -> catalog Standard tiers
     # enterprise amortized: the credits half's invoices (this customer is the usage half)
     credits_invoices: list[dict] | None = None
@@ -144,6 +143,19 @@ def recurring_charges(invoices: list[dict], month: date, prices: dict[str, Price
     return charges
 
 
+def up_front_of(invoice: dict) -> UpFront | None:
+    """An up-front invoice by the amortization metadata Amortize Invoice puts on it (`amortize_start`,
+    `amortize_months`); None for any other invoice or unreadable metadata."""
+    meta = invoice.get("metadata") or {}
+    if str(meta.get("amortize", "")).lower() != "true":
+        return None
+    try:
+        start, months = date.fromisoformat(meta["amortize_start"]), int(meta.get("amortize_months") or 12)
+    except (KeyError, ValueError):
+        return None
+    return UpFront(invoice["id"], start, months) if months > 0 else None
+
+
 def credits_at_month_end(facts: CustomerFacts, month: date) -> int:
     """What was left of the startup grant when the month ended: what is left now plus what invoices for later
     months have taken since (balances only go down, so this is exact)."""
@@ -177,16 +189,18 @@ def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts
         credits = Credits(facts.credit_grant_id, credits_at_month_end(facts, month), facts.credit_expires_on)
         return revenue.startup(month, rules_invoices, credits)
     if config == "enterprise_yearly":
-        if facts.up_front is None:
-            return Unresolved("enterprise yearly without an up-front invoice (no live annual plan links one)")
-        invoice = facts.up_front_invoice
-        if invoice is None or not counted(invoice):
-            status = invoice.get("status") if invoice else "not found in Stripe"
-            return Unresolved(f"enterprise yearly whose up-front invoice {facts.up_front.invoice_id} is {status}")
-        prepayment = Prepayment(invoice["id"], int(invoice["total_excluding_tax"]), facts.up_front.start.replace(day=1),
-                                facts.up_front.months)
+        if not facts.up_fronts:
+            return Unresolved("enterprise yearly without an up-front invoice (none in Stripe carries amortize "
+                              "metadata, and no Annual Plan row links one)")
+        prepayments = []
+        for up_front, invoice in facts.up_fronts:
+            if invoice is None or not counted(invoice):
+                status = invoice.get("status") if invoice else "not found in Stripe"
+                return Unresolved(f"enterprise yearly whose up-front invoice {up_front.invoice_id} is {status}")
+            prepayments.append(Prepayment(invoice["id"], int(invoice["total_excluding_tax"]),
+                                          up_front.start.replace(day=1), up_front.months))
         usage = metered_usage(facts.invoices, month, prices, product_keys, facts.list_tiers)
-        return revenue.enterprise_yearly(month, [prepayment], usage, facts.discount_percent)
+        return revenue.enterprise_yearly(month, prepayments, usage, facts.discount_percent)
     if config == "enterprise_amortized":
         if facts.credits_invoices is None:
             return Unresolved("amortized without a linked credits customer")

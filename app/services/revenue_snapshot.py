@@ -25,13 +25,14 @@ from app.billing.revenue_inputs import (
     counted,
     customer_mrr,
     month_start_ts,
+    up_front_of,
 )
 from app.models import AnnualPlan, Customer, RevenueLine, RevenueMonth
 from app.refusals import Invalid
 from app.services.audit import Actor, jsonable, record_audit
 from app.timeutil import utcnow
 
-LOOKBACK_MONTHS = 12  # a quarterly or annual instalment covering the month was invoiced up to a year before
+LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
 
 
 @dataclass(frozen=True)
@@ -148,16 +149,27 @@ def _facts(customer: Customer, month: date, reads: StripeReads, plans: dict, cat
         if customer.startup_credit_grant_id and stripe_id:
             facts.credit_remaining_now = gateway.credit_grant_balance(stripe_id, customer.startup_credit_grant_id)
     elif customer.billing_configuration == "enterprise_yearly":
-        plan = _covering_plan(plans.get(stripe_id, []), month)
-        if plan is not None:
-            facts.up_front = UpFront(plan.invoice_id, plan.start_date, min(plan.term_months or 12, 12))
-            facts.up_front_invoice = reads.invoices_by_id.get(plan.invoice_id) or gateway.invoice(plan.invoice_id)
+        facts.up_fronts = _up_fronts(facts.invoices, plans.get(stripe_id, []), month, reads, gateway)
         facts.list_tiers = {key: product.tiers for key, product in catalog.products.items() if product.metered}
     elif customer.billing_configuration == "enterprise_amortized":
         partner = customer.linked_customer
         if partner is not None and partner.stripe_customer_id:
             facts.credits_invoices = list(reads.invoices_by_customer.get(partner.stripe_customer_id, []))
     return facts
+
+
+def _up_fronts(invoices: list[dict], plans: list[AnnualPlan], month: date, reads: StripeReads,
+               gateway) -> list[tuple[UpFront, dict | None]]:
+    """Each contract year's up-front invoice: Stripe's amortization metadata first; else the Annual Plan row's
+    invoice covering the month (read by id when it is older than the window)."""
+    found = [(up, invoice) for invoice in invoices if (up := up_front_of(invoice)) is not None]
+    if found:
+        return found
+    plan = _covering_plan(plans, month)
+    if plan is None:
+        return []
+    invoice = reads.invoices_by_id.get(plan.invoice_id) or gateway.invoice(plan.invoice_id)
+    return [(UpFront(plan.invoice_id, plan.start_date, min(plan.term_months or 12, 12)), invoice)]
 
 
 def _covering_plan(plans: list[AnnualPlan], month: date) -> AnnualPlan | None:
