@@ -311,6 +311,14 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
         balances = summary.get("balances") or []
         return balances[0]["available_balance"]["monetary"]["value"] if balances else None
 
+    # test clocks (the demo's history; rehearsals)
+    def create_test_clock(self, frozen_time: int, name: str, key: str) -> dict:
+        return self._call(self.v1.test_helpers.test_clocks.create, params={"frozen_time": frozen_time, "name": name},
+                          options={"idempotency_key": key})
+
+    def advance_test_clock(self, clock_id: str, frozen_time: int) -> dict:
+        return self._call(self.v1.test_helpers.test_clocks.advance, clock_id, params={"frozen_time": frozen_time})
+
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call(self.v1.subscriptions.retrieve, subscription_id)
 
