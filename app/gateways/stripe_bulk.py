@@ -39,9 +39,10 @@ class BulkReadVerbs:
         params = {} if created_since is None else {"created": {"gte": created_since}}
         return self._pages("/v1/invoices", self.v1.invoices.list, params)
 
-    def price_pages(self) -> Iterator[list[dict]]:
-        """Every price, active or archived: old invoices name archived prices too."""
-        return self._pages("/v1/prices", self.v1.prices.list, {})
+    def price_pages(self, type_: str | None = None) -> Iterator[list[dict]]:
+        """Every price (of `type_`, recurring or one_time, when given), active or archived: old invoices name
+        archived prices too."""
+        return self._pages("/v1/prices", self.v1.prices.list, {"type": type_} if type_ else {})
 
     def product_pages(self) -> Iterator[list[dict]]:
         return self._pages("/v1/products", self.v1.products.list, {})

@@ -88,6 +88,7 @@ def customer_history(session, customer_id: int, month: date, months: int = 12) -
 
 
 SORTS = ("name", "-mrr", "mrr", "-change", "change")
+PAGE_SIZE = 100
 
 
 def latest_month(session, today: date) -> date:
@@ -97,9 +98,9 @@ def latest_month(session, today: date) -> date:
 
 
 def revenue_page(session, raw_month: str | None, today: date, q: str = "", configuration: str = "",
-                 sort: str = "-mrr") -> dict:
+                 sort: str = "-mrr", page: str = "1") -> dict:
     """The Revenue page: the month's report (None before its first snapshot), the 12-month trend, the customers
-    filtered by name and configuration and sorted."""
+    filtered by name and configuration, sorted, a page of PAGE_SIZE at a time (a page past the end shows the last)."""
     from app.services.revenue_snapshot import parse_month_or_refuse
 
     month = parse_month_or_refuse(raw_month, today) if raw_month else latest_month(session, today)
@@ -118,7 +119,10 @@ def revenue_page(session, raw_month: str | None, today: date, q: str = "", confi
     else:
         field = "mrr_cents" if key == "mrr" else "change_cents"
         rows.sort(key=lambda r: (r[field] is None, -(r[field] or 0) if sort.startswith("-") else (r[field] or 0)))
-    return {"month": month, "month_text": month.isoformat()[:7], "report": report, "customers": rows,
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = min(max(int(page), 1), pages) if str(page or "").isdigit() and len(str(page)) < 9 else 1
+    return {"month": month, "month_text": month.isoformat()[:7], "report": report, "matching": len(rows),
+            "customers": rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], "page": number, "pages": pages,
             "trend": trend(session, month), "q": q or "", "configuration": configuration or "", "sort": sort,
             "months": revenue.previous_months(today.replace(day=1), 24)[::-1]}
 

@@ -65,7 +65,9 @@ class StripeReads:
 def read_stripe(gateway, catalog, month: date) -> StripeReads:
     """Products, prices and the window of invoices, each as whole lists."""
     keys = product_keys([p for page in gateway.product_pages() for p in page], catalog.product_key_metadata)
-    prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages() for p in page}
+    # recurring prices only: a one-off line (price_data on an invoice item) is neither metered nor recurring,
+    # and its product names its key; listing every one-off price would cost a page per hundred invoice items
+    prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
     since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
     by_customer: dict[str, list[dict]] = defaultdict(list)
     by_id, read = {}, 0

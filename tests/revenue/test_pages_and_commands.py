@@ -155,3 +155,22 @@ def test_stripe_unreachable_keeps_the_previous_snapshot(app, db, gateway, snapsh
     db.session.rollback()
     assert {r.customer_id: r.mrr_cents for r in db.session.scalars(select(RevenueLine))} == before
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == audits
+
+
+def test_the_customer_page_shows_twelve_months_with_their_why(client, login_as, snapshot):
+    login_as("viewer")
+    yearly = snapshot.customers["enterprise_yearly"]
+    body = _text(client.get(f"/customers/{yearly}"))
+    history = body[body.index('id="revenue-history"'):body.index('id="revenue-why"')]
+    assert history.count("<tr>") == 13  # the header and twelve months
+    assert f'href="/revenue/{snapshot.month:%Y-%m}/customers/{yearly}"' in history and "$4,900.00" in history
+    assert "enterprise yearly" in history
+    credits = _text(client.get(f"/customers/{snapshot.customers['credits_half']}"))
+    assert "counted on its usage customer" in credits
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "0"])
+def test_any_page_number_shows_a_page_never_an_error(client, login_as, snapshot, page):
+    login_as("viewer")
+    response = client.get(f"/revenue?month={snapshot.month:%Y-%m}&page={page}")
+    assert response.status_code == 200 and "Paid Co" in _text(response)

@@ -1,7 +1,7 @@
 """Revenue: MRR by month, product and configuration, each customer's figure with the rule behind it."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth import require
@@ -24,9 +24,13 @@ def _today():
 def _page(error=None):
     page = revenue_page(db.session, request.args.get("month") if error is None else None, _today(),
                         request.args.get("q", ""), request.args.get("configuration", ""),
-                        request.args.get("sort", "-mrr"))
-    return render("revenue/index.html", "revenue/_month.html", page=page,
+                        request.args.get("sort", "-mrr"), request.args.get("page", "1"))
+    return render("revenue/index.html", "revenue/_month.html", page=page, page_url=_page_url,
                   configurations=CONFIGURATIONS, error=error, job=None)
+
+
+def _page_url(**changes) -> str:
+    return url_for("revenue.index", **{**request.args.to_dict(), **changes})
 
 
 @bp.get("")
