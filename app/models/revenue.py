@@ -23,6 +23,8 @@ class RevenueMonth(db.Model):
     invoices_read: Mapped[int] = mapped_column(default=0)
     stripe_calls: Mapped[int] = mapped_column(default=0)
     fingerprint: Mapped[str] = mapped_column(String(64), default="")  # of every input: unchanged means same rows
+    by_product: Mapped[dict] = mapped_column(JSON, default=dict)  # product key -> cents, over counted customers
+    by_configuration: Mapped[dict] = mapped_column(JSON, default=dict)  # configuration -> cents
 
 
 class RevenueLine(db.Model):

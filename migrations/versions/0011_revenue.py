@@ -26,6 +26,8 @@ def upgrade():
     sa.Column('invoices_read', sa.Integer(), nullable=False),
     sa.Column('stripe_calls', sa.Integer(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('by_product', sa.JSON(), nullable=False),
+    sa.Column('by_configuration', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('month', name=op.f('pk_revenue_months'))
     )
     op.create_table('revenue_lines',
