@@ -22,6 +22,18 @@ def date_from_unix(value) -> str:
     return datetime.fromtimestamp(int(value), UTC).date().isoformat() if value is not None else ""
 
 
+STRIPE_DASHBOARD_PATHS = {"in": "invoices", "cus": "customers", "price": "prices", "sub": "subscriptions",
+                          "prod": "products", "credgr": "billing/credit-grants"}
+
+
+def stripe_dashboard_url(object_id: str, live: bool) -> str | None:
+    """Where a person opens a Stripe object (test or live dashboard); None for a kind it has no page for."""
+    path = STRIPE_DASHBOARD_PATHS.get(object_id.split("_")[0])
+    return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}/{object_id}" if path else None
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars)
+    live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
+    app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars,
+                                 stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")

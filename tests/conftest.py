@@ -1,6 +1,7 @@
 """Shared fixtures: the app on a migrated database, a per-test rollback, logged-in clients."""
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 import uuid
@@ -23,7 +24,7 @@ from flask_sqlalchemy.session import Session as FlaskSession  # noqa: E402
 from flask_wtf.csrf import generate_csrf  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import collaborators, create_app  # noqa: E402
 from app.extensions import db as _db  # noqa: E402
 from app.jobs import job_queue  # noqa: E402
 from app.services.audit import Actor  # noqa: E402
@@ -216,3 +217,11 @@ def subscribed_customer(db, stripe_client, catalog):
 def token(db):
     """An instance's API token (plain), for the billing and usage APIs."""
     return factories.make_api_token(db.session)
+
+
+@pytest.fixture
+def gateway(app):
+    with app.test_request_context():
+        gateway = collaborators.stripe_gateway()
+        gateway.http = copy.copy(gateway.http)  # the app's is shared: a test's sleep or key stays in the test
+        yield gateway

@@ -22,6 +22,7 @@ class Line:
     amount_cents: int  # after discounts, before tax
     period_start: date
     period_end: date  # exclusive, as Stripe's period end
+    tax_cents: int = 0  # the line's own tax (Stripe's line `taxes`)
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,10 @@ def paid(month: date, invoices: list[Invoice], rule: str = "paid") -> Mrr:
         lines = [ln for ln in invoice.lines if month <= ln.period_start < end]
         if not lines:
             continue
-        used.append({"invoice_id": invoice.id, "tax_cents": invoice.tax_cents,
+        used.append({"invoice_id": invoice.id, "tax_cents": invoice.tax_cents + sum(ln.tax_cents for ln in lines),
                      "lines": [{"product_key": ln.product_key, "amount_cents": ln.amount_cents,
                                 "period": [ln.period_start.isoformat(), ln.period_end.isoformat()]} for ln in lines]})
-        tax += invoice.tax_cents
+        tax += invoice.tax_cents + sum(ln.tax_cents for ln in lines)
         for line in lines:
             key = line.product_key or "(no product key)"
             products[key] = products.get(key, 0) + line.amount_cents
@@ -191,3 +192,52 @@ def enterprise_amortized(month: date, charges: list[RecurringCharge], usage_invo
                            "first_month": c.first_month.isoformat()} for c in charges], "usage": usage.inputs,
               "credit_discount_percent": str(discount_percent or 0)}
     return Mrr(mrr, products, "enterprise_amortized", inputs, tuple(steps))
+
+
+def parse_month(raw: str, today: date) -> date:
+    """`YYYY-MM` to its first day; ValueError in words for another shape or a month after `today`'s."""
+    text = (raw or "").strip()
+    parts = text.split("-")
+    if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not (parts[0] + parts[1]).isdigit():
+        raise ValueError(f"month must look like 2027-03 (YYYY-MM), not {text[:20]!r}")
+    year, number = int(parts[0]), int(parts[1])
+    if not 1 <= number <= 12 or year < 2000:
+        raise ValueError(f"{text} is not a month")
+    month = date(year, number, 1)
+    if month > today.replace(day=1):
+        raise ValueError(f"{text} is in the future: revenue is counted for this month and earlier")
+    return month
+
+
+def previous_months(month: date, count: int) -> list[date]:
+    """`count` months ending with `month`, oldest first."""
+    return [_add_months(month, -i) for i in reversed(range(count))]
+
+
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+
+
+def movement(previous_cents: int, current_cents: int, paid_before: bool) -> tuple[str, int] | None:
+    """One customer's move from last month to this one, in signed cents, so that the month's movements sum to
+    its change in MRR: new (from nothing, the first time), reactivation (from nothing, having paid before),
+    expansion (up), contraction (down, still paying, negative) and churn (down to nothing, negative)."""
+    if previous_cents <= 0 and current_cents > 0:
+        return ("reactivation" if paid_before else "new"), current_cents
+    if previous_cents > 0 and current_cents <= 0:
+        return "churn", -previous_cents
+    if current_cents > previous_cents > 0:
+        return "expansion", current_cents - previous_cents
+    if previous_cents > current_cents > 0:
+        return "contraction", current_cents - previous_cents
+    return None
+
+
+def movements(previous: dict[int, int], current: dict[int, int], paid_before: set[int]) -> dict[str, int]:
+    """The month's movements over customers counted in both months (unresolved ones are left out by the caller);
+    a customer absent from one month counts as 0 there."""
+    totals = dict.fromkeys(MOVEMENTS, 0)
+    for customer in previous.keys() | current.keys():
+        move = movement(previous.get(customer, 0), current.get(customer, 0), customer in paid_before)
+        if move:
+            totals[move[0]] += move[1]
+    return totals

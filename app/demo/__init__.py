@@ -28,7 +28,8 @@ def seed_demo_data(session) -> list[str]:
         report.append(f"Demo contract {details.get('name') or details['id']}: row {plan.id}, "
                       f"{len(result.plan.open_warnings)} warnings")
     from app.demo.customers import seed_demo_customers
+    from app.demo.revenue import seed_demo_revenue
     from app.demo.usage import seed_demo_usage
 
     report += seed_demo_customers(session)
-    return report + seed_demo_usage(session)
+    return report + seed_demo_usage(session) + seed_demo_revenue(session)

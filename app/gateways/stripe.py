@@ -250,6 +250,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
             invoice["customer"]["tax_ids"] = {"data": self.customer_tax_ids(invoice["customer"]["id"])}
         return invoice
 
+    def invoice(self, invoice_id: str) -> dict:
+        """One invoice as Stripe returns it, nothing expanded."""
+        return self._call(self.v1.invoices.retrieve, invoice_id)
+
     def customer_tax_ids(self, customer_id: str) -> list[dict]:
         return self.list_all(self.v1.customers.tax_ids.list, customer_id)
 
@@ -306,6 +310,14 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
             "customer": customer_id, "filter": {"type": "credit_grant", "credit_grant": grant_id}})
         balances = summary.get("balances") or []
         return balances[0]["available_balance"]["monetary"]["value"] if balances else None
+
+    # test clocks (the demo's history; rehearsals)
+    def create_test_clock(self, frozen_time: int, name: str, key: str) -> dict:
+        return self._call(self.v1.test_helpers.test_clocks.create, params={"frozen_time": frozen_time, "name": name},
+                          options={"idempotency_key": key})
+
+    def advance_test_clock(self, clock_id: str, frozen_time: int) -> dict:
+        return self._call(self.v1.test_helpers.test_clocks.advance, clock_id, params={"frozen_time": frozen_time})
 
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call(self.v1.subscriptions.retrieve, subscription_id)

@@ -34,9 +34,18 @@ class BulkReadVerbs:
     def schedule_pages(self) -> Iterator[list[dict]]:
         return self._pages("/v1/subscription_schedules", self.v1.subscription_schedules.list, {})
 
-    def invoice_pages(self) -> Iterator[list[dict]]:
-        """Every invoice, newest first."""
-        return self._pages("/v1/invoices", self.v1.invoices.list, {})
+    def invoice_pages(self, created_since: int | None = None, created_before: int | None = None) -> Iterator[list[dict]]:
+        """Every invoice (created in [`created_since`, `created_before`), unix seconds, as given), newest first."""
+        created = {k: v for k, v in (("gte", created_since), ("lt", created_before)) if v is not None}
+        return self._pages("/v1/invoices", self.v1.invoices.list, {"created": created} if created else {})
+
+    def price_pages(self, type_: str | None = None) -> Iterator[list[dict]]:
+        """Every price (of `type_`, recurring or one_time, when given), active or archived: old invoices name
+        archived prices too."""
+        return self._pages("/v1/prices", self.v1.prices.list, {"type": type_} if type_ else {})
+
+    def product_pages(self) -> Iterator[list[dict]]:
+        return self._pages("/v1/products", self.v1.products.list, {})
 
     def _pages(self, path: str, list_fn: Callable, params: dict) -> Iterator[list[dict]]:
         """Over plain HTTP when the app set it up: stripe-python spends ~0.5 s turning a page of

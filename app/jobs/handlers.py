@@ -126,3 +126,33 @@ def nightly_usage_send() -> None:
         return
     start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})
     db.session.commit()
+
+
+REVENUE_ACTOR = Actor.system("revenue")
+
+
+def revenue_snapshot_job(ctx: JobContext) -> dict:
+    """Arguments: {"month": "YYYY-MM"}. Stripe failing fails the job; the month's previous snapshot stays."""
+    from app.formatting import money
+    from app.services.revenue_snapshot import parse_month_or_refuse, snapshot_month
+
+    month = parse_month_or_refuse(ctx.arguments["month"], utcnow().date())
+    ctx.progress(0, 1, f"reading Stripe's invoices for {ctx.arguments['month']}")
+    actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id) if ctx.job.created_by_id else REVENUE_ACTOR
+    result = snapshot_month(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), month, actor)
+    ctx.progress(1, 1, f"MRR {money(result.total_mrr_cents)} over {result.customers} customers, "
+                       f"{result.unresolved} unresolved, {result.changed} changed ({result.invoices_read} invoices, "
+                       f"{result.stripe_calls} Stripe calls)")
+    return {"month": ctx.arguments["month"], "total_mrr_cents": result.total_mrr_cents,
+            "unresolved": result.unresolved, "changed": result.changed}
+
+
+def revenue_snapshot_nightly() -> None:
+    """Every night the running month; on the 3rd also the month before (its last invoices are final by then)."""
+    from app.billing.revenue import previous_months
+
+    today = utcnow().date()
+    months = previous_months(today.replace(day=1), 2 if today.day == 3 else 1)
+    for month in months:
+        start_job(db.session, REVENUE_ACTOR, "revenue.snapshot", {"month": month.isoformat()[:7]})
+    db.session.commit()

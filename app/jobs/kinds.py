@@ -38,6 +38,7 @@ KINDS: dict[str, JobKind] = {k.kind: k for k in (
     JobKind("catalog.expire_prices", "Move subscriptions off expired prices", handlers.expire_prices_job),
     JobKind("usage.send_reports", "Send usage to Stripe", handlers.send_usage_reports_job),
     JobKind("customers.end_startup_plans", "End startup plans whose credit ran out", handlers.end_startup_plans_job),
+    JobKind("revenue.snapshot", "Revenue snapshot of a month", handlers.revenue_snapshot_job),
     JobKind("worker.selftest", "Worker self-test", handlers.selftest),
 )}
 
@@ -49,6 +50,8 @@ PERIODIC: tuple[PeriodicTask, ...] = (
                  handlers.end_startup_plans_daily),
     PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",
                  crontab(minute="5"), handlers.nightly_usage_send),
+    PeriodicTask("revenue_snapshot_nightly", "daily at 05:10 UTC (and the month before on the 3rd)",
+                 crontab(hour="5", minute="10"), handlers.revenue_snapshot_nightly),
 )
 
 

@@ -6,6 +6,7 @@ from app.models.catalog import CatalogItem
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
 from app.models.rate_bucket import RateBucket
+from app.models.revenue import RevenueLine, RevenueMonth
 from app.models.stripe_operation import StripeOperation
 from app.models.usage import MeterEventSend, UsageEvent, UsageReport, UsageRun
 from app.models.user import LoginFailure, User
@@ -14,6 +15,6 @@ from app.models.webhook import WebhookEvent
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "Customer",
     "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
-    "PlanWarning", "RateBucket", "StripeOperation", "User", "WebhookEvent",
+    "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

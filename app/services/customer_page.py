@@ -119,6 +119,12 @@ def _configuration(session, gateway, catalog, customer: Customer, today: date) -
     return {"mismatches": customer_mismatches(session, customer), "configurations": CONFIGURATIONS}
 
 
+def _revenue(session, gateway, catalog, customer: Customer, today: date) -> dict:
+    from app.services.revenue_report import customer_history, latest_month
+
+    return {"revenue_history": customer_history(session, customer.id, latest_month(session, today))}
+
+
 def _nothing(session, gateway, catalog, customer: Customer, today: date) -> dict:
     return {}
 
@@ -130,4 +136,5 @@ SECTIONS = {
     "configuration": _configuration, "usage": _usage,
     "details": details_section,
     "discount": discount_section,
+    "revenue": _revenue,
 }

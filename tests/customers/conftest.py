@@ -1,10 +1,7 @@
-"""Customers: coupons in the emulator, a gateway of the test's own, synced customers (catalog and
-customers: tests/conftest.py)."""
-import copy
-
+"""Customers: coupons in the emulator and synced customers (the catalog, customers and a gateway of the
+test's own: tests/conftest.py)."""
 import pytest
 
-from app import collaborators
 from app.services.customer_sync import sync_customer
 
 
@@ -15,14 +12,6 @@ def coupon(stripe_client):
                                                        "name": name, **params}).id
 
     return factory
-
-
-@pytest.fixture
-def gateway(app):
-    with app.test_request_context():
-        gateway = collaborators.stripe_gateway()
-        gateway.http = copy.copy(gateway.http)  # the app's is shared: a test's sleep or key stays in the test
-        yield gateway
 
 
 @pytest.fixture

@@ -83,3 +83,42 @@ def test_amortized_is_the_recurring_charge_per_month_and_usage_less_the_discount
                                                              (1_000, None, 1_000), (3, Decimal("50"), 2)])
 def test_a_discount_rounds_half_up_to_the_cent(cents, percent, expected):
     assert less_discount(cents, percent) == expected
+
+
+@pytest.mark.parametrize(("previous", "current", "paid_before", "expected"), [
+    (0, 5_000, False, ("new", 5_000)),
+    (0, 5_000, True, ("reactivation", 5_000)),
+    (4_000, 5_000, True, ("expansion", 1_000)),
+    (5_000, 4_000, True, ("contraction", -1_000)),
+    (5_000, 0, True, ("churn", -5_000)),
+    (5_000, 5_000, True, None),
+    (0, 0, True, None),
+])
+def test_each_movement(previous, current, paid_before, expected):
+    from app.billing.revenue import movement
+    assert movement(previous, current, paid_before) == expected
+
+
+def test_movements_sum_to_the_change_in_mrr():
+    from app.billing.revenue import movements
+    previous = {1: 10_000, 2: 5_000, 3: 7_000}
+    current = {1: 12_000, 2: 0, 4: 3_000, 5: 1_000, 3: 6_500}
+    totals = movements(previous, current, paid_before={5})
+    assert totals == {"new": 3_000, "reactivation": 1_000, "expansion": 2_000, "contraction": -500, "churn": -5_000}
+    assert sum(totals.values()) == sum(current.values()) - sum(previous.values())
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("2027/03", "must look like 2027-03"), ("27-03", "must look like"), ("2027-13", "is not a month"),
+    ("2027-1", "must look like"), ("2027-05", "is in the future"), ("", "must look like"),
+])
+def test_a_month_in_the_wrong_shape_or_the_future_is_refused(raw, message):
+    from app.billing.revenue import parse_month
+    with pytest.raises(ValueError, match=message):
+        parse_month(raw, date(2027, 4, 15))
+
+
+def test_a_month_parses_to_its_first_day():
+    from app.billing.revenue import parse_month, previous_months
+    assert parse_month(" 2027-04 ", date(2027, 4, 15)) == date(2027, 4, 1)
+    assert previous_months(date(2027, 2, 1), 3) == [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]

@@ -10,7 +10,8 @@ from app.extensions import db as _db
 EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "annual_plans", "annual_plan_lines",
                    "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version",
                    "customers", "customer_organisations", "api_tokens",
-                   "usage_reports", "usage_runs", "usage_events", "meter_event_sends"}
+                   "usage_reports", "usage_runs", "usage_events", "meter_event_sends",
+                   "revenue_months", "revenue_lines"}
 
 
 def _tables_after_upgrade(url):

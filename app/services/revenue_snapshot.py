@@ -1,0 +1,270 @@
+"""Take a month's revenue snapshot: read Stripe once for every customer, apply each one's rule, store it.
+
+Every Stripe read happens before anything is written, so Stripe failing mid-read leaves the previous
+snapshot as it was. Taken twice over the same invoices it writes the same rows; a customer whose
+figure changed since the last snapshot of that month is audited with before and after.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.billing import revenue
+from app.billing.catalog_rules import product_keys
+from app.billing.revenue_inputs import (
+    CustomerFacts,
+    PriceFacts,
+    Unresolved,
+    UpFront,
+    counted,
+    customer_mrr,
+    month_start_ts,
+    up_front_of,
+)
+from app.models import AnnualPlan, Customer, RevenueLine, RevenueMonth
+from app.refusals import Invalid
+from app.services.audit import Actor, jsonable, record_audit
+from app.timeutil import utcnow
+
+READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
+LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    month: date
+    customers: int
+    unresolved: int
+    total_mrr_cents: int
+    changed: int
+    stripe_calls: int
+    invoices_read: int
+
+
+def parse_month_or_refuse(raw: str, today: date) -> date:
+    try:
+        return revenue.parse_month(raw, today)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="month") from exc
+
+
+@dataclass
+class StripeReads:
+    prices: dict[str, PriceFacts]
+    product_keys: dict[str, str]
+    invoices_by_customer: dict[str, list[dict]]
+    invoices_by_id: dict[str, dict]
+    invoices_read: int
+
+
+def read_stripe(gateway, catalog, month: date, today: date) -> StripeReads:
+    """Products, prices and the window of invoices, each as whole lists; the invoices a month of creation at a
+    time, READERS months side by side, so the reads wait on Stripe's rate limit rather than on each page."""
+    keys = product_keys([p for page in gateway.product_pages() for p in page], catalog.product_key_metadata)
+    # recurring prices only: a one-off line (price_data on an invoice item) is neither metered nor recurring,
+    # and its product names its key; listing every one-off price would cost a page per hundred invoice items
+    prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
+    with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
+        slices = list(pool.map(lambda window: _invoices_created(gateway, *window), _windows(month, today)))
+    by_customer: dict[str, list[dict]] = defaultdict(list)
+    by_id, read = {}, 0
+    for invoices in slices:
+        read += len(invoices)
+        for invoice in invoices:
+            if not counted(invoice):
+                continue
+            customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
+            by_customer[customer].append(invoice)
+            by_id[invoice["id"]] = invoice
+    return StripeReads(prices, keys, by_customer, by_id, read)
+
+
+def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
+    """Month-long windows of creation time from LOOKBACK_MONTHS before `month` to now (the last one open: the
+    month's own usage is invoiced after it, and startup credit taken since counts back)."""
+    first = revenue._add_months(month, -LOOKBACK_MONTHS)
+    starts = [first]
+    while starts[-1] < today.replace(day=1):
+        starts.append(revenue._add_months(starts[-1], 1))
+    edges = [month_start_ts(m) for m in starts]
+    return list(zip(edges, edges[1:] + [None], strict=True))
+
+
+def _invoices_created(gateway, since: int, before: int | None) -> list[dict]:
+    invoices = []
+    for page in gateway.invoice_pages(created_since=since, created_before=before):
+        for invoice in page:
+            if counted(invoice) and invoice["lines"].get("has_more"):
+                invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
+            invoices.append(invoice)
+    return invoices
+
+
+def _price_facts(price: dict, keys: dict[str, str]) -> PriceFacts:
+    recurring = price.get("recurring") or {}
+    interval = recurring.get("interval")
+    months = None
+    if interval in ("month", "year"):
+        months = {"month": 1, "year": 12}[interval] * int(recurring.get("interval_count") or 1)
+    product = price["product"]["id"] if isinstance(price.get("product"), dict) else price.get("product")
+    return PriceFacts(keys.get(product or ""), bool(recurring.get("meter")) or recurring.get("usage_type") == "metered",
+                      months)
+
+
+def credits_half(customer: Customer) -> bool:
+    """The credits customer of an amortized pair (counted on its usage half): Stripe's billing_role says so,
+    or else it bills no organisation while its partner does."""
+    role = (((customer.stripe_snapshot or {}).get("customer") or {}).get("metadata") or {}).get("billing_role")
+    if role:
+        return role == "credits"
+    partner = customer.linked_customer
+    return bool(partner and not customer.organisations and partner.organisations)
+
+
+def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
+    reads = read_stripe(gateway, catalog, month, utcnow().date())
+    customers = session.scalars(select(Customer).options(selectinload(Customer.organisations),
+                                                         selectinload(Customer.linked_customer))
+                                .order_by(Customer.id)).all()
+    plans = _up_front_plans(session)
+    counted_customers = [c for c in customers
+                         if not (c.billing_configuration == "enterprise_amortized" and credits_half(c))]
+    facts = [_facts(c, month, reads, plans, catalog, gateway) for c in counted_customers]
+    results = {f.customer_id: customer_mrr(f, month, reads.prices, reads.product_keys) for f in facts}
+    changed = _store(session, month, counted_customers, results, actor)
+    total = sum(r.mrr_cents for r in results.values() if not isinstance(r, Unresolved))
+    unresolved = sum(isinstance(r, Unresolved) for r in results.values())
+    snapshot = session.get(RevenueMonth, month) or RevenueMonth(month=month)
+    snapshot.computed_at, snapshot.total_mrr_cents = utcnow(), total
+    snapshot.customers, snapshot.unresolved = len(results), unresolved
+    snapshot.invoices_read, snapshot.stripe_calls = reads.invoices_read, gateway.calls
+    snapshot.fingerprint = _fingerprint(results)
+    snapshot.by_product, snapshot.by_configuration = _totals(counted_customers, results)
+    session.add(snapshot)
+    session.flush()
+    record_audit(session, actor, "revenue.snapshot", "revenue_month", month.isoformat()[:7],
+                 after={"total_mrr_cents": total, "customers": len(results), "unresolved": unresolved,
+                        "changed": changed, "invoices_read": reads.invoices_read},
+                 stripe_request_ids=gateway.request_ids[-50:])
+    return SnapshotResult(month, len(results), unresolved, total, changed, gateway.calls, reads.invoices_read)
+
+
+def _up_front_plans(session) -> dict[str, list[AnnualPlan]]:
+    plans: dict[str, list[AnnualPlan]] = defaultdict(list)
+    for plan in session.scalars(select(AnnualPlan).where(AnnualPlan.invoice_id.is_not(None),
+                                                         AnnualPlan.stripe_customer_id.is_not(None),
+                                                         AnnualPlan.start_date.is_not(None))
+                                .order_by(AnnualPlan.start_date)):
+        plans[plan.stripe_customer_id].append(plan)
+    return plans
+
+
+def _facts(customer: Customer, month: date, reads: StripeReads, plans: dict, catalog, gateway) -> CustomerFacts:
+    stripe_id = customer.stripe_customer_id or ""
+    facts = CustomerFacts(customer.id, customer.billing_configuration, list(reads.invoices_by_customer.get(stripe_id, [])),
+                          customer.credit_discount_percent)
+    if customer.billing_configuration == "startup":
+        facts.credit_grant_id, facts.credit_expires_on = customer.startup_credit_grant_id, customer.startup_credit_expires_on
+        if customer.startup_credit_grant_id and stripe_id:
+            facts.credit_remaining_now = gateway.credit_grant_balance(stripe_id, customer.startup_credit_grant_id)
+    elif customer.billing_configuration == "enterprise_yearly":
+        facts.up_fronts = _up_fronts(facts.invoices, plans.get(stripe_id, []), month, reads, gateway)
+        facts.list_tiers = {key: product.tiers for key, product in catalog.products.items() if product.metered}
+    elif customer.billing_configuration == "enterprise_amortized":
+        partner = customer.linked_customer
+        if partner is not None and partner.stripe_customer_id:
+            facts.credits_invoices = list(reads.invoices_by_customer.get(partner.stripe_customer_id, []))
+    return facts
+
+
+def _up_fronts(invoices: list[dict], plans: list[AnnualPlan], month: date, reads: StripeReads,
+               gateway) -> list[tuple[UpFront, dict | None]]:
+    """Each contract year's up-front invoice: Stripe's amortization metadata first; else the Annual Plan row's
+    invoice covering the month (read by id when it is older than the window)."""
+    found = [(up, invoice) for invoice in invoices if (up := up_front_of(invoice)) is not None]
+    if found:
+        return found
+    plan = _covering_plan(plans, month)
+    if plan is None:
+        return []
+    invoice = reads.invoices_by_id.get(plan.invoice_id) or gateway.invoice(plan.invoice_id)
+    return [(UpFront(plan.invoice_id, plan.start_date, min(plan.term_months or 12, 12)), invoice)]
+
+
+def _covering_plan(plans: list[AnnualPlan], month: date) -> AnnualPlan | None:
+    """The contract whose first year covers the month, else the latest one started before it."""
+    started = [p for p in plans if p.start_date.replace(day=1) <= month]
+    for plan in reversed(started):
+        if revenue.months_between(plan.start_date.replace(day=1), month) < min(plan.term_months or 12, 12):
+            return plan
+    return started[-1] if started else (plans[0] if plans else None)
+
+
+def _row_values(customer: Customer, result) -> dict:
+    if isinstance(result, Unresolved):
+        return {"configuration": customer.billing_configuration, "mrr_cents": None, "product_cents": {}, "rule": "",
+                "inputs": {}, "arithmetic": [], "unresolved_reason": result.reason}
+    return {"configuration": customer.billing_configuration, "mrr_cents": result.mrr_cents,
+            "product_cents": dict(sorted(result.product_cents.items())), "rule": result.rule,
+            "inputs": jsonable(result.inputs), "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
+
+
+def _store(session, month: date, customers: list[Customer], results: dict, actor: Actor) -> int:
+    """Upsert one row per customer; audit each figure that changed since this month's last snapshot."""
+    existing = {row.customer_id: row for row in session.scalars(select(RevenueLine).where(RevenueLine.month == month))}
+    changed = 0
+    for customer in customers:
+        values = _row_values(customer, results[customer.id])
+        row = existing.pop(customer.id, None)
+        if row is None:
+            session.add(RevenueLine(month=month, customer_id=customer.id, **values))
+            continue
+        before = {k: getattr(row, k) for k in ("mrr_cents", "product_cents", "rule", "unresolved_reason")}
+        after = {k: values[k] for k in before}
+        if before != after:
+            changed += 1
+            record_audit(session, actor, "revenue.recomputed", "customer", customer.id, before=before,
+                         after=after, note=f"MRR for {month.isoformat()[:7]} changed in Stripe since the last snapshot")
+        for key, value in values.items():
+            setattr(row, key, value)
+    for row in existing.values():  # customers no longer counted (deleted, or now a credits half)
+        session.delete(row)
+    session.flush()
+    return changed
+
+
+def _totals(customers: list[Customer], results: dict) -> tuple[dict, dict]:
+    """The month's MRR per product and per configuration, kept with the snapshot so a chart of twelve months
+    reads twelve rows."""
+    products: dict[str, int] = {}
+    configurations: dict[str, int] = {}
+    for customer in customers:
+        result = results[customer.id]
+        if isinstance(result, Unresolved):
+            continue
+        for key, cents in result.product_cents.items():
+            products[key] = products.get(key, 0) + cents
+        configurations[customer.billing_configuration] = configurations.get(customer.billing_configuration, 0) + \
+            result.mrr_cents
+    return dict(sorted(products.items())), dict(sorted(configurations.items()))
+
+
+def _fingerprint(results: dict) -> str:
+    payload = {str(k): (v.reason if isinstance(v, Unresolved) else [v.mrr_cents, v.product_cents, v.rule])
+               for k, v in sorted(results.items())}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def start_revenue_snapshot(session, actor: Actor, raw_month: str, today: date):
+    """Queue a snapshot of a month (checked first, so a bad month starts nothing)."""
+    from app.services.jobs import start_job
+
+    month = parse_month_or_refuse(raw_month, today)
+    return start_job(session, actor, "revenue.snapshot", {"month": month.isoformat()[:7]})

@@ -1,0 +1,71 @@
+"""The month's snapshot against the emulator's invoices: each configuration's figure as worked by hand."""
+from sqlalchemy import func, select
+
+from app.models import AuditEntry, RevenueLine, RevenueMonth
+from app.services.audit import Actor
+from app.services.revenue_report import month_report
+from app.services.revenue_snapshot import snapshot_month
+
+ACTOR = Actor.system("test")
+
+
+def _take(db, gateway, catalog_obj, month):
+    result = snapshot_month(db.session, gateway, catalog_obj, month, ACTOR)
+    db.session.commit()
+    return result
+
+
+def _rows(db, month):
+    return {row.customer_id: row for row in db.session.scalars(select(RevenueLine).where(RevenueLine.month == month))}
+
+
+def test_each_configuration_is_counted_by_its_rule(app, db, gateway, seeded_month):
+    from app import collaborators
+    result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    rows, ids = _rows(db, seeded_month.month), seeded_month.customers
+    assert (rows[ids["free"]].mrr_cents, rows[ids["free"]].rule) == (0, "free")
+    paid = rows[ids["paid"]]
+    assert (paid.mrr_cents, paid.product_cents["product_analytics"], paid.rule) == (4_000, 4_000, "paid")
+    startup = rows[ids["startup"]]
+    assert (startup.mrr_cents, startup.product_cents, startup.rule) == (0, {}, "startup")
+    assert startup.inputs["remaining_cents_at_month_end"] == 7_000  # $100.00 granted, $30.00 used
+    yearly = rows[ids["enterprise_yearly"]]
+    assert yearly.mrr_cents == 490_000  # $58,800.00 / 12
+    assert yearly.product_cents == {"product_analytics": 2_000}  # $25.00 at list price less 20%
+    amortized = rows[ids["enterprise_amortized"]]
+    assert amortized.mrr_cents == 1_000_000  # $30,000.00 a quarter / 3
+    assert amortized.product_cents["product_analytics"] == 7_560  # $50.00 + $34.00 = $84.00, less 10%
+    assert ids["credits_half"] not in rows  # counted on its usage half
+    unresolved = rows[ids["unresolved"]]
+    assert unresolved.mrr_cents is None and unresolved.unresolved_reason == "startup without a credit grant " \
+        "(no startup credit recorded)"
+    assert result.total_mrr_cents == 4_000 + 490_000 + 1_000_000 and result.unresolved == 1
+    report = month_report(db.session, seeded_month.month)
+    assert report["by_configuration"] == {"enterprise_amortized": 1_000_000, "enterprise_yearly": 490_000,
+                                          "free": 0, "paid": 4_000, "startup": 0}
+    assert [u["customer_id"] for u in report["unresolved"]] == [ids["unresolved"]]
+
+
+def test_the_same_snapshot_twice_gives_the_same_rows_and_audits_no_change(app, db, gateway, seeded_month):
+    from app import collaborators
+    first = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    before = {k: (r.id, r.mrr_cents, r.product_cents, r.inputs) for k, r in _rows(db, seeded_month.month).items()}
+    second = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    after = {k: (r.id, r.mrr_cents, r.product_cents, r.inputs) for k, r in _rows(db, seeded_month.month).items()}
+    assert after == before and second.changed == 0
+    assert db.session.get(RevenueMonth, seeded_month.month).fingerprint and first.total_mrr_cents == second.total_mrr_cents
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "revenue.recomputed")) == 0
+
+
+def test_an_invoice_voided_in_stripe_is_recomputed_and_audited(app, db, gateway, stripe_client, seeded_month):
+    from app import collaborators
+    from app.models import AnnualPlan
+    _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    up_front = db.session.scalar(select(AnnualPlan.invoice_id).where(AnnualPlan.document_id == "doc_yearly"))
+    stripe_client.v1.invoices.void_invoice(up_front)
+    result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    yearly = _rows(db, seeded_month.month)[seeded_month.customers["enterprise_yearly"]]
+    assert yearly.mrr_cents is None and "is void" in yearly.unresolved_reason and result.changed == 1
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "revenue.recomputed")).one()
+    assert entry.before["mrr_cents"] == 490_000 and entry.after["mrr_cents"] is None
