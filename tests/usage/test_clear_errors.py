@@ -66,3 +66,19 @@ def test_a_viewer_cannot_clear_errors(client, db, login_as, refused_day, nothing
 def test_the_page_offers_the_button_to_those_who_may_rerun(client, db, login_as):
     login_as("cs")
     assert "Clear errors" in client.get("/usage").get_data(as_text=True)
+
+
+def test_a_day_refused_for_its_timestamp_is_sent_after_clear_errors_once_the_clock_is_back(
+        app, db, stripe_emulator, reported_yesterday, send):
+    """Stripe saves no idempotent result for a request that failed validation: the retry with the same key runs
+    again (the emulator used to replay the stored 400 within a second)."""
+    report_date, _ = reported_yesterday
+    stripe_emulator.state.clock.offset += 40 * 86_400  # the emulator's clock runs ahead: yesterday is 41 days ago
+    try:
+        result = send(report_date)
+    finally:
+        stripe_emulator.state.clock.offset -= 40 * 86_400
+    assert result.errors == 1 and "35 calendar days" in db.session.scalars(db.select(MeterEventSend)).one().error
+    cleared = app.test_cli_runner().invoke(args=["usage", "clear-errors", "--date", report_date.isoformat()])
+    assert cleared.exit_code == 0, cleared.output
+    assert send(report_date).sent == 1 and len(emulator_meter_events(stripe_emulator)) == 1
