@@ -48,7 +48,7 @@ def seed_demo_revenue(session) -> list[str]:
             result = snapshot_month(session, gateway, collaborators.catalog(), month, DEMO_ACTOR)
             session.commit()
             report.append(f"{month:%Y-%m} {money(result.total_mrr_cents)}")
-        return [f"Demo revenue: 12 months snapshotted ({', '.join(report[-3:])} ...)"]
+        return [f"Demo revenue: 12 months snapshotted ({report[0]} ... {', '.join(report[-2:])})"]
     except StripeGatewayError as exc:
         session.rollback()
         return [f"Demo revenue skipped: {exc}"]
@@ -137,7 +137,8 @@ def _kestrel(session, gateway, write, months) -> None:
     clock = write("clock-kestrel", lambda key: gateway.create_test_clock(_ts(months[0]), "Kestrel credits", key))
     credits = _customer(session, gateway, write, "kestrel-credits", "Kestrel Systems (credits)",
                         "enterprise_amortized", metadata={"billing_role": "credits"}, org=False, test_clock=clock)
-    product = catalog_id(session, "product", "product_analytics")
+    product = write("product-committed-credits", lambda key: gateway.create_product(
+        {"name": "Committed credits", "metadata": {"billing_role": "credits"}}, key))
     price = write("price-kestrel-quarterly", lambda key: gateway.create_price(
         {"product": product, "currency": "usd", "unit_amount": QUARTERLY_COMMITMENT_CENTS,
          "nickname": "Kestrel committed credits, quarterly", "recurring": {"interval": "month", "interval_count": 3}},
