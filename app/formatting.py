@@ -1,6 +1,7 @@
 """How numbers and dates read on the pages: money from integer cents, Stripe's timestamps as dates."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,6 +21,30 @@ def limit_dollars(cents) -> str:
 def date_from_unix(value) -> str:
     """Stripe's unix timestamps as the UTC date people compare with the contract."""
     return datetime.fromtimestamp(int(value), UTC).date().isoformat() if value is not None else ""
+
+
+# What a spreadsheet may read as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell that a spreadsheet shows as written and never runs: text that could start a formula
+    gets a leading ', numbers stay numbers (ints, Decimals, and text that is exactly a negative decimal
+    such as "-12.50", which a spreadsheet reads as that number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        text = str(value)
+        if text.startswith(FORMULA_STARTS) and not _NEGATIVE_NUMBER.fullmatch(text):
+            return "'" + text
+        return text
+    return value
+
+
+def spreadsheet_row(values) -> list:
+    """Every cell of a CSV row through `spreadsheet_cell`; lists become space-separated text first."""
+    return [spreadsheet_cell(" ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in values]
 
 
 def init_app(app) -> None:
