@@ -52,8 +52,26 @@ SESSIONS_ENDED = "sessions ended"
 
 
 def set_password(session, actor: Actor, email: str, password: str) -> User:
-    """Whoever changes it (the user or an admin), cookies from before the change stop working."""
-    user = find_user(session, email)
+    """An admin's reset (`flask users set-password`)."""
+    return _replace_password(session, actor, find_user(session, email), password)
+
+
+def change_own_password(session, user_id: int, current: str, new: str, confirm: str) -> User:
+    """The user's own change, proven with the current password."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    if not (current and new and confirm):
+        raise Invalid("Fill in your current password and the new one twice.")
+    if not user.check_password(current):
+        raise Invalid("Your current password is not right.", field="current_password")
+    if new != confirm:
+        raise Invalid("The two new passwords differ.", field="confirm_password")
+    return _replace_password(session, Actor.of(user), user, new)
+
+
+def _replace_password(session, actor: Actor, user: User, password: str) -> User:
+    """Whoever changes it, cookies from before the change stop working."""
     _check_password(password)
     user.set_password(password)
     user.end_sessions()
