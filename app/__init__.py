@@ -46,7 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _private_sqlite_file(database: str | None) -> None:
     """The database holds customers and Stripe ids: readable by the owner only, created so."""
     if database and database != ":memory:" and not database.startswith("file:") and Path(database).parent.is_dir():
-        config.private_file(Path(database))
+        config.private_sqlite_file(Path(database))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -60,7 +60,7 @@ _SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 
 def parse_session_id(value: str) -> tuple[int, int] | None:
-    """"<user id>:<session generation>" as cookies carry it (User.get_id); anything else is no session."""
+    """Cookies carry "<user id>:<session generation>" (User.get_id); anything else is no session."""
     match = _SESSION_ID.fullmatch(value or "")
     return (int(match[1]), int(match[2])) if match else None
 

@@ -1,6 +1,7 @@
 """Configuration read from the environment (and a .env file), once, at start-up."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -57,10 +58,22 @@ def private_dir(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create the file 0600 before anything writes to it (or narrow an existing one); SQLite gives its
-    -wal and -shm files the database file's mode."""
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    -wal and -shm files the database file's mode. An existing file is never opened here: closing any
+    descriptor of a file drops this process's SQLite locks on it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     if path.stat().st_mode & 0o077:
         path.chmod(0o600)
+    return path
+
+
+def private_sqlite_file(path: Path) -> Path:
+    """A SQLite database and the journal files left by an earlier run, the owner's only."""
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_mode & 0o077:
+            side.chmod(0o600)
     return path
 
 

@@ -21,7 +21,7 @@ from huey.constants import EmptyData
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.config import private_file
+from app.config import private_sqlite_file
 from app.extensions import db
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
@@ -103,7 +103,7 @@ def build_huey(config) -> Huey:
         return RedisHuey(config["HUEY_NAME"], url=config["REDIS_URL"], utc=True)
     path = Path(config["HUEY_SQLITE_PATH"])
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    private_file(path)  # queued jobs carry customer ids: owner only
+    private_sqlite_file(path)  # queued jobs carry customer ids: owner only
     return SqliteHuey(config["HUEY_NAME"], filename=str(path), utc=True)
 
 

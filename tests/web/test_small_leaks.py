@@ -40,11 +40,12 @@ def test_instance_files_are_the_owners_only(monkeypatch, tmp_path):
 
 
 def test_an_existing_world_readable_database_is_narrowed(tmp_path):
-    database = tmp_path / "old.db"
-    database.write_bytes(b"")
-    database.chmod(0o644)
+    database, wal = tmp_path / "old.db", tmp_path / "old.db-wal"
+    for path in (database, wal):
+        path.write_bytes(b"")
+        path.chmod(0o644)
     make_app(f"sqlite:///{database}")
-    assert _mode(database) == 0o600
+    assert _mode(database) == 0o600 and _mode(wal) == 0o600
 
 
 def test_trust_proxy_is_off_unless_set(monkeypatch, tmp_path):
