@@ -41,6 +41,8 @@ SETTINGS = {
     "OIDC_SCOPES": False,
     "OIDC_PROVIDER_NAME": False,
     "PASSWORD_LOGIN": False,
+    "TRUST_PROXY": False,
+    "HSTS": False,
 }
 
 

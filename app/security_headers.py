@@ -3,7 +3,9 @@ injected script, framing, MIME sniffing, leaking full URLs to other sites."""
 from __future__ import annotations
 
 # Scripts and styles only from our own files (app/static): templates use data-* attributes that
-# app.js acts on, and htmx runs with allowEval off (base.html's htmx-config).
+# app.js acts on, and htmx runs with allowEval off (base.html's htmx-config). Browsers apply
+# form-action to a form's redirects too: a sign-in form that POSTs and is redirected to an identity
+# provider needs that provider's origin added there.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
