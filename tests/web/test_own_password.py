@@ -52,3 +52,15 @@ def test_a_bad_form_is_refused_in_place_and_changes_nothing(client, db, login_as
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.get(User, user.id).check_password(TEST_PASSWORD)
+
+
+def test_no_password_change_when_password_sign_in_is_off(app, client, db, login_as, nothing_written, monkeypatch):
+    user = login_as("cs")
+    monkeypatch.setitem(app.config, "PASSWORD_LOGIN", False)
+    g.pop("_login_user", None)
+    assert 'href="/account/password"' not in client.get("/annual-plans").get_data(as_text=True)
+    assert client.get("/account/password").status_code == 403
+    with nothing_written():
+        response = _change(client)
+    assert response.status_code == 403 and "Password sign-in is switched off" in response.get_data(as_text=True)
+    assert db.session.get(User, user.id).check_password(TEST_PASSWORD)

@@ -8,15 +8,23 @@ from wtforms import PasswordField
 
 from app.errors import on_refusal
 from app.extensions import db
+from app.refusals import NotAllowed
 from app.services.users import change_own_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+PASSWORDS_OFF = "Password sign-in is switched off: you sign in with your company account, whose password is kept there."
 
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password")
     new_password = PasswordField("New password")
     confirm_password = PasswordField("New password again")
+
+
+@bp.before_request
+def _passwords_in_use():
+    if not current_app.config["PASSWORD_LOGIN"]:
+        raise NotAllowed(PASSWORDS_OFF)
 
 
 def _page(refusal=None):
