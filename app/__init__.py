@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import auth, collaborators, config, errors, formatting, htmx
+from app import auth, collaborators, config, errors, formatting, htmx, security_headers
 from app.extensions import configure_sqlite, csrf, db, migrate
 
 
@@ -19,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            _private_sqlite_file(db.engine.url.database)
             configure_sqlite(db.engine)
     from app import models  # noqa: F401  (registers every table for migrations)
 
@@ -27,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)  # the login guard runs before CSRF, so anonymous posts go to /login
     csrf.init_app(app)
     htmx.init_app(app)
+    security_headers.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
     _register_blueprints(app)
@@ -38,6 +41,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     app.context_processor(_layout_context)
     return app
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """The database holds customers and Stripe ids: readable by the owner only, created so."""
+    if database and database != ":memory:" and not database.startswith("file:") and Path(database).parent.is_dir():
+        config.private_sqlite_file(Path(database))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Login requirement for every route, role checks, and the machine-endpoint allow-list."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
@@ -55,12 +56,27 @@ def require_login():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+_SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
+
+
+def parse_session_id(value: str) -> tuple[int, int] | None:
+    """Cookies carry "<user id>:<session generation>" (User.get_id); anything else is no session."""
+    match = _SESSION_ID.fullmatch(value or "")
+    return (int(match[1]), int(match[2])) if match else None
+
+
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """Checked on every request: a cookie minted before the user's sessions were ended is refused."""
     from app.models import User
 
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user = db.session.get(User, parsed[0])
+    if user is None or not user.active or user.session_generation != parsed[1]:
+        return None
+    return user
 
 
 def init_app(app) -> None:

@@ -1,8 +1,10 @@
 """Configuration read from the environment (and a .env file), once, at start-up."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -39,6 +41,8 @@ SETTINGS = {
     "OIDC_SCOPES": False,
     "OIDC_PROVIDER_NAME": False,
     "PASSWORD_LOGIN": False,
+    "TRUST_PROXY": False,
+    "HSTS": False,
 }
 
 
@@ -46,19 +50,49 @@ class ConfigError(RuntimeError):
     """The app cannot start safely with this configuration."""
 
 
+def private_dir(path: Path) -> Path:
+    """instance/ holds the database, the queue and the secret key: the owner only (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create the file 0600 before anything writes to it (or narrow an existing one); SQLite gives its
+    -wal and -shm files the database file's mode. An existing file is never opened here: closing any
+    descriptor of a file drops this process's SQLite locks on it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
+
+
+def private_sqlite_file(path: Path) -> Path:
+    """A SQLite database and the journal files left by an earlier run, the owner's only."""
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_mode & 0o077:
+            side.chmod(0o600)
+    return path
+
+
 def _dev_secret_key(instance: Path) -> str:
     """A development key generated once, so sessions survive restarts."""
-    path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    path = private_dir(instance) / "secret_key"
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # created 0600, never readable by others
+    except FileExistsError:
+        return private_file(path).read_text().strip()
+    with os.fdopen(fd, "w") as key_file:
+        key_file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
 def _sqlite_url(instance: Path) -> str:
-    instance.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{instance / 'billing.db'}"
+    return f"sqlite:///{private_dir(instance) / 'billing.db'}"
 
 
 def normalise_db_url(url: str) -> str:
@@ -162,10 +196,12 @@ def from_env(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),  # Flask-Login's default is a year
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
-        "TRUST_PROXY": _flag("TRUST_PROXY", production),
+        "TRUST_PROXY": _flag("TRUST_PROXY"),  # only behind a proxy that sets X-Forwarded-*, or clients spoof their IP
+        "HSTS": _flag("HSTS", production),  # browsers then refuse plain http for a year: production (https) only
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 20,

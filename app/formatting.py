@@ -1,6 +1,7 @@
 """How numbers and dates read on the pages: money from integer cents, Stripe's timestamps as dates."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,6 +31,30 @@ def stripe_dashboard_url(object_id: str, live: bool) -> str | None:
     """Where a person opens a Stripe object (test or live dashboard); None for a kind it has no page for."""
     path = STRIPE_DASHBOARD_PATHS.get(object_id.split("_")[0])
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}/{object_id}" if path else None
+
+
+# What a spreadsheet may read as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell that a spreadsheet shows as written and never runs: text that could start a formula
+    gets a leading ', numbers stay numbers (ints, Decimals, and text that is exactly a negative decimal
+    such as "-12.50", which a spreadsheet reads as that number)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        text = str(value)
+        if text.startswith(FORMULA_STARTS) and not _NEGATIVE_NUMBER.fullmatch(text):
+            return "'" + text
+        return text
+    return value
+
+
+def spreadsheet_row(values) -> list:
+    """Every cell of a CSV row through `spreadsheet_cell`; lists become space-separated text first."""
+    return [spreadsheet_cell(" ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in values]
 
 
 def init_app(app) -> None:

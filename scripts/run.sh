@@ -1,7 +1,44 @@
 #!/usr/bin/env bash
 # `make run`: migrate, seed demo data, start the Stripe emulator (when no real key), the job
 # worker and gunicorn. Ctrl-C stops everything this script started.
+# `source scripts/run.sh` defines emulator_port_check without running anything (its test does that).
+
+# Is the emulator's port free ("free"), held by a Stripe emulator ("emulator"), or taken by something
+# else (one line on stderr, status 1)? Without this an unrelated program would silently get our Stripe calls.
+emulator_port_check() {
+  "${PYTHON:-.venv/bin/python}" - "$1" <<'PY'
+import http.client, json, socket, sys
+
+port = int(sys.argv[1])
+probe = socket.socket()
+probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    probe.bind(("127.0.0.1", port))
+    print("free")
+    sys.exit(0)
+except OSError:
+    pass
+finally:
+    probe.close()
+try:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    connection.request("GET", "/_emulator/health")
+    answer = connection.getresponse()
+    is_emulator = answer.status == 200 and json.loads(answer.read()).get("ok") is True
+except Exception:
+    is_emulator = False
+if is_emulator:
+    print("emulator")
+    sys.exit(0)
+print(f"Error: port {port} is taken by another program, not the Stripe emulator; stop it or set EMULATOR_PORT.",
+      file=sys.stderr)
+sys.exit(1)
+PY
+}
+
+main() {
 set -euo pipefail
+umask 077   # instance/ (database, queue, secret key, logs, emulator state): the owner only
 cd "$(dirname "$0")/.."
 export FLASK_APP=wsgi
 FLASK=.venv/bin/flask
@@ -23,9 +60,14 @@ if [ -z "${PANDADOC_API_KEY:-}" ]; then
   export CONTRACT_SOURCE=${CONTRACT_SOURCE:-files}   # contracts come from demo/contracts/
 fi
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  port_state=$(emulator_port_check "$EMULATOR_PORT") || { trap - INT TERM EXIT; exit 1; }
   export STRIPE_SECRET_KEY=sk_test_emulator
   export STRIPE_API_BASE=http://127.0.0.1:$EMULATOR_PORT
   export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_local_emulator}
+fi
+if [ "${port_state:-}" = emulator ]; then
+  echo "No STRIPE_SECRET_KEY: using the Stripe emulator already running on $STRIPE_API_BASE"
+elif [ -n "${port_state:-}" ]; then
   echo "No STRIPE_SECRET_KEY: starting the local Stripe emulator on $STRIPE_API_BASE"
   .venv/bin/python -m stripe_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
     --state instance/stripe-emulator.json \
@@ -64,3 +106,8 @@ cat <<TXT
 TXT
 wait -n "${pids[@]}"
 echo "A process exited; see the logs in instance/."
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

@@ -1,4 +1,5 @@
 """Every blueprint, in navigation order."""
+from app.blueprints.account import bp as account
 from app.blueprints.annual_plans import bp as annual_plans
 from app.blueprints.api import bp as api
 from app.blueprints.api_tokens import bp as api_tokens
@@ -14,7 +15,7 @@ from app.blueprints.users import bp as users
 from app.blueprints.webhooks import bp as webhooks
 
 BLUEPRINTS = [auth, health, webhooks, api, annual_plans, customers, catalog, usage, revenue, jobs, audit, users,
-              api_tokens]
+              api_tokens, account]
 
 NAVIGATION = [
     ("annual_plans.index", "Annual plans"),

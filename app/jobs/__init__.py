@@ -21,6 +21,7 @@ from huey.constants import EmptyData
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.config import private_sqlite_file
 from app.extensions import db
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
@@ -101,7 +102,8 @@ def build_huey(config) -> Huey:
     if config["REDIS_URL"]:
         return RedisHuey(config["HUEY_NAME"], url=config["REDIS_URL"], utc=True)
     path = Path(config["HUEY_SQLITE_PATH"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_sqlite_file(path)  # queued jobs carry customer ids: owner only
     return SqliteHuey(config["HUEY_NAME"], filename=str(path), utc=True)
 
 

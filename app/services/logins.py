@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models import LoginFailure, User
 from app.models.user import normalise_email
 from app.services.audit import Actor, record_audit
+from app.services.users import SESSIONS_ENDED
 from app.timeutil import system_utcnow
 
 GENERIC_FAILURE = "Email or password is incorrect."
@@ -58,5 +59,7 @@ def attempt_login(session, email: str, password: str, ip: str, policy: LoginPoli
 
 
 def record_logout(session, user: User) -> None:
-    """Signing out is audited like signing in."""
-    record_audit(session, Actor.of(user), "user.logged_out", "user", user.id)
+    """Signing out ends every session of the user (a copied cookie, remember-me on another
+    computer), and is audited like signing in."""
+    user.end_sessions()
+    record_audit(session, Actor.of(user), "user.logged_out", "user", user.id, note=SESSIONS_ENDED)

@@ -5,6 +5,7 @@ import csv
 import io
 
 from app.billing.plan_fields import plain
+from app.formatting import spreadsheet_row
 from app.models import AnnualPlan
 
 
@@ -52,11 +53,12 @@ LINE_COLUMNS = ("included", "volume", "upfront_amount_cents", "overage", "overag
 
 
 def plans_as_csv(plans: list[AnnualPlan], product_keys: list[str]) -> str:
-    """One row per contract, one column group per product; money in cents as in the JSON."""
+    """One row per contract, one column group per product; money in cents as in the JSON; cells
+    that a spreadsheet could run as a formula are written as text (app/formatting.py)."""
     out = io.StringIO()
     writer = csv.writer(out)
     header = list(ROW_COLUMNS) + [f"{p}.{c}" for p in product_keys for c in LINE_COLUMNS] + ["open_warnings"]
-    writer.writerow(header)
+    writer.writerow(spreadsheet_row(header))
     for plan in plans:
         data = plan_as_dict(plan)
         lines = {ln["product_key"]: ln for ln in data["lines"]}
@@ -64,5 +66,5 @@ def plans_as_csv(plans: list[AnnualPlan], product_keys: list[str]) -> str:
         for product in product_keys:
             row += [lines.get(product, {}).get(c) for c in LINE_COLUMNS]
         row.append(len(data["warnings"]))
-        writer.writerow(["" if v is None else " ".join(v) if isinstance(v, list) else v for v in row])
+        writer.writerow(spreadsheet_row(row))
     return out.getvalue()

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.billing import revenue
+from app.formatting import spreadsheet_row
 from app.models import Customer, RevenueLine, RevenueMonth
 from app.refusals import NotFound
 
@@ -173,17 +175,16 @@ def revenue_csv(report: dict) -> str:
     writer.writerow(["month", "customer_id", "customer", "configuration", "mrr", "change", "rule",
                      *[f"mrr_{key}" for key in products], "unresolved_reason"])
     for row in report["customers"]:
-        writer.writerow([report["month"], row["customer_id"], row["name"], row["configuration"],
-                         _dollars(row["mrr_cents"]), _dollars(row["change_cents"]), row["rule"],
-                         *[_dollars(row["product_mrr_cents"].get(key)) for key in products], ""])
+        writer.writerow(spreadsheet_row([
+            report["month"], row["customer_id"], row["name"], row["configuration"], _dollars(row["mrr_cents"]),
+            _dollars(row["change_cents"]), row["rule"],
+            *[_dollars(row["product_mrr_cents"].get(key)) for key in products], ""]))
     for row in report["unresolved"]:
-        writer.writerow([report["month"], row["customer_id"], row["name"], row["configuration"], "", "", "",
-                         *["" for _ in products], row["reason"]])
+        writer.writerow(spreadsheet_row([report["month"], row["customer_id"], row["name"], row["configuration"],
+                                         "", "", "", *["" for _ in products], row["reason"]]))
     return out.getvalue()
 
 
-def _dollars(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    sign, whole = ("-" if cents < 0 else ""), abs(cents)
-    return f"{sign}{whole // 100}.{whole % 100:02d}"
+def _dollars(cents: int | None) -> Decimal | str:
+    """Cents as a Decimal number of dollars (a spreadsheet reads it as a number, never as a formula)."""
+    return "" if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))

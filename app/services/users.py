@@ -48,11 +48,34 @@ def create_user(session, actor: Actor, email: str, role: str, password: str, nam
     return user
 
 
+SESSIONS_ENDED = "sessions ended"
+
+
 def set_password(session, actor: Actor, email: str, password: str) -> User:
-    user = find_user(session, email)
+    """An admin's reset (`flask users set-password`)."""
+    return _replace_password(session, actor, find_user(session, email), password)
+
+
+def change_own_password(session, user_id: int, current: str, new: str, confirm: str) -> User:
+    """The user's own change, proven with the current password."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    if not (current and new and confirm):
+        raise Invalid("Fill in your current password and the new one twice.")
+    if not user.check_password(current):
+        raise Invalid("Your current password is not right.", field="current_password")
+    if new != confirm:
+        raise Invalid("The two new passwords differ.", field="confirm_password")
+    return _replace_password(session, Actor.of(user), user, new)
+
+
+def _replace_password(session, actor: Actor, user: User, password: str) -> User:
+    """Whoever changes it, cookies from before the change stop working."""
     _check_password(password)
     user.set_password(password)
-    record_audit(session, actor, "user.password_set", "user", user.id)
+    user.end_sessions()
+    record_audit(session, actor, "user.password_set", "user", user.id, note=SESSIONS_ENDED)
     return user
 
 
@@ -65,9 +88,12 @@ def set_role(session, actor: Actor, user_id: int, role: str) -> User:
     if user.id == actor.user_id and role != "admin":
         raise Invalid("You cannot remove your own admin role.")
     before = user.role
+    if before == role:
+        return user
     user.role = role
+    user.end_sessions()  # they sign in again and get the new role's pages, nothing cached from the old one
     record_audit(session, actor, "user.role_changed", "user", user.id,
-                 before={"role": before}, after={"role": role})
+                 before={"role": before}, after={"role": role}, note=SESSIONS_ENDED)
     return user
 
 
@@ -76,6 +102,9 @@ def set_active(session, actor: Actor, user: User, active: bool) -> User:
         raise Invalid("You cannot deactivate yourself.")
     before = user.active
     user.active = active
+    if not active:
+        user.end_sessions()  # reactivating must not revive the cookies they had
     record_audit(session, actor, "user.activated" if active else "user.deactivated",
-                 "user", user.id, before={"active": before}, after={"active": active})
+                 "user", user.id, before={"active": before}, after={"active": active},
+                 note="" if active else SESSIONS_ENDED)
     return user

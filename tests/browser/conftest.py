@@ -64,12 +64,30 @@ def browser():
         instance.close()
 
 
+# Reported to the console, so a page the Content-Security-Policy breaks fails its test. Tests pass
+# wait_for_function an arrow function ("() => ..."): a bare expression is run through eval, which the
+# policy refuses.
+REPORT_POLICY_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`));
+document.addEventListener("htmx:evalDisallowedError", () => console.error("CSP violation: htmx wanted eval"));
+"""
+
+
+def policy_violation(text: str) -> bool:
+    return "CSP violation" in text or "Content Security Policy" in text
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server["url"], viewport={"width": 1366, "height": 900})
+    context.add_init_script(REPORT_POLICY_VIOLATIONS)
     tab = context.new_page()
+    violations = []
+    tab.on("console", lambda message: violations.append(message.text) if policy_violation(message.text) else None)
     yield tab
     context.close()
+    assert not violations, f"the page broke the Content-Security-Policy: {violations}"
 
 
 @pytest.fixture

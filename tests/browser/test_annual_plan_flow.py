@@ -38,7 +38,7 @@ def test_loaded_row_to_sent(signed_in, live_server):
     editor = _cell(_row(page, "Flowco"), "organization_ids").locator("input[name=value]")
     editor.fill("org-flowco, org-flowco-eu")
     editor.press("Enter")
-    page.wait_for_function("!document.querySelector('td[data-field=\"organization_ids\"] input')")
+    page.wait_for_function("() => !document.querySelector('td[data-field=\"organization_ids\"] input')")
     assert "org-flowco, org-flowco-eu" in _cell(_row(page, "Flowco"), "organization_ids").inner_text()
     assert "no organisation" not in _row(page, "Flowco").inner_text()
     _shot(page, "organisations")

@@ -31,7 +31,7 @@ def test_edit_a_cell_and_see_a_422_message(signed_in):
     editor = _cell(_row(page, "Globex"), "line.product_analytics.volume").locator("input[name=value]")
     editor.fill("1.6 billion")
     editor.press("Enter")
-    page.wait_for_function("document.querySelector('td[data-field=\"line.product_analytics.volume\"] [role=alert]') === null")
+    page.wait_for_function("() => document.querySelector('td[data-field=\"line.product_analytics.volume\"] [role=alert]') === null")
     assert "1,600,000,000" in _cell(_row(page, "Globex"), "line.product_analytics.volume").inner_text()
 
 
@@ -52,7 +52,7 @@ def test_resolve_a_warning_by_confirming_and_by_editing(signed_in):
     row.locator("td.warnings summary").click()
     assert row.locator("td.warnings li[data-warning-field=currency] button").count() == 0  # never confirmed away
     row.locator("td.warnings li[data-warning-field=start_date] button").click()
-    page.wait_for_function(f"document.querySelector('tr[id^=plan-] td.warnings summary') && "
+    page.wait_for_function(f"() => document.querySelector('tr[id^=plan-] td.warnings summary') && "
                            f"[...document.querySelectorAll('td.warnings summary')].some(s => s.innerText.includes('{before - 1}'))")
     cell = _cell(_row(page, "Initech"), "term_months")
     cell.click()

@@ -86,6 +86,16 @@ def test_the_month_as_csv(client, login_as, snapshot):
     assert rows[-1]["customer"] == "Startup Without Expiry" and rows[-1]["unresolved_reason"]
 
 
+def test_the_csv_writes_a_formula_name_as_text(client, login_as, db, snapshot):
+    from app.models import Customer
+    db.session.get(Customer, snapshot.customers["paid"]).name = '=HYPERLINK("http://evil.example","x")'
+    db.session.commit()
+    login_as("viewer")
+    rows = list(csv.DictReader(io.StringIO(_text(client.get(f"/revenue/{snapshot.month:%Y-%m}.csv")))))
+    paid = next(r for r in rows if r["rule"] == "paid")
+    assert paid["customer"] == '\'=HYPERLINK("http://evil.example","x")' and paid["mrr"] == "40.00"
+
+
 @pytest.mark.parametrize(("month", "status", "message"), [
     ("2027-13", 422, "is not a month"), ("03-2027", 422, "must look like"), ("2999-01", 422, "is in the future"),
     ("2001-01", 404, "No revenue snapshot for 2001-01"),
