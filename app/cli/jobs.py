@@ -36,8 +36,13 @@ def jobs_kinds():
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def jobs_worker(workers):
     """Consume the queue and run periodic tasks until interrupted."""
+    from app.jobs.handlers import sweep_stopped_jobs_now
+    from app.jobs.heartbeat import worker_id
+
     huey = job_queue.huey
-    click.echo(f"Job worker: {type(huey).__name__}, {workers} threads")
+    click.echo(f"Job worker {worker_id()}: {type(huey).__name__}, {workers} threads")
+    for line in sweep_stopped_jobs_now():
+        click.echo(line)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.constants import EmptyData
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.timeutil import utcnow
+from app.jobs.heartbeat import JobHeartbeat, worker_id
+from app.timeutil import system_utcnow, utcnow
 from app.unit_of_work import checkpoint
 
 HEARTBEAT_KEY = "worker-heartbeat"
@@ -43,7 +44,7 @@ class JobContext:
         self.arguments = dict(job.arguments or {})
 
     def progress(self, done: int, total: int | None = None, line: str | None = None) -> None:
-        self.job.done = done
+        self.job.done, self.job.heartbeat_at = done, system_utcnow()
         if total is not None:
             self.job.total = total
         if line:
@@ -73,16 +74,15 @@ def run_job(session, job_id: int, kinds: dict) -> None:
     """The job boundary: it commits (handlers don't); a failure is recorded on the row, not raised."""
     from app.models import Job
 
-    job = session.get(Job, job_id)
-    if job is None or job.status != "queued":
+    if not _claim(session, job_id):
         return  # a duplicate delivery of a job that ran or is running
+    job = session.get(Job, job_id)
     kind = kinds.get(job.kind)
-    job.status, job.started_at = "running", utcnow()
-    session.commit()
     try:
         if kind is None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
-        result = kind.handler(JobContext(session, job))
+        with JobHeartbeat(db.engine, job_id, float(current_app.config.get("JOB_HEARTBEAT_INTERVAL", 5))):
+            result = kind.handler(JobContext(session, job))
         job.status, job.result = "succeeded", result
     except JobFailed as failure:  # the handler's work is kept
         job.status, job.error = "failed", str(failure)
@@ -94,6 +94,19 @@ def run_job(session, job_id: int, kinds: dict) -> None:
         job.append_log(f"failed: {exc}")
     job.finished_at = utcnow()
     session.commit()
+
+
+def _claim(session, job_id: int) -> bool:
+    """Queued -> running in one statement, with this worker's id and a first beat, so two deliveries
+    of one id (or a re-queued job and its old worker) never both run it."""
+    from app.models import Job
+
+    now = system_utcnow()
+    claimed = session.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                              .values(status="running", started_at=utcnow(), worker=worker_id(), heartbeat_at=now)
+                              .execution_options(synchronize_session=False))
+    session.commit()
+    return claimed.rowcount == 1
 
 
 def build_huey(config) -> Huey:

@@ -126,3 +126,15 @@ def nightly_usage_send() -> None:
         return
     start_job(db.session, NIGHTLY_ACTOR, "usage.send_reports", {"date": local.date().isoformat()})
     db.session.commit()
+
+
+def sweep_stopped_jobs_now() -> list[str]:
+    """Every minute on each worker, and when a worker starts: jobs whose worker stopped run again."""
+    from flask import current_app
+
+    from app.services.job_sweeper import sweep_stopped_jobs
+
+    lines = sweep_stopped_jobs(db.session, current_app.config["JOB_HEARTBEAT_TIMEOUT"],
+                               current_app.config["JOB_MAX_REQUEUES"])
+    db.session.commit()
+    return lines
