@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.constants import EmptyData
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -93,7 +93,19 @@ def run_job(session, job_id: int, kinds: dict) -> None:
         job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         job.append_log(f"failed: {exc}")
     job.finished_at = utcnow()
+    if not _still_ours(session, job_id):
+        session.rollback()  # the sweeper took this job for stopped and queued it again: that run reports
+        return
     session.commit()
+
+
+def _still_ours(session, job_id: int) -> bool:
+    """Still running under this worker (row-locked until the commit), as the last write checks."""
+    from app.models import Job
+
+    with session.no_autoflush:
+        row = session.execute(select(Job.status, Job.worker).where(Job.id == job_id).with_for_update()).one()
+    return row.status == "running" and row.worker == worker_id()
 
 
 def _claim(session, job_id: int) -> bool:

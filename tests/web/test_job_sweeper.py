@@ -57,3 +57,23 @@ def test_a_job_run_here_carries_this_worker_and_a_heartbeat(db):
     job_queue.drain()
     db.session.refresh(job)
     assert job.status == "succeeded" and ":" in job.worker and job.heartbeat_at is not None
+
+
+def test_a_worker_that_was_taken_for_stopped_does_not_overwrite_the_queued_again_job(db):
+    """A worker too slow to beat (but alive) finishes after the sweeper re-queued its job: the re-run reports."""
+    from sqlalchemy import update
+
+    from app.jobs import run_job
+    from app.jobs.kinds import JobKind
+
+    def swept_while_running(ctx):
+        ctx.session.execute(update(Job).where(Job.id == ctx.job.id).values(status="queued", worker="", requeues=1))
+        ctx.session.commit()
+        return {"late": True}
+
+    job = start_job(db.session, Actor.system("tests"), "slow.kind")
+    db.session.commit()
+    job_queue.huey.flush()
+    run_job(db.session, job.id, {"slow.kind": JobKind("slow.kind", "Slow", swept_while_running)})
+    db.session.refresh(job)
+    assert (job.status, job.result, job.finished_at) == ("queued", None, None)
