@@ -78,24 +78,27 @@ def run_job(session, job_id: int, kinds: dict) -> None:
         return  # a duplicate delivery of a job that ran or is running
     job = session.get(Job, job_id)
     kind = kinds.get(job.kind)
+    result = error = reason = None
     try:
         if kind is None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
         with JobHeartbeat(db.engine, job_id, float(current_app.config.get("JOB_HEARTBEAT_INTERVAL", 5))):
             result = kind.handler(JobContext(session, job))
-        job.status, job.result = "succeeded", result
     except JobFailed as failure:  # the handler's work is kept
-        job.status, job.error = "failed", str(failure)
-        job.append_log(f"failed: {failure}")
+        error = reason = str(failure)
     except Exception as exc:  # noqa: BLE001 - any failure must land on the job row
         session.rollback()
-        job = session.get(Job, job_id)
-        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-        job.append_log(f"failed: {exc}")
-    job.finished_at = utcnow()
+        error, reason = f"{type(exc).__name__}: {exc}", str(exc)
     if not _still_ours(session, job_id):
         session.rollback()  # the sweeper took this job for stopped and queued it again: that run reports
         return
+    job = session.get(Job, job_id)
+    if error is None:
+        job.status, job.result = "succeeded", result
+    else:
+        job.status, job.error = "failed", error
+        job.append_log(f"failed: {reason}")
+    job.finished_at = utcnow()
     session.commit()
 
 
