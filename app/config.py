@@ -182,6 +182,9 @@ def from_env(overrides: dict | None = None) -> dict:
         "USAGE_TIMEZONE": os.environ.get("USAGE_TIMEZONE", "Europe/London"),  # the nightly send runs at its midnight
         "USAGE_STREAM_THRESHOLD": int(os.environ.get("USAGE_STREAM_THRESHOLD", "1000")),  # events; above: v2 stream
         "USAGE_SEND_THREADS": int(os.environ.get("USAGE_SEND_THREADS", "8")),  # meter event calls in flight at once
+        "JOB_HEARTBEAT_INTERVAL": float(os.environ.get("JOB_HEARTBEAT_INTERVAL", "5")),  # s between a job's beats
+        "JOB_HEARTBEAT_TIMEOUT": float(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "60")),  # s of silence: worker gone
+        "JOB_MAX_REQUEUES": int(os.environ.get("JOB_MAX_REQUEUES", "2")),  # then a silent job is failed
         "USAGE_API_RATE": float(os.environ.get("USAGE_API_RATE", "50")),  # requests/s per API token
         "USAGE_API_BURST": int(os.environ.get("USAGE_API_BURST", "100")),
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),

@@ -50,6 +50,9 @@ run_pytest() {  # run_pytest LABEL ARGS...
   if [ "$CI" = true ] && grep -qE "SKIPPED .*tests/browser" /tmp/pytest-$$.log; then
     echo "FAIL: browser tests were skipped under CI"; exit 1
   fi
+  if [ "$CI" = true ] && [ -n "${REDIS_URL:-}" ] && grep -qE "SKIPPED .*test_many_workers" /tmp/pytest-$$.log; then
+    echo "FAIL: the many-workers test (PostgreSQL + Redis) was skipped under CI"; exit 1
+  fi
 }
 
 ensure_chromium

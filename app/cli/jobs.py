@@ -34,11 +34,18 @@ def jobs_kinds():
 
 @jobs_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-def jobs_worker(workers):
-    """Consume the queue and run periodic tasks until interrupted."""
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Run the periodic tasks; exactly one worker of a deployment should (Huey does not share them).")
+def jobs_worker(workers, periodic):
+    """Consume the queue (and run periodic tasks) until interrupted."""
+    from app.jobs.handlers import sweep_stopped_jobs_now
+    from app.jobs.heartbeat import worker_id
+
     huey = job_queue.huey
-    click.echo(f"Job worker: {type(huey).__name__}, {workers} threads")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    click.echo(f"Job worker {worker_id()}: {type(huey).__name__}, {workers} threads")
+    for line in sweep_stopped_jobs_now():
+        click.echo(line)
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 @jobs_cli.command("run-pending")

@@ -18,12 +18,13 @@ from pathlib import Path
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.constants import EmptyData
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.config import private_sqlite_file
 from app.extensions import db
-from app.timeutil import utcnow
+from app.jobs.heartbeat import JobHeartbeat, worker_id
+from app.timeutil import system_utcnow, utcnow
 from app.unit_of_work import checkpoint
 
 HEARTBEAT_KEY = "worker-heartbeat"
@@ -44,7 +45,7 @@ class JobContext:
         self.arguments = dict(job.arguments or {})
 
     def progress(self, done: int, total: int | None = None, line: str | None = None) -> None:
-        self.job.done = done
+        self.job.done, self.job.heartbeat_at = done, system_utcnow()
         if total is not None:
             self.job.total = total
         if line:
@@ -74,27 +75,54 @@ def run_job(session, job_id: int, kinds: dict) -> None:
     """The job boundary: it commits (handlers don't); a failure is recorded on the row, not raised."""
     from app.models import Job
 
-    job = session.get(Job, job_id)
-    if job is None or job.status != "queued":
+    if not _claim(session, job_id):
         return  # a duplicate delivery of a job that ran or is running
+    job = session.get(Job, job_id)
     kind = kinds.get(job.kind)
-    job.status, job.started_at = "running", utcnow()
-    session.commit()
+    result = error = reason = None
     try:
         if kind is None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
-        result = kind.handler(JobContext(session, job))
-        job.status, job.result = "succeeded", result
+        with JobHeartbeat(db.engine, job_id, float(current_app.config.get("JOB_HEARTBEAT_INTERVAL", 5))):
+            result = kind.handler(JobContext(session, job))
     except JobFailed as failure:  # the handler's work is kept
-        job.status, job.error = "failed", str(failure)
-        job.append_log(f"failed: {failure}")
+        error = reason = str(failure)
     except Exception as exc:  # noqa: BLE001 - any failure must land on the job row
         session.rollback()
-        job = session.get(Job, job_id)
-        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-        job.append_log(f"failed: {exc}")
+        error, reason = f"{type(exc).__name__}: {exc}", str(exc)
+    if not _still_ours(session, job_id):
+        session.rollback()  # the sweeper took this job for stopped and queued it again: that run reports
+        return
+    job = session.get(Job, job_id)
+    if error is None:
+        job.status, job.result = "succeeded", result
+    else:
+        job.status, job.error = "failed", error
+        job.append_log(f"failed: {reason}")
     job.finished_at = utcnow()
     session.commit()
+
+
+def _still_ours(session, job_id: int) -> bool:
+    """Still running under this worker (row-locked until the commit), as the last write checks."""
+    from app.models import Job
+
+    with session.no_autoflush:
+        row = session.execute(select(Job.status, Job.worker).where(Job.id == job_id).with_for_update()).one()
+    return row.status == "running" and row.worker == worker_id()
+
+
+def _claim(session, job_id: int) -> bool:
+    """Queued -> running in one statement, with this worker's id and a first beat, so two deliveries
+    of one id (or a re-queued job and its old worker) never both run it."""
+    from app.models import Job
+
+    now = system_utcnow()
+    claimed = session.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                              .values(status="running", started_at=utcnow(), worker=worker_id(), heartbeat_at=now)
+                              .execution_options(synchronize_session=False))
+    session.commit()
+    return claimed.rowcount == 1
 
 
 def build_huey(config) -> Huey:

@@ -156,3 +156,15 @@ def revenue_snapshot_nightly() -> None:
     for month in months:
         start_job(db.session, REVENUE_ACTOR, "revenue.snapshot", {"month": month.isoformat()[:7]})
     db.session.commit()
+
+
+def sweep_stopped_jobs_now() -> list[str]:
+    """Every minute on each worker, and when a worker starts: jobs whose worker stopped run again."""
+    from flask import current_app
+
+    from app.services.job_sweeper import sweep_stopped_jobs
+
+    lines = sweep_stopped_jobs(db.session, current_app.config["JOB_HEARTBEAT_TIMEOUT"],
+                               current_app.config["JOB_MAX_REQUEUES"])
+    db.session.commit()
+    return lines

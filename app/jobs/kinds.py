@@ -32,6 +32,14 @@ class PeriodicTask:
     run: Callable[[], None]
 
 
+# Every kind is safe to run again after its worker stopped midway, so the sweeper re-queues them:
+# - annual_plans.load: a reload never overwrites a person's edit, it shows what would change;
+# - customers.sync: reads Stripe and writes our rows to match; a second pass writes what still differs;
+# - catalog.expire_prices: finds what is still due (moved subscriptions are not), writes with fixed idempotency keys;
+# - usage.send_reports: meter events carry deterministic identifiers, sent rows are skipped;
+# - customers.end_startup_plans: each customer is committed when ended and then no longer selected; keyed writes;
+# - revenue.snapshot: reads Stripe, then writes the month's rows in one transaction; taken again it writes the same;
+# - worker.selftest: writes nothing but its own progress.
 KINDS: dict[str, JobKind] = {k.kind: k for k in (
     JobKind("annual_plans.load", "Load from contract", handlers.load_annual_plan),
     JobKind("customers.sync", "Sync customers with Stripe", handlers.sync_customers_job),
@@ -44,6 +52,8 @@ KINDS: dict[str, JobKind] = {k.kind: k for k in (
 
 PERIODIC: tuple[PeriodicTask, ...] = (
     PeriodicTask("worker_heartbeat", "every minute", crontab(minute="*"), worker_heartbeat),
+    PeriodicTask("sweep_stopped_jobs", "every minute (and at worker start)", crontab(minute="*"),
+                 handlers.sweep_stopped_jobs_now),
     PeriodicTask("expire_prices_daily", "daily at 04:10 UTC", crontab(hour="4", minute="10"),
                  handlers.expire_prices_daily),
     PeriodicTask("end_startup_plans_daily", "daily at 04:20 UTC", crontab(hour="4", minute="20"),

@@ -30,7 +30,8 @@ class Job(db.Model):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]  # the running worker's last sign of life
-    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")  # host:pid running it
+    requeues: Mapped[int] = mapped_column(default=0, server_default="0")  # times its worker stopped under it
 
     created_by = db.relationship("User")
 

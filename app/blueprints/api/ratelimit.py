@@ -1,28 +1,30 @@
-"""Per-token request limits for the machine API: a token bucket per token id, per process."""
+"""Per-token request limits for the machine API, counted where every process sees them (services/rate_buckets.py)."""
 from __future__ import annotations
 
-import threading
-import time
+import math
+
+from flask import current_app, jsonify
+
+from app.billing.token_bucket import BucketRule
+from app.services.rate_buckets import BucketStore, bucket_store
+
+EXTENSION = "usage_api_buckets"
 
 
-class TokenBuckets:
-    """`allow(key)` is False once a key has spent its burst faster than `per_second` refills it."""
+def _store() -> BucketStore:
+    if EXTENSION not in current_app.extensions:
+        current_app.extensions[EXTENSION] = bucket_store(current_app.config)
+    return current_app.extensions[EXTENSION]
 
-    def __init__(self, per_second: float, burst: int, clock=time.monotonic):
-        self.per_second, self.burst, self.clock = per_second, burst, clock
-        self._lock = threading.Lock()
-        self._state: dict[object, tuple[float, float]] = {}
 
-    def allow(self, key) -> tuple[bool, float]:
-        """(allowed, seconds until the next request would be)."""
-        if self.per_second <= 0:
-            return True, 0.0
-        with self._lock:
-            now = self.clock()
-            tokens, last = self._state.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-            if tokens < 1:
-                self._state[key] = (tokens, now)
-                return False, (1 - tokens) / self.per_second
-            self._state[key] = (tokens - 1, now)
-            return True, 0.0
+def rate_limited(session, token):
+    """None when `token` may make this request (and it is counted), else the 429 to answer."""
+    rule = BucketRule(float(current_app.config.get("USAGE_API_RATE", 50)), int(current_app.config.get("USAGE_API_BURST", 100)))
+    if rule.unlimited:
+        return None
+    taken = _store().take(session, f"api-token:{token.token_hash[:32]}", rule)
+    if taken.allowed:
+        return None
+    response = jsonify(error="rate_limited", message="too many requests for this API token; retry after the delay")
+    response.headers["Retry-After"] = str(max(1, math.ceil(taken.wait)))
+    return response, 429

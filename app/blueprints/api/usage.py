@@ -1,8 +1,6 @@
 """POST /api/usage/reports, /runs, /events: store first (202 once committed), per-item results."""
 from __future__ import annotations
 
-import math
-
 import orjson
 from flask import current_app, g, jsonify, request
 
@@ -11,37 +9,18 @@ from app.auth import public
 from app.billing import usage_input as rules
 from app.billing.usage_days import local_today
 from app.blueprints.api import bp, token_required
-from app.blueprints.api.ratelimit import TokenBuckets
 from app.extensions import db
+from app.services.api_tokens import for_own_instance
 from app.services.audit import Actor
 from app.services.usage_batches import ingest_batch
 from app.services.usage_ingest import store_usage_events, store_usage_reports, store_usage_runs
 from app.timeutil import utcnow
 
 
-def _buckets() -> TokenBuckets:
-    if "usage_api_buckets" not in current_app.extensions:
-        current_app.extensions["usage_api_buckets"] = TokenBuckets(
-            float(current_app.config.get("USAGE_API_RATE", 50)), int(current_app.config.get("USAGE_API_BURST", 100)))
-    return current_app.extensions["usage_api_buckets"]
-
-
-def _rate_limited():
-    allowed, wait = _buckets().allow(g.api_token.id)
-    if allowed:
-        return None
-    response = jsonify(error="rate_limited", message="too many requests for this API token; retry after the delay")
-    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-    return response, 429
-
-
 def _ingest(key: str, limit: int, parse, store, with_replace: bool = False, single: bool = False,
             read_body=lambda: request.get_json(silent=True)):
-    limited = _rate_limited()
-    if limited is not None:
-        return limited
     outcome = ingest_batch(db.session, Actor(label=f"api_token:{g.api_token.name}"), read_body(), key, limit,
-                           parse, store, with_replace, single)
+                           for_own_instance(g.api_token, key, parse), store, with_replace, single)
     db.session.commit()
     return _json(outcome.body, outcome.status)
 
@@ -68,7 +47,7 @@ def _json(payload: dict, status: int):
 
 @bp.post("/usage/reports")
 @public  # machine endpoint: carries its own token auth
-@token_required
+@token_required("usage:write", limited=True)
 def usage_reports():
     products = {p.key for p in collaborators.catalog().products.values() if p.metered}
     return _ingest("reports", rules.MAX_REPORTS,
@@ -78,7 +57,7 @@ def usage_reports():
 
 @bp.post("/usage/runs")
 @public  # machine endpoint: carries its own token auth
-@token_required
+@token_required("usage:write", limited=True)
 def usage_runs():
     return _ingest("runs", rules.MAX_RUNS,
                    lambda items: rules.parse_runs(items, local_today(utcnow(), collaborators.usage_zone())),
@@ -87,7 +66,7 @@ def usage_runs():
 
 @bp.post("/usage/events")
 @public  # machine endpoint: carries its own token auth
-@token_required
+@token_required("usage:write", limited=True)
 def usage_events():
     catalog = collaborators.catalog()
     names = {p.meter_event for p in catalog.products.values() if p.metered}
