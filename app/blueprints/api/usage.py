@@ -72,7 +72,7 @@ def _json(payload: dict, status: int):
 def usage_reports():
     products = {p.key for p in collaborators.catalog().products.values() if p.metered}
     return _ingest("reports", rules.MAX_REPORTS,
-                   lambda items: rules.parse_reports(items, products, local_today(utcnow(), collaborators.usage_zone())),
+                   lambda items: rules.parse_reports(items, products, utcnow(), collaborators.usage_zone()),
                    store_usage_reports, with_replace=True)
 
 
