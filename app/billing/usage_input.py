@@ -76,13 +76,16 @@ def _text(item: dict, name: str, limit: int) -> str:
         raise _Bad(name, f"'{name}' is required (a non-empty string)")
     if len(value) > limit:
         raise _Bad(name, f"'{name}' is longer than {limit} characters")
-    if not _is_unicode(value):
-        raise _Bad(name, f"'{name}' is not valid Unicode text (it holds a lone surrogate such as \\ud800)")
+    if not storable_text(value):
+        raise _Bad(name, f"'{name}' holds a NUL character or a lone surrogate (such as \\ud800), which no "
+                         "database stores")
     return value.strip()
 
 
-def _is_unicode(text: str) -> bool:
-    """False for a lone surrogate ("\\ud800"): JSON can carry one, but UTF-8 and the databases cannot."""
+def storable_text(text: str) -> bool:
+    """False for a NUL or a lone surrogate ("\\ud800"): JSON and URLs can carry them, PostgreSQL cannot store them."""
+    if "\x00" in text:
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -208,7 +211,8 @@ def plain_event(item: dict, event_names: set[str], oldest: datetime, latest: dat
             and event_name in event_names and 0 <= value <= MAX_EVENT_VALUE
             and 0 < len(identifier) <= 100 and 0 < len(organisation_id) <= 64 and 0 < len(event_name) <= 100
             and identifier.strip() == identifier and organisation_id.strip() == organisation_id
-            and event_name.strip() == event_name and identifier.isascii() and organisation_id.isascii()):
+            and event_name.strip() == event_name and identifier.isascii() and organisation_id.isascii()
+            and "\x00" not in identifier and "\x00" not in organisation_id):
         return None
     try:
         moment = datetime.fromisoformat(raw[:19])

@@ -7,7 +7,9 @@ from flask import Blueprint, g, jsonify, request
 
 from app import collaborators
 from app.auth import public
+from app.billing.usage_input import storable_text
 from app.extensions import csrf, db
+from app.refusals import Invalid
 from app.services.api_tokens import authenticate
 from app.services.customer_billing import billing_for_organisation
 from app.timeutil import utcnow
@@ -36,6 +38,9 @@ def token_required(view):
 @public  # machine endpoint: carries its own token auth
 @token_required
 def billing_customer(organisation_id: str):
+    if not storable_text(organisation_id):
+        raise Invalid("the organisation id holds a NUL character, which no organisation id has",
+                      field="organisation_id")
     return jsonify(billing_for_organisation(db.session, collaborators.catalog(), organisation_id, utcnow().date()))
 
 
