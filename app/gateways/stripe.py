@@ -313,6 +313,8 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
     # webhooks
     def construct_event(self, payload: bytes, signature: str, secret: str) -> dict:
         """Verify Stripe-Signature on the raw body; StripeGatewayError when it does not match."""
+        if not signature.isascii():  # the SDK's compare_digest raises TypeError on non-ASCII text
+            raise StripeGatewayError("bad Stripe webhook signature: not ASCII", code="signature")
         try:
             event = stripe.Webhook.construct_event(payload, signature, secret)
         except (ValueError, stripe.SignatureVerificationError) as exc:

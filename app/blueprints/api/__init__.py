@@ -44,4 +44,4 @@ def billing_customer(organisation_id: str):
     return jsonify(billing_for_organisation(db.session, collaborators.catalog(), organisation_id, utcnow().date()))
 
 
-from app.blueprints.api import usage  # noqa: E402,F401  (register the usage routes)
+from app.blueprints.api import openapi, usage  # noqa: E402,F401  (register the routes)
