@@ -16,30 +16,21 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app.blueprints.api.openapi import DOCUMENT
+from tests.databases import postgres_database_beside
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES") or (300 if os.environ.get("CI") == "true" else 25))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
 def _own_database(tmp_path) -> str:
-    from app.config import normalise_db_url
     from tests.conftest import DATABASE_URL
 
-    if not DATABASE_URL.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'fuzz.db'}"
-    url = make_url(normalise_db_url(DATABASE_URL))
-    name = f"{url.database}_fuzz"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    if DATABASE_URL.startswith("postgres"):
+        return postgres_database_beside(DATABASE_URL, "fuzz")
+    return f"sqlite:///{tmp_path / 'fuzz.db'}"
 
 
 @pytest.fixture(scope="module")
