@@ -31,9 +31,14 @@ def test_every_route_under_api_and_webhooks_is_documented_with_its_methods(app, 
     assert _documented(document) == _routes(app)
 
 
-def test_every_documented_error_response_has_a_schema(client):
+def test_every_token_operation_documents_the_token_scope_and_rate_refusals(client):
     document = client.raw.get("/api/openapi.json").get_json()
+    assert document["security"] == [{"bearerToken": []}]
     for path, item in document["paths"].items():
-        for method, operation in item.items():
-            for status, response in operation["responses"].items():
-                assert response["content"]["application/json"]["schema"] is not None, (path, method, status)
+        for operation in item.values():
+            if path.startswith(("/api/usage/", "/api/billing/")):
+                assert "security" not in operation and {"401", "403", "429"} <= set(operation["responses"]), path
+                error = operation["responses"]["401"]["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/Error"}
+            else:
+                assert operation["security"] == [], path
