@@ -105,7 +105,7 @@ API_ERRORS = {
 
 
 def _ingest(summary: str, batch: str, *, single: str | None = None) -> dict:
-    body = {"oneOf": [_ref(batch), _ref(single)]} if single else _ref(batch)
+    body = {"anyOf": [_ref(batch), _ref(single)]} if single else _ref(batch)  # with "runs" it is a batch
     return {"post": {
         "summary": summary, "tags": ["usage"],
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
