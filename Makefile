@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ run: install
 
 test: install
 	bash scripts/test.sh
+
+fuzz: install  # Schemathesis against the live API from its own OpenAPI document, 3,000 requests per operation
+	API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-3000} $(VENV)/bin/python -m pytest -q -p no:randomly tests/api/test_fuzz.py
 
 lint: install
 	$(VENV)/bin/ruff check .

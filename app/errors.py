@@ -34,6 +34,9 @@ TITLES = {
     502: "Stripe or PandaDoc did not answer as expected",
 }
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+API_KINDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+             409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+             500: "server_error"}  # the `error` value of /api/ answers, as app/blueprints/api/openapi.py documents
 
 
 def wants_json() -> bool:
@@ -43,6 +46,8 @@ def wants_json() -> bool:
 
 def render_error(status: int, message: str):
     title = TITLES.get(status, "Error")
+    if request.path.startswith("/api/"):  # the flat shape of the machine API, as refusals have
+        return jsonify(error=API_KINDS.get(status, "error"), message=message or title), status
     if wants_json():
         return jsonify(error={"status": status, "title": title, "message": message}), status
     template = "errors/_fragment.html" if request.headers.get("HX-Request") else "errors/page.html"

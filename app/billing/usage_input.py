@@ -4,9 +4,12 @@ No I/O here: the caller passes the metered product keys, event names and "now".
 """
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from app.billing.usage_days import day_bounds, local_date, local_today
 from app.refusals import BadRequest
 
 MAX_REPORTS = 1000
@@ -14,7 +17,14 @@ MAX_EVENTS = 1000
 MAX_RUNS = 100
 EVENT_WINDOW = timedelta(days=35)  # Stripe's meter event window: older usage cannot be billed
 EVENT_FUTURE = timedelta(minutes=5)
-MAX_EVENT_VALUE = 2 ** 63 - 1  # the column is a BIGINT
+# Stripe refuses meter event values of more than 15 significant digits (API 2026-04-22.dahlia on), a
+# smaller bound than the BIGINT columns (2**63 - 1); usage and event values are sent as meter values.
+MAX_USAGE_VALUE = 10 ** 15 - 1
+MAX_EVENT_VALUE = MAX_USAGE_VALUE
+MAX_COUNT = 2 ** 31 - 1  # usage_runs.total_orgs and orgs_sent are INTEGER columns
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 40, 40, 40
+_shown = _REPR.repr  # a bad value in a message: short, and never recursing into a deeply nested list
 
 
 @dataclass(frozen=True)
@@ -66,29 +76,54 @@ def _text(item: dict, name: str, limit: int) -> str:
         raise _Bad(name, f"'{name}' is required (a non-empty string)")
     if len(value) > limit:
         raise _Bad(name, f"'{name}' is longer than {limit} characters")
+    if not storable_text(value):
+        raise _Bad(name, f"'{name}' holds a NUL character or a lone surrogate (such as \\ud800), which no "
+                         "database stores")
     return value.strip()
 
 
-def _count(item: dict, name: str, where: str | None = None) -> int:
-    value = item.get(name)
+def storable_text(text: str) -> bool:
+    """False for a NUL or a lone surrogate ("\\ud800"): JSON and URLs can carry them, PostgreSQL cannot store them."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _count(item: dict, name: str, where: str | None = None, maximum: int = MAX_COUNT) -> int:
+    value, where = item.get(name), where or name
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(where or name, f"'{where or name}' must be a whole number (got {value!r})")
+        raise _Bad(where, f"'{where}' must be a whole number (got {_shown(value)})")
     if value < 0:
-        raise _Bad(where or name, f"'{where or name}' cannot be negative (got {value})")
+        raise _Bad(where, f"'{where}' cannot be negative (got {_shown(value)})")
+    if value > maximum:
+        raise _Bad(where, f"'{where}' is more than {maximum:,}, the largest it can be (got {_shown(value)})")
     return value
 
 
-def _day(item: dict, name: str, today: date) -> date:
+def _day(item: dict, name: str, today: date, oldest: date = date.min) -> date:
     raw = item.get(name)
     try:
         day = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
     except ValueError:
         day = None
     if day is None:
-        raise _Bad(name, f"'{name}' must be a date as YYYY-MM-DD (got {raw!r})")
+        raise _Bad(name, f"'{name}' must be a date as YYYY-MM-DD (got {_shown(raw)})")
     if day > today:
         raise _Bad(name, f"'{name}' {day} is in the future (today is {today})")
+    if day < oldest:
+        raise _Bad(name, f"'{name}' {day} is older than Stripe's 35-day meter window (the oldest day it bills "
+                         f"is {oldest})")
     return day
+
+
+def oldest_billable_day(now: datetime, zone: ZoneInfo) -> date:
+    """The oldest usage day whose meter events (sent in the day's last minute) are inside Stripe's window."""
+    day = local_date(now - EVENT_WINDOW + timedelta(minutes=1), zone)
+    return day if day_bounds(day, zone)[1] - timedelta(minutes=1) >= now - EVENT_WINDOW else day + timedelta(days=1)
 
 
 def _moment(item: dict, name: str, required: bool = True) -> datetime | None:
@@ -104,7 +139,7 @@ def _moment(item: dict, name: str, required: bool = True) -> datetime | None:
             return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
     except (ValueError, OverflowError, OSError):
         pass
-    raise _Bad(name, f"'{name}' must be an ISO-8601 time or unix seconds (got {raw!r})")
+    raise _Bad(name, f"'{name}' must be an ISO-8601 time or unix seconds (got {_shown(raw)})")
 
 
 class _Bad(ValueError):
@@ -125,7 +160,10 @@ def _parse_all(items: list, parse) -> Parsed:
     return parsed
 
 
-def parse_reports(items: list, products: set[str], today: date) -> Parsed:
+def parse_reports(items: list, products: set[str], now: datetime, zone: ZoneInfo) -> Parsed:
+    """Reports dated in the future or before Stripe's meter window (on the usage zone's calendar) are refused."""
+    today, oldest = local_today(now, zone), oldest_billable_day(now, zone)
+
     def parse(item: dict) -> dict:
         usage = item.get("usage")
         if not isinstance(usage, dict):
@@ -133,9 +171,9 @@ def parse_reports(items: list, products: set[str], today: date) -> Parsed:
         for key in usage:
             if key not in products:
                 raise _Bad(f"usage.{key}", f"unknown product key '{key}' (metered products: {', '.join(sorted(products))})")
-        clean = {key: _count(usage, key, f"usage.{key}") for key in sorted(usage)}
+        clean = {key: _count(usage, key, f"usage.{key}", MAX_USAGE_VALUE) for key in sorted(usage)}
         return {"organisation_id": _text(item, "organization_id", 64), "instance": _text(item, "instance", 64),
-                "date": _day(item, "date", today), "usage": clean}
+                "date": _day(item, "date", today, oldest), "usage": clean}
 
     return _parse_all(items, parse)
 
@@ -173,7 +211,8 @@ def plain_event(item: dict, event_names: set[str], oldest: datetime, latest: dat
             and event_name in event_names and 0 <= value <= MAX_EVENT_VALUE
             and 0 < len(identifier) <= 100 and 0 < len(organisation_id) <= 64 and 0 < len(event_name) <= 100
             and identifier.strip() == identifier and organisation_id.strip() == organisation_id
-            and event_name.strip() == event_name):
+            and event_name.strip() == event_name and identifier.isascii() and organisation_id.isascii()
+            and "\x00" not in identifier and "\x00" not in organisation_id):
         return None
     try:
         moment = datetime.fromisoformat(raw[:19])
@@ -195,8 +234,6 @@ def checked_event(item: dict, event_names: set[str], oldest: datetime, latest: d
     if moment > latest:
         raise _Bad("timestamp", f"'timestamp' {moment:%Y-%m-%d %H:%M} is more than 5 minutes in the future")
     identifier, organisation_id = _text(item, "identifier", 100), _text(item, "organization_id", 64)
-    value = _count(item, "value")
-    if value > MAX_EVENT_VALUE:
-        raise _Bad("value", f"'value' is more than {MAX_EVENT_VALUE}, the largest a meter can hold (got {value})")
+    value = _count(item, "value", maximum=MAX_EVENT_VALUE)
     return {"identifier": identifier, "organisation_id": organisation_id, "event_name": event_name,
             "value": value, "timestamp": moment}

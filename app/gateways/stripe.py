@@ -326,6 +326,8 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
     def verify_webhook(self, payload: bytes, signature: str, secret: str, now: float | None = None) -> None:
         """Verify Stripe-Signature on the raw body, dated within the tolerance either side of `now`
         (stripe-python checks only the past); StripeGatewayError when it does not hold."""
+        if not signature.isascii():  # the SDK's compare_digest raises TypeError on non-ASCII text
+            raise StripeGatewayError("bad Stripe webhook signature: not ASCII", code="signature")
         tolerance = stripe.Webhook.DEFAULT_TOLERANCE
         try:
             stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance)

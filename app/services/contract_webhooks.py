@@ -30,7 +30,7 @@ class WebhookOutcome:
 
 def signature_valid(raw_body: bytes, signature: str | None, key: str) -> bool:
     """Hex HMAC-SHA256 of the raw bytes with the shared key, compared in constant time."""
-    if not key or not signature:
+    if not key or not signature or not signature.isascii():  # compare_digest refuses non-ASCII text
         return False
     expected = hmac.new(key.encode(), raw_body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature.strip().lower())

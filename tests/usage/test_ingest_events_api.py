@@ -3,6 +3,7 @@ from datetime import datetime
 
 import pytest
 
+from app.billing.usage_input import MAX_EVENT_VALUE
 from app.models import UsageEvent
 
 NOW = datetime(2027, 5, 12, 9, 0)
@@ -19,10 +20,10 @@ def _count(db):
 
 def test_a_stored_event_reads_back_and_compares_like_any_datetime(db, post, frozen):
     frozen(NOW)
-    post("events", {"events": [_event("a", timestamp="2027-05-12T00:00:00Z", value=2 ** 63 - 1),
+    post("events", {"events": [_event("a", timestamp="2027-05-12T00:00:00Z", value=MAX_EVENT_VALUE),
                                _event("b", timestamp="2027-05-11T23:59:59.999999Z")]})
     row = db.session.scalar(db.select(UsageEvent).where(UsageEvent.identifier == "a"))
-    assert (row.organisation_id, row.event_name, row.value) == ("org-1", "product_analytics_events", 2 ** 63 - 1)
+    assert (row.organisation_id, row.event_name, row.value) == ("org-1", "product_analytics_events", MAX_EVENT_VALUE)
     assert row.timestamp == datetime(2027, 5, 12) and row.received_at == NOW
     midnight = datetime(2027, 5, 12)
     assert list(db.session.scalars(db.select(UsageEvent.identifier).where(UsageEvent.timestamp >= midnight))) == ["a"]

@@ -3,9 +3,10 @@ import os
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from app.extensions import db as _db
+from tests.databases import postgres_database_beside
 
 EXPECTED_TABLES = {"users", "login_failures", "audit_entries", "jobs", "annual_plans", "annual_plan_lines",
                    "plan_warnings", "field_provenance", "webhook_events", "stripe_operations", "alembic_version",
@@ -33,28 +34,12 @@ def test_upgrade_on_empty_sqlite(tmp_path):
     assert left <= {"alembic_version"}
 
 
-def _empty_postgres_database(base_url: str) -> str:
-    """A fresh database beside the suite's own, so the migration starts from nothing."""
-    from sqlalchemy.engine import make_url
-
-    from app.config import normalise_db_url
-
-    url = make_url(normalise_db_url(base_url))
-    name = f"{url.database}_migrations"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.mark.postgres
 def test_upgrade_on_empty_postgres():
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base.startswith("postgres"):
         pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    tables, left = _tables_after_upgrade(_empty_postgres_database(base))
+    tables, left = _tables_after_upgrade(postgres_database_beside(base, "migrations"))
     assert EXPECTED_TABLES <= tables
     assert left <= {"alembic_version"}
 

@@ -2,7 +2,8 @@
 import re
 
 PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static", "webhooks.pandadoc", "webhooks.stripe_events",
-                    "api.billing_customer", "api.usage_reports", "api.usage_runs", "api.usage_events"}
+                    "api.billing_customer", "api.usage_reports", "api.usage_runs", "api.usage_events",
+                    "api.openapi_document"}  # the API's description: shapes, never data
 PUBLIC_ENDPOINTS |= {"auth.sso_start", "auth.sso_callback"}  # single sign-on happens before there is a session
 
 

@@ -7,8 +7,10 @@ from flask import Blueprint, g, jsonify, request
 
 from app import collaborators
 from app.auth import public
+from app.billing.usage_input import storable_text
 from app.blueprints.api.ratelimit import rate_limited
 from app.extensions import csrf, db
+from app.refusals import Invalid
 from app.services.api_tokens import authenticate, require_scope
 from app.services.customer_billing import billing_for_organisation
 from app.timeutil import utcnow
@@ -45,7 +47,10 @@ def token_required(scope: str, limited: bool = False):
 @public  # machine endpoint: carries its own token auth
 @token_required("billing:read")
 def billing_customer(organisation_id: str):
+    if not storable_text(organisation_id):
+        raise Invalid("the organisation id holds a NUL character, which no organisation id has",
+                      field="organisation_id")
     return jsonify(billing_for_organisation(db.session, collaborators.catalog(), organisation_id, utcnow().date()))
 
 
-from app.blueprints.api import usage  # noqa: E402,F401  (register the usage routes)
+from app.blueprints.api import openapi, usage  # noqa: E402,F401  (register the routes)
