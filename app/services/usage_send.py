@@ -18,6 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.billing import usage as rules
 from app.billing.usage_days import day_bounds, local_today
@@ -26,7 +27,7 @@ from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
 from app.services.usage_event_reports import aggregate_usage_events
 from app.services.usage_period_totals import reporting_orgs
-from app.services.usage_send_plan import OwedEvent, failure_reason, plan_apart
+from app.services.usage_send_plan import OwedEvent, concurrent_send, failure_reason, plan_apart
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
 
@@ -93,7 +94,10 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
             planned = plan_apart(session, gateway, catalog, zone, usage_day, batch)
             result.failed |= planned.failed
             sender.record(block=False)
-            checkpoint(session, "usage_send_batch")  # this batch's rows are durable before the first of them is sent
+            try:
+                checkpoint(session, "usage_send_batch")  # this batch's rows are durable before the first is sent
+            except IntegrityError as exc:
+                raise concurrent_send(usage_day) from exc
             sender.submit(planned.owed)
         sender.record(block=True)
     finally:

@@ -14,13 +14,14 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.billing import usage as rules
 from app.billing.usage_caps import customer_cap, list_tiers
 from app.billing.usage_days import day_bounds
 from app.gateways.stripe_errors import StripeGatewayError
 from app.models import MeterEventSend
+from app.refusals import Conflict
 from app.services.usage_period_totals import (
     Subscriber,
     combined,
@@ -76,6 +77,8 @@ def plan_apart(session, gateway, catalog, zone: ZoneInfo, usage_day: date, orgs:
     try:
         with session.begin_nested():
             return Planned(plan_meter_events(session, gateway, catalog, zone, usage_day, orgs))
+    except IntegrityError as exc:  # not this batch's fault: another run wrote these events' rows first
+        raise concurrent_send(usage_day) from exc
     except StripeGatewayError as exc:
         if exc.status >= 500:
             raise
@@ -87,6 +90,11 @@ def plan_apart(session, gateway, catalog, zone: ZoneInfo, usage_day: date, orgs:
     halves = [plan_apart(session, gateway, catalog, zone, usage_day, part)
               for part in (orgs[:len(orgs) // 2], orgs[len(orgs) // 2:])]
     return Planned([e for h in halves for e in h.owed], {org: why for h in halves for org, why in h.failed.items()})
+
+
+def concurrent_send(usage_day: date) -> Conflict:
+    return Conflict(f"Another send of usage day {usage_day} is running and has planned these events; it sends each "
+                    f"once. Re-run when it has finished if anything is left.")
 
 
 def failure_reason(exc: BaseException) -> str:

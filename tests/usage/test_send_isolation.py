@@ -131,3 +131,20 @@ def test_a_count_beyond_32_bits_is_sent_whole(db, stripe_emulator, subscriber, s
     result = send(report_date)
     assert (result.sent, result.failed) == (1, {})
     assert [e[3] for e in emulator_meter_events(stripe_emulator)] == [3_000_000_000]
+
+
+def test_a_send_racing_another_for_the_same_day_is_refused_in_words(db, stripe_emulator, one_bad_org, send,
+                                                                     monkeypatch):
+    """Two sends of one day at once: the one that writes its rows second gets a clear refusal, not a raw
+    IntegrityError, and marks no organisation failed (the other run sends each event once)."""
+    from app.refusals import Conflict
+    from app.services import usage_send_plan
+
+    report_date, day = one_bad_org
+    first = send(report_date)
+    assert first.sent == 2
+    monkeypatch.setattr(usage_send_plan, "_existing_rows", lambda *args: {})  # as if it read before the other wrote
+    with pytest.raises(Conflict, match=f"Another send of usage day {day} is running"):
+        send(report_date)
+    db.session.rollback()
+    assert _sent(stripe_emulator) == ["bc-org-1", "bc-org-3"]
