@@ -137,8 +137,8 @@ def _kestrel(session, gateway, write, months) -> None:
     clock = write("clock-kestrel", lambda key: gateway.create_test_clock(_ts(months[0]), "Kestrel credits", key))
     credits = _customer(session, gateway, write, "kestrel-credits", "Kestrel Systems (credits)",
                         "enterprise_amortized", metadata={"billing_role": "credits"}, org=False, test_clock=clock)
-    product = write("product-committed-credits", lambda key: gateway.create_product(
-        {"name": "Committed credits", "metadata": {"billing_role": "credits"}}, key))
+    # on a catalog product: the catalog report flags a Stripe product that names none of ours
+    product = catalog_id(session, "product", "product_analytics")
     price = write("price-kestrel-quarterly", lambda key: gateway.create_price(
         {"product": product, "currency": "usd", "unit_amount": QUARTERLY_COMMITMENT_CENTS,
          "nickname": "Kestrel committed credits, quarterly", "recurring": {"interval": "month", "interval_count": 3}},
