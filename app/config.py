@@ -150,6 +150,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "USAGE_SEND_THREADS": int(os.environ.get("USAGE_SEND_THREADS", "8")),  # meter event calls in flight at once
         "USAGE_API_RATE": float(os.environ.get("USAGE_API_RATE", "50")),  # requests/s per API token
         "USAGE_API_BURST": int(os.environ.get("USAGE_API_BURST", "100")),
+        "RENEWAL_LEAD_DAYS": int(os.environ.get("RENEWAL_LEAD_DAYS", "45")),  # days before a contract year to draft it
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
         "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
         "PANDADOC_API_BASE": os.environ.get("PANDADOC_API_BASE", ""),
