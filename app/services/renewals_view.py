@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.billing.contract_years import Period, contract_periods, draft_on
 from app.models import AnnualPlan, ContractYear
 from app.services.plan_write_plans import expected_lines
+from app.services.renewals import RENEWING_STAGES
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class RenewalEntry:
     amount_cents: int | None
     draft_on: date | None  # later years only
     invoice_id: str | None
-    status: str  # due | drafted | sent | paid | void | not made | ends
+    status: str  # due | drafted | sent | paid | void | not made | ends | year one not sent | started over
 
 
 def upcoming_renewals(session, today: date, window_days: int, lead_days: int) -> list[RenewalEntry]:
@@ -51,5 +52,8 @@ def _year_entry(plan, period: Period, count: int, year: ContractYear | None, lea
         status = {"draft": "drafted", "open": "sent"}.get(plan.invoice_status or "", plan.invoice_status or "not made")
         return RenewalEntry(plan, "year starts", period, count, period.starts_on, amount, None, plan.invoice_id, status)
     amount = year.amount_cents if year else (None if period.pro_rata else sum(expected_lines(plan).values()))
+    status = year.status if year else "due"
+    if status == "due" and plan.stage not in RENEWING_STAGES:
+        status = "started over" if plan.stripe_attempt > 1 else "year one not sent"
     return RenewalEntry(plan, "year starts", period, count, period.starts_on, amount, draft_on(period, lead_days),
-                        year.invoice_id if year else None, year.status if year else "due")
+                        year.invoice_id if year else None, status)

@@ -125,3 +125,17 @@ def test_a_renewal_for_a_started_over_row_is_refused(app, db, massive, run, noth
     assert result.output.strip().splitlines() == [
         f"Error: row {plan.id} was started over (it is ready again): create and send its first year again "
         "before a later year is drafted"]
+
+
+def test_the_daily_job_drafts_year_two(db, massive, stripe_emulator):
+    from app.jobs import job_queue
+    from app.models import Job
+
+    plan, _ = massive
+    on_day("2028-01-01")
+    job_queue.run_periodic("draft_renewals_daily")
+    job_queue.drain()
+    job = db.session.scalar(db.select(Job).where(Job.kind == "annual_plans.draft_renewals"))
+    assert job.status == "succeeded", job.error
+    [invoice] = year_invoices(stripe_emulator, plan.id, 2)
+    assert job.result["lines"] == [f"row {plan.id} year 2: drafted; invoice {invoice['id']}"]

@@ -107,3 +107,12 @@ def test_a_bad_period_amount_is_refused(app, db, ready_plan, run, nothing_writte
     with nothing_written():
         result = run("set-period-amount", plan.id, 2, cents)
     assert result.exit_code == 1 and result.output.strip() == f"Error: the amount must be a {message}"
+
+
+def test_a_row_whose_year_one_is_not_sent_offers_no_draft(client, db, login_as, ready_plan):
+    plan = ready_plan("massive-dynamic-36m")
+    login_as("admin")
+    on_day("2027-12-20")
+    page = client.get("/annual-plans/renewals").get_data(as_text=True)
+    row = page.split(f'id="renewal-{plan.id}-2-year"')[1].split("</tr>")[0]
+    assert "year one not sent" in row and "Draft now" not in row
