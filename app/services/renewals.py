@@ -50,7 +50,7 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
     flagged on the row for a person (its amount is never guessed)."""
     existing = {}
     for year in years_of(session, plan.id):
-        if year.attempt != plan.stripe_attempt and (year.number == 1 or year.status == "due"):
+        if year.attempt != plan.stripe_attempt and (year.number == 1 or year.status in ("due", "void")):
             session.delete(year)  # laid out before a Start over: the row's values may have changed since
         else:
             existing[year.number] = year
@@ -74,6 +74,27 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
                 "CENTS) before it is drafted")))
     session.flush()
     return [existing[n] for n in sorted(existing)]
+
+
+def undo_later_years(session, gateway, plan: AnnualPlan, key, write) -> list[str]:
+    """Start over: each later year's draft is deleted and a sent one voided, so nothing of the
+    earlier attempt is left to pay; a paid one must be refunded in Stripe first."""
+    undone = []
+    for year in years_of(session, plan.id):
+        if year.number == 1 or not year.invoice_id or year.status in ("due", "void"):
+            continue
+        invoice_id, step = year.invoice_id, f"year{year.number}"
+        void_key = key(f"{step}-void")
+        status = gateway.retrieve_invoice(invoice_id).get("status")
+        if status == "paid":
+            raise Invalid(f"year {year.number}'s invoice {invoice_id} is paid: refund it in Stripe first, then start over")
+        if status == "draft":
+            write(key(f"{step}-delete"), "delete_invoice", lambda i=invoice_id: gateway.delete_invoice(i))
+        elif status == "open":
+            write(void_key, "void_invoice", lambda i=invoice_id, k=void_key: gateway.void_invoice(i, k))
+        year.status = "void"
+        undone.append(f"year {year.number}'s invoice {invoice_id} ({status}) undone")
+    return undone
 
 
 def renewal_refusal(plan: AnnualPlan, number: int | None = None) -> str | None:

@@ -139,3 +139,29 @@ def test_the_daily_job_drafts_year_two(db, massive, stripe_emulator):
     assert job.status == "succeeded", job.error
     [invoice] = year_invoices(stripe_emulator, plan.id, 2)
     assert job.result["lines"] == [f"row {plan.id} year 2: drafted; invoice {invoice['id']}"]
+
+
+def test_start_over_undoes_a_drafted_later_year_and_the_next_attempt_drafts_it_anew(app, db, massive, run,
+                                                                                     stripe_emulator):
+    from app import collaborators
+    from app.services.audit import Actor
+    from app.services.plan_start_over import start_over
+    from tests.annual_plans.helpers import press
+
+    plan, _ = massive
+    on_day("2028-01-01")
+    assert run("draft-renewals").exit_code == 0
+    [first] = year_invoices(stripe_emulator, plan.id, 2)
+    timeutil.freeze(None)
+    with app.test_request_context():
+        start_over(db.session, collaborators.stripe_gateway(), Actor.system("tests"), plan.id)
+        db.session.commit()
+    assert first["id"] not in stripe_emulator.state.collection("invoice")  # the draft was deleted
+    for action in ("create_subscription", "amortize", "schedule", "send_invoice"):
+        press(app, db, plan.id, action)
+    db.session.commit()
+    on_day("2028-01-01")
+    result = run("draft-renewals")
+    assert result.exit_code == 0, result.output
+    [second] = year_invoices(stripe_emulator, plan.id, 2)
+    assert second["id"] != first["id"] and second["metadata"]["annual_plan_step"].endswith("-a2-year2-invoice")
