@@ -64,7 +64,8 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
                             starts_on=period.starts_on, ends_on=period.ends_on, months=period.months,
                             amount_cents=None if lines is None else sum(lines.values()), status="due", error="")
         if period.number == 1:
-            year.invoice_id, year.status = plan.invoice_id, "sent"
+            year.invoice_id = plan.invoice_id  # the row's own; its status is the row's invoice_status
+            year.status = {"draft": "drafted", "open": "sent"}.get(plan.invoice_status or "", plan.invoice_status or "due")
         session.add(year)
         existing[period.number] = year
         if lines is None and not any(w.field == LAST_PERIOD_FIELD for w in plan.warnings):

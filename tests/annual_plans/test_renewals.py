@@ -30,7 +30,7 @@ def test_year_one_lays_out_the_three_contract_years(db, massive):
     years = db.session.scalars(db.select(ContractYear).where(ContractYear.plan_id == plan.id)
                                .order_by(ContractYear.number)).all()
     assert [(y.number, y.starts_on.isoformat(), y.ends_on.isoformat(), y.amount_cents, y.status) for y in years] == [
-        (1, "2027-02-15", "2028-02-15", 9000000, "sent"), (2, "2028-02-15", "2029-02-15", 9000000, "due"),
+        (1, "2027-02-15", "2028-02-15", 9000000, "drafted"), (2, "2028-02-15", "2029-02-15", 9000000, "due"),
         (3, "2029-02-15", "2030-02-15", 9000000, "due")]
     assert years[0].invoice_id == plan.invoice_id and plan.stage == "sent"
 
