@@ -115,6 +115,9 @@ def draft_renewals_job(ctx: JobContext) -> dict:
     lines = [f"row {o.plan_id} year {o.year}: {o.result}; {o.detail}" for o in outcomes]
     for line in lines:
         ctx.log(line)
+    failed = [o for o in outcomes if o.result == "failed"]
+    if failed:  # the drafted years are kept; the failed ones say why on the Renewals view and in the log
+        raise JobFailed(f"{len(failed)} contract year(s) not drafted: " + "; ".join(o.detail for o in failed))
     return {"lines": lines}
 
 

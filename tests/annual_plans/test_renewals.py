@@ -165,3 +165,27 @@ def test_start_over_undoes_a_drafted_later_year_and_the_next_attempt_drafts_it_a
     assert result.exit_code == 0, result.output
     [second] = year_invoices(stripe_emulator, plan.id, 2)
     assert second["id"] != first["id"] and second["metadata"]["annual_plan_step"].endswith("-a2-year2-invoice")
+
+
+def test_one_row_that_cannot_renew_fails_alone(app, db, massive, run, stripe_client, stripe_emulator):
+    from app.billing.plan_stages import readiness_blockers, stage_after_edit
+    from tests.annual_plans.helpers import press
+    from tests.factories import make_annual_plan
+
+    plan, _ = massive
+    customer = stripe_client.v1.customers.create(params={
+        "name": "Short Co", "address": {"line1": "1 Main St", "city": "Boston", "country": "US"}})
+    other = make_annual_plan(db.session, "massive-dynamic-36m", document_id="ShortTermDocument000001",
+                             company="Short Co", term_months=18, stripe_customer_id=customer.id,
+                             tax_id_not_needed=True)
+    other.stage = stage_after_edit(other.stage, readiness_blockers(other))
+    db.session.commit()
+    for action in ("create_subscription", "amortize", "schedule", "send_invoice"):
+        press(app, db, other.id, action)
+    db.session.commit()
+    on_day("2028-01-01")
+    result = run("draft-renewals")
+    assert result.exit_code == 1
+    assert f"row {plan.id} year 2: drafted" in result.output
+    assert f"row {other.id} year 2: failed; row {other.id}: the contract does not state the amount" in result.output
+    assert len(year_invoices(stripe_emulator, plan.id, 2)) == 1 and year_invoices(stripe_emulator, other.id, 2) == []
