@@ -37,7 +37,7 @@ class ContractYear(db.Model):
     sent_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
 
-    plan: Mapped[AnnualPlan] = relationship()
+    plan: Mapped[AnnualPlan] = relationship(back_populates="contract_years")
 
     @property
     def pro_rata(self) -> bool:

@@ -49,9 +49,9 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
     """The row's contract years as rows, once; a pro-rata last period the contract prices nowhere is
     flagged on the row for a person (its amount is never guessed)."""
     existing = {}
-    for year in years_of(session, plan.id):
+    for year in list(plan.contract_years):
         if year.attempt != plan.stripe_attempt and (year.number == 1 or year.status in ("due", "void")):
-            session.delete(year)  # laid out before a Start over: the row's values may have changed since
+            plan.contract_years.remove(year)  # laid out before a Start over: the row's values may have changed since
         else:
             existing[year.number] = year
     session.flush()
@@ -60,13 +60,13 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
         if period.number in existing:
             continue
         lines = period_lines(yearly, period, None)
-        year = ContractYear(plan_id=plan.id, attempt=plan.stripe_attempt, number=period.number,
+        year = ContractYear(attempt=plan.stripe_attempt, number=period.number,
                             starts_on=period.starts_on, ends_on=period.ends_on, months=period.months,
                             amount_cents=None if lines is None else sum(lines.values()), status="due", error="")
         if period.number == 1:
             year.invoice_id = plan.invoice_id  # the row's own; its status is the row's invoice_status
             year.status = {"draft": "drafted", "open": "sent"}.get(plan.invoice_status or "", plan.invoice_status or "due")
-        session.add(year)
+        plan.contract_years.append(year)
         existing[period.number] = year
         if lines is None and not any(w.field == LAST_PERIOD_FIELD for w in plan.warnings):
             plan.warnings.append(PlanWarning(field=LAST_PERIOD_FIELD, raw=f"{plan.term_months} months", message=(

@@ -116,3 +116,13 @@ def test_a_row_whose_year_one_is_not_sent_offers_no_draft(client, db, login_as, 
     page = client.get("/annual-plans/renewals").get_data(as_text=True)
     row = page.split(f'id="renewal-{plan.id}-2-year"')[1].split("</tr>")[0]
     assert "year one not sent" in row and "Draft now" not in row
+
+
+def test_a_drafted_later_year_appears_on_the_row(client, db, login_as, massive, run):
+    login_as("viewer")
+    on_day("2028-01-01")
+    assert run("draft-renewals").exit_code == 0
+    row = client.get(f"/annual-plans/{massive.id}/row").get_data(as_text=True)
+    assert f'href="/annual-plans/{massive.id}/years/2/review">Year 2: review &amp; send</a>' in row
+    page = client.get(f"/annual-plans/{massive.id}").get_data(as_text=True)
+    assert 'id="contract-years"' in page and "2029-02-15 → 2030-02-15" in page
