@@ -19,10 +19,12 @@ from app.models import AnnualPlan, ContractYear, PlanWarning
 from app.refusals import Invalid, NotFound, Refusal, StripeFailed
 from app.services.audit import Actor, record_audit
 from app.services.catalog import catalog_id
+from app.services.plan_locks import row_lock
 from app.services.plan_values import get_plan
 from app.services.plan_write_plans import expected_lines
 from app.services.stripe_writes import write_planned
 from app.timeutil import utcnow
+from app.unit_of_work import checkpoint
 
 RENEWING_STAGES = ("sent", "live")  # year one's invoice is out: later years may follow
 LAST_PERIOD_FIELD = "last_period"
@@ -116,10 +118,14 @@ def renewal_refusal(plan: AnnualPlan, number: int | None = None) -> str | None:
 
 def draft_renewal(session, gateway, catalog, actor: Actor, plan_id: int, number: int) -> ContractYear:
     """Year `number`'s draft invoice with its lines and amortization metadata, once; or a clear refusal."""
-    plan = get_plan(session, plan_id)
-    refusal = renewal_refusal(plan, number)
+    refusal = renewal_refusal(get_plan(session, plan_id), number)
     if refusal:
-        raise Invalid(refusal)
+        raise Invalid(refusal)  # before the lock: a refused renewal writes nothing
+    with row_lock(session, plan_id, f"draft_year{number}"):
+        return _draft_year(session, gateway, catalog, actor, get_plan(session, plan_id), number)
+
+
+def _draft_year(session, gateway, catalog, actor: Actor, plan: AnnualPlan, number: int) -> ContractYear:
     year = next(y for y in lay_out_years(session, plan) if y.number == number)
     if year.attempt != plan.stripe_attempt:
         raise Invalid(f"row {plan.id} was started over after year {number} was laid out; "
@@ -183,7 +189,7 @@ def draft_renewals(session, gateway, catalog, actor: Actor, today: date, lead_da
             raise Invalid(refusal)
     plans = session.scalars(select(AnnualPlan).where(AnnualPlan.stage.in_(RENEWING_STAGES),
                                                      AnnualPlan.term_months > 12).order_by(AnnualPlan.id)
-                            .where(True if plan_id is None else AnnualPlan.id == plan_id))
+                            .where(True if plan_id is None else AnnualPlan.id == plan_id)).all()
     for plan in plans:
         for period in _due_periods(session, plan, today, lead_days):
             if dry_run:
@@ -195,6 +201,7 @@ def draft_renewals(session, gateway, catalog, actor: Actor, today: date, lead_da
                 outcomes.append(RenewalOutcome(plan.id, period.number, "drafted", f"invoice {year.invoice_id}"))
             except Refusal as exc:
                 outcomes.append(RenewalOutcome(plan.id, period.number, "failed", str(exc)))
+            checkpoint(session, "renewal_drafted")
     return outcomes
 
 

@@ -189,3 +189,13 @@ def test_one_row_that_cannot_renew_fails_alone(app, db, massive, run, stripe_cli
     assert f"row {plan.id} year 2: drafted" in result.output
     assert f"row {other.id} year 2: failed; row {other.id}: the contract does not state the amount" in result.output
     assert len(year_invoices(stripe_emulator, plan.id, 2)) == 1 and year_invoices(stripe_emulator, other.id, 2) == []
+
+
+def test_a_row_busy_with_another_stripe_action_is_not_drafted_twice_at_once(db, massive, run, stripe_emulator):
+    plan, _ = massive
+    on_day("2028-01-01")
+    plan.action_lock, plan.action_locked_at = "draft_year2", timeutil.system_utcnow()
+    db.session.commit()
+    result = run("draft-renewals")
+    assert result.exit_code == 1 and "is already running a Stripe action" in result.output
+    assert year_invoices(stripe_emulator, plan.id, 2) == []
