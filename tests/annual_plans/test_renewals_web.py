@@ -126,3 +126,18 @@ def test_a_drafted_later_year_appears_on_the_row(client, db, login_as, massive, 
     assert f'href="/annual-plans/{massive.id}/years/2/review">Year 2: review &amp; send</a>' in row
     page = client.get(f"/annual-plans/{massive.id}").get_data(as_text=True)
     assert 'id="contract-years"' in page and "2029-02-15 → 2030-02-15" in page
+
+
+@pytest.mark.parametrize("number, message", [
+    (1, "term has no contract year 1 to draft"), (4, "term has no contract year 4 to draft")])
+def test_a_year_the_term_does_not_have_is_refused(client, db, login_as, massive, nothing_written, number, message):
+    login_as("admin")
+    with nothing_written():
+        response = client.post(f"/annual-plans/{massive.id}/years/{number}/draft")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_a_viewer_cannot_draft(client, db, login_as, massive, nothing_written):
+    login_as("viewer")
+    with nothing_written():
+        assert client.post(f"/annual-plans/{massive.id}/years/2/draft").status_code == 403
