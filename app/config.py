@@ -187,6 +187,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "JOB_MAX_REQUEUES": int(os.environ.get("JOB_MAX_REQUEUES", "2")),  # then a silent job is failed
         "USAGE_API_RATE": float(os.environ.get("USAGE_API_RATE", "50")),  # requests/s per API token
         "USAGE_API_BURST": int(os.environ.get("USAGE_API_BURST", "100")),
+        "RENEWAL_LEAD_DAYS": int(os.environ.get("RENEWAL_LEAD_DAYS", "45")),  # days before a contract year to draft it
         "PANDADOC_API_KEY": os.environ.get("PANDADOC_API_KEY", ""),
         "PANDADOC_WEBHOOK_KEY": os.environ.get("PANDADOC_WEBHOOK_KEY", ""),
         "PANDADOC_API_BASE": os.environ.get("PANDADOC_API_BASE", ""),

@@ -23,6 +23,8 @@ CHECKPOINTS = {
                            "(services/customer_bulk_sync.py)",
     "startup_plan_ended": "ending startup plans, each customer is committed on its own, so one that fails "
                           "fails alone and those before it stay ended (services/startup_plans.py)",
+    "renewal_drafted": "drafting later contract years, each row is committed on its own, so one that fails "
+                       "fails alone and the years drafted before it stay drafted (services/renewals.py)",
     "job_progress": "a job's progress and log are committed while it runs, so its page can show them "
                     "(app/jobs)",
 }

@@ -15,12 +15,13 @@ class Check:
     fix: str | None = None  # the customer editor that fixes it ("billing-address", "tax-ids")
 
 
-def review_checks(plan, invoice: dict, expected_total_cents: int) -> list[Check]:
-    """`invoice` is Stripe's invoice with `customer` (and its `tax_ids`) expanded."""
+def review_checks(plan, invoice: dict, expected_total_cents: int, due=None) -> list[Check]:
+    """`invoice` is Stripe's invoice with `customer` (and its `tax_ids`) expanded; `due` is a later
+    contract year's due date (year one's is the row's start + payment terms)."""
     customer = invoice.get("customer") if isinstance(invoice.get("customer"), dict) else {}
     address = customer.get("address") or {}
     tax_ids = (customer.get("tax_ids") or {}).get("data", [])
-    due = due_date(plan.start_date, plan.payment_terms_days)
+    due = due or due_date(plan.start_date, plan.payment_terms_days)
     return [
         Check("Invoice is still a draft", invoice.get("status") == "draft", f"status {invoice.get('status')}"),
         Check("Billing address on the customer", bool(address.get("line1") and address.get("country")),

@@ -77,6 +77,11 @@ def credit_grant_key(plan, invoice_id: str) -> str:
     return step_key(plan.id, plan.stripe_attempt, "credit", invoice_id)
 
 
+def renewal_key(plan, year_number: int, step: str) -> str:
+    """A later contract year's write (its draft invoice, lines, finalize, send) in this attempt."""
+    return step_key(plan.id, plan.stripe_attempt, f"year{year_number}", step)
+
+
 def row_customer_key(plan) -> str:
     """The Stripe customer created from a row, once per row version."""
     return f"annual-plan-{plan.id}-v{plan.version}-create-customer"

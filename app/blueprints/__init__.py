@@ -19,6 +19,7 @@ BLUEPRINTS = [auth, health, webhooks, api, annual_plans, customers, catalog, usa
 
 NAVIGATION = [
     ("annual_plans.index", "Annual plans"),
+    ("annual_plans.renewals", "Renewals"),
     ("customers.index", "Customers"),
     ("catalog.index", "Catalog"),
     ("usage.index", "Usage"),

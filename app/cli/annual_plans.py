@@ -145,3 +145,37 @@ def schedule(plan_id):
 def send_invoice(plan_id):
     """Finalize and send the reviewed up-front invoice (every review check must pass)."""
     _run_action(plan_id, "send_invoice")
+
+
+@annual_plans_cli.command("draft-renewals")
+@click.option("--dry-run", is_flag=True, help="List the years that would be drafted; write nothing.")
+@click.option("--row", "plan_id", type=int, help="Only this row (refused if it may not renew).")
+def draft_renewals_command(dry_run, plan_id):
+    """Draft each later contract year's invoice RENEWAL_LEAD_DAYS before its anniversary (what the daily job does)."""
+    from flask import current_app
+
+    from app.services.renewals import draft_renewals
+    from app.timeutil import utcnow
+
+    outcomes = draft_renewals(db.session, collaborators.stripe_gateway(), collaborators.catalog(), CLI_ACTOR,
+                              utcnow().date(), current_app.config["RENEWAL_LEAD_DAYS"], dry_run, plan_id)
+    db.session.commit()
+    for outcome in outcomes:
+        click.echo(f"row {outcome.plan_id} year {outcome.year}: {outcome.result}; {outcome.detail}")
+    click.echo(f"{sum(o.result == 'drafted' for o in outcomes)} drafted, "
+               f"{sum(o.result == 'failed' for o in outcomes)} failed" + (" (dry run)" if dry_run else ""))
+    if any(o.result == "failed" for o in outcomes):
+        raise SystemExit(1)
+
+
+@annual_plans_cli.command("set-period-amount")
+@click.argument("plan_id", type=int)
+@click.argument("year", type=int)
+@click.argument("cents", type=int)
+def set_period_amount_command(plan_id, year, cents):
+    """The amount (cents) of a pro-rata last period the contract does not state."""
+    from app.services.renewal_review import set_period_amount
+
+    set_period_amount(db.session, CLI_ACTOR, plan_id, year, cents)
+    db.session.commit()
+    click.echo(f"row {plan_id}: year {year} is {cents} cents")

@@ -102,6 +102,31 @@ def selftest(ctx: JobContext) -> dict:
     return {"steps": steps}
 
 
+def draft_renewals_job(ctx: JobContext) -> dict:
+    """Arguments: {"dry_run": bool}. Each later contract year whose lead time has come gets its draft invoice."""
+    from flask import current_app
+
+    from app.services.renewals import draft_renewals
+
+    ctx.progress(0, 0, "looking for contract years within RENEWAL_LEAD_DAYS of their anniversary")
+    outcomes = draft_renewals(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(),
+                              Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id), utcnow().date(),
+                              current_app.config["RENEWAL_LEAD_DAYS"], dry_run=bool(ctx.arguments.get("dry_run")))
+    lines = [f"row {o.plan_id} year {o.year}: {o.result}; {o.detail}" for o in outcomes]
+    for line in lines:
+        ctx.log(line)
+    failed = [o for o in outcomes if o.result == "failed"]
+    if failed:  # the drafted years are kept; the failed ones say why on the Renewals view and in the log
+        raise JobFailed(f"{len(failed)} contract year(s) not drafted: " + "; ".join(o.detail for o in failed))
+    return {"lines": lines}
+
+
+def draft_renewals_daily() -> None:
+    """Once a day: an `annual_plans.draft_renewals` Job drafts the contract years whose lead time has come."""
+    start_job(db.session, Actor.system("renewals"), "annual_plans.draft_renewals")
+    db.session.commit()
+
+
 def expire_prices_daily() -> None:
     """Once a day: a `catalog.expire_prices` Job moves subscriptions off `valid_days` prices that ran out."""
     start_job(db.session, Actor.system("price-transitions"), "catalog.expire_prices")

@@ -42,6 +42,7 @@ class PeriodicTask:
 # - worker.selftest: writes nothing but its own progress.
 KINDS: dict[str, JobKind] = {k.kind: k for k in (
     JobKind("annual_plans.load", "Load from contract", handlers.load_annual_plan),
+    JobKind("annual_plans.draft_renewals", "Draft later contract years' invoices", handlers.draft_renewals_job),
     JobKind("customers.sync", "Sync customers with Stripe", handlers.sync_customers_job),
     JobKind("catalog.expire_prices", "Move subscriptions off expired prices", handlers.expire_prices_job),
     JobKind("usage.send_reports", "Send usage to Stripe", handlers.send_usage_reports_job),
@@ -56,6 +57,8 @@ PERIODIC: tuple[PeriodicTask, ...] = (
                  handlers.sweep_stopped_jobs_now),
     PeriodicTask("expire_prices_daily", "daily at 04:10 UTC", crontab(hour="4", minute="10"),
                  handlers.expire_prices_daily),
+    PeriodicTask("draft_renewals_daily", "daily at 04:30 UTC", crontab(hour="4", minute="30"),
+                 handlers.draft_renewals_daily),
     PeriodicTask("end_startup_plans_daily", "daily at 04:20 UTC", crontab(hour="4", minute="20"),
                  handlers.end_startup_plans_daily),
     PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",

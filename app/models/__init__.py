@@ -3,6 +3,7 @@ from app.models.annual_plan import AnnualPlan, AnnualPlanLine, FieldProvenance, 
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEntry
 from app.models.catalog import CatalogItem
+from app.models.contract_year import ContractYear
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
 from app.models.rate_bucket import RateBucket
@@ -13,7 +14,7 @@ from app.models.user import LoginFailure, User
 from app.models.webhook import WebhookEvent
 
 __all__ = [
-    "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "Customer",
+    "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "ContractYear", "Customer",
     "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
     "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",

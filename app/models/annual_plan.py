@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.types import DecimalString
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from app.models.contract_year import ContractYear
 
 
 class AnnualPlan(db.Model):
@@ -56,6 +60,8 @@ class AnnualPlan(db.Model):
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanWarning.id")
     provenance: Mapped[list[FieldProvenance]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="FieldProvenance.id")
+    contract_years: Mapped[list[ContractYear]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="ContractYear.number")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -20,6 +20,7 @@ from app.services.audit import Actor, record_audit
 from app.services.plan_locks import row_lock
 from app.services.plan_values import get_plan, touch
 from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
+from app.services.renewals import lay_out_years
 from app.services.stripe_writes import write_planned
 from app.unit_of_work import checkpoint
 
@@ -64,6 +65,8 @@ def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, a
                                http_status=exc.http_status) from exc
         plan = get_plan(session, plan_id)
         _apply_results(plan, action, results)
+        if action == "create_subscription" and plan.term_months > 12:
+            lay_out_years(session, plan)  # later years known from the start; a pro-rata end flagged now
         record_audit(session, actor, f"annual_plan.{action}", "annual_plan", plan.id,
                      after={"results": results, "stage": plan.stage}, stripe_request_ids=gateway.request_ids)
         return plan

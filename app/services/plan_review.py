@@ -18,6 +18,7 @@ class InvoiceReview:
     lines: list[dict]
     expected: dict[str, int]  # product key -> up-front cents the contract says
     checks: list[Check]
+    year: object = None  # the ContractYear under review, None for the row's first-year invoice
 
 
 def review_invoice(session, gateway, plan_id: int) -> InvoiceReview:

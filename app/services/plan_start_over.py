@@ -11,6 +11,7 @@ from app.refusals import Invalid, StripeFailed
 from app.services.audit import Actor, record_audit
 from app.services.plan_locks import row_lock
 from app.services.plan_values import get_plan, touch
+from app.services.renewals import undo_later_years
 from app.services.stripe_writes import stripe_write
 
 UNDOABLE = ("invoiced", "amortized", "scheduled", "sent")
@@ -30,6 +31,7 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
             undone += _undo_invoice(gateway, plan, key, write)
             undone += _undo_schedule(gateway, plan, key, write)
             undone += _archive_prices(gateway, plan, key, write)
+            undone += undo_later_years(session, gateway, plan, key, write)
         except StripeGatewayError as exc:
             raise StripeFailed(f"Stripe refused part of the start over: {exc}; press again to finish it",
                                http_status=exc.http_status) from exc

@@ -23,6 +23,7 @@ from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
 from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
+from app.services.renewal_payments import year_invoice_paid, year_invoice_status
 from app.services.stripe_writes import stripe_write
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
@@ -116,7 +117,7 @@ def _invoice_status(status: str):
     def handle(session, gateway, invoice: dict) -> bool:
         plan = _plan_by(session, AnnualPlan.invoice_id, invoice["id"])
         if plan is None:
-            return False
+            return year_invoice_status(session, STRIPE_ACTOR, invoice, status)
         before = plan.invoice_status
         plan.invoice_status = status
         touch(plan)
@@ -131,7 +132,7 @@ def _invoice_paid(session, gateway, invoice: dict) -> bool:
     """The prepaid fee becomes a billing credit grant scoped to metered prices, so usage draws it down."""
     plan = _plan_by(session, AnnualPlan.invoice_id, invoice["id"])
     if plan is None:
-        return False
+        return year_invoice_paid(session, gateway, STRIPE_ACTOR, invoice)
     _invoice_status("paid")(session, gateway, invoice)
     plan.invoice_paid_at = utcnow()
     key = credit_grant_key(plan, invoice["id"])

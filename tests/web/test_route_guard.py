@@ -8,7 +8,8 @@ PUBLIC_ENDPOINTS |= {"auth.sso_start", "auth.sso_callback"}  # single sign-on ha
 
 
 def _sample_url(rule) -> str:
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>",
+                  lambda m: "1" if "id" in m.group(1) or m.group(0).startswith("<int:") else "x", rule.rule)
 
 
 def test_only_allow_listed_views_are_public(app):

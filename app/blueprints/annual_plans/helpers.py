@@ -50,6 +50,14 @@ def line_fields() -> list[str]:
     return [f"line.{p}.{c}" for p in collaborators.product_keys() for c in LINE_FIELDS]
 
 
+def contract_year(plan: AnnualPlan) -> str:
+    """The contract year the row is in today ("year 2 of 3"), for terms longer than a year."""
+    from app.billing.contract_years import year_label
+    from app.timeutil import utcnow
+
+    return year_label(plan.start_date, plan.term_months, utcnow().date()) if (plan.term_months or 0) > 12 else ""
+
+
 def row_context(plan: AnnualPlan) -> dict:
     return {"plan": plan, "products": collaborators.product_keys()}
 
@@ -58,7 +66,7 @@ def row_context(plan: AnnualPlan) -> dict:
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
     plan_row=plan_row, format_cell=format_cell, edit_text=edit_text, field_id=field_id, get_value=get_value,
     dollars=dollars, display=display, due_date=due_date, own_domains=collaborators.own_email_domains,
-    display_cell=display_cell, display_cells=display_cells))
+    display_cell=display_cell, display_cells=display_cells, contract_year=contract_year))
 
 
 def render_row(plan: AnnualPlan, status: int = 200, editing: str | None = None,
@@ -101,7 +109,10 @@ def show_context(plan: AnnualPlan) -> dict:
         AuditEntry.object_type == "annual_plan", AuditEntry.object_id == str(plan.id))
         .order_by(AuditEntry.id.desc()).limit(50)).all()
     provenance = {p.field: p for p in plan.provenance}
+    from app.services.renewals import years_of
+
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
+            "contract_years": years_of(db.session, plan.id),
             "editing": None, "error": None, "typed": None, **row_context(plan)}
 
 

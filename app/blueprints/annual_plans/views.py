@@ -27,7 +27,7 @@ from app.services.plan_export import plan_as_dict, plans_as_csv
 
 def _query(args):
     query = select(AnnualPlan).order_by(AnnualPlan.id.desc()).options(
-        selectinload(AnnualPlan.lines), selectinload(AnnualPlan.warnings))
+        selectinload(AnnualPlan.lines), selectinload(AnnualPlan.warnings), selectinload(AnnualPlan.contract_years))
     if args.get("q"):
         query = query.where(AnnualPlan.company.ilike(f"%{args['q'].strip()}%"))
     if args.get("stage") in STAGES:
