@@ -83,6 +83,7 @@ def test_refused_sign_ins_create_nobody(client, sso, db, nothing_written, email,
     assert response.status_code == 403
     body = response.get_data(as_text=True)
     assert message in body and 'role="alert"' in body and "Traceback" not in body
+    assert '<form method="post" action="/login"' in body  # the password form posts to /login, not the callback
     assert not _signed_in(client)
 
 
