@@ -48,32 +48,50 @@ class FormClient:
 
 
 def seed(url: str, n: int, threads: int, months, products: list[str]) -> list[str]:
-    """N Stripe customers, each with an invoice per month; their ids in order."""
+    """N Stripe customers, each with an invoice per month made just after that month ended (the emulator's
+    clock moved there and back), so invoices are spread over the year as Stripe's are; their ids in order."""
     from app.billing.revenue import month_end
     from app.demo.revenue import _ts
 
     local = threading.local()
 
-    def one(i: int) -> str:
-        client = getattr(local, "client", None) or FormClient(url)
-        local.client = client
-        customer = client.post("/v1/customers", {"name": f"Revenue customer {i:05d}"})["id"]
-        for k, month in enumerate(months):
-            invoice = client.post("/v1/invoices", {"customer": customer, "collection_method": "send_invoice",
-                                                   "days_until_due": 30})["id"]
-            for j, product in enumerate(products):
-                client.post("/v1/invoiceitems", {
-                    "customer": customer, "invoice": invoice, "price_data[currency]": "usd",
-                    "price_data[product]": product, "price_data[unit_amount]": 10_000 + 100 * k + 7 * i + j,
-                    "period[start]": _ts(month), "period[end]": _ts(month_end(month))})
-            client.post(f"/v1/invoices/{invoice}/finalize", {})
-        return customer
+    def client() -> FormClient:
+        local.client = getattr(local, "client", None) or FormClient(url)
+        return local.client
+
+    def customer(i: int) -> str:
+        return client().post("/v1/customers", {"name": f"Revenue customer {i:05d}"})["id"]
+
+    def invoice(args) -> None:
+        i, k, cus, month = args
+        invoice_id = client().post("/v1/invoices", {"customer": cus, "collection_method": "send_invoice",
+                                                    "days_until_due": 30})["id"]
+        for j, product in enumerate(products):
+            client().post("/v1/invoiceitems", {
+                "customer": cus, "invoice": invoice_id, "price_data[currency]": "usd",
+                "price_data[product]": product, "price_data[unit_amount]": 10_000 + 100 * k + 7 * i + j,
+                "period[start]": _ts(month), "period[end]": _ts(month_end(month))})
+        client().post(f"/v1/invoices/{invoice_id}/finalize", {})
 
     start = time.perf_counter()
+    _set_clock(url, _ts(months[0]) + 3600)
     with ThreadPoolExecutor(threads) as pool:
-        ids = list(pool.map(one, range(n)))
+        ids = list(pool.map(customer, range(n)))
+        for k, month in enumerate(months):
+            _set_clock(url, min(_ts(month_end(month)) + 3600, int(time.time())))
+            list(pool.map(invoice, [(i, k, cus, month) for i, cus in enumerate(ids)]))
+    _set_clock(url, int(time.time()))
     print(f"seeded {n} customers x {len(months)} monthly invoices in {time.perf_counter() - start:.0f}s")
     return ids
+
+
+def _set_clock(url: str, now: int) -> None:
+    conn = FormClient(url).conn
+    conn.request("POST", "/_emulator/clock", json.dumps({"now": now}), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"/_emulator/clock: HTTP {response.status} {response.read()[:200]!r}")
+    response.read()
 
 
 def snapshot(month, pacer=None):

@@ -25,6 +25,7 @@ class RevenueMonth(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64), default="")  # of every input: unchanged means same rows
     by_product: Mapped[dict] = mapped_column(JSON, default=dict)  # product key -> cents, over counted customers
     by_configuration: Mapped[dict] = mapped_column(JSON, default=dict)  # configuration -> cents
+    movements: Mapped[dict | None] = mapped_column(JSON)  # from the month before; None when it has no snapshot
 
 
 class RevenueLine(db.Model):

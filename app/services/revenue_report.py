@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, null, select
+from sqlalchemy.orm import aliased
 
 from app.billing import revenue
 from app.formatting import spreadsheet_row
@@ -15,51 +16,46 @@ LIGHT = (RevenueLine.customer_id, RevenueLine.configuration, RevenueLine.mrr_cen
          RevenueLine.rule, RevenueLine.unresolved_reason, Customer.name)
 
 
-def _lines(session, month: date, with_inputs: bool) -> list:
-    """The month's rows with their customer's name; the inputs and arithmetic only when asked (they are most of
-    a row's bytes, and the page shows them one customer at a time)."""
-    columns = LIGHT + ((RevenueLine.inputs, RevenueLine.arithmetic) if with_inputs else ())
+def _lines(session, month: date) -> list:
+    """The month's rows with their customer's name, inputs and arithmetic (what the JSON and CLI give)."""
+    columns = LIGHT + (RevenueLine.inputs, RevenueLine.arithmetic)
     return list(session.execute(select(*columns).join(Customer, Customer.id == RevenueLine.customer_id)
                                 .where(RevenueLine.month == month).order_by(Customer.name, Customer.id)))
 
 
-def month_report(session, month: date, with_inputs: bool = True) -> dict:
-    """Everything the JSON and the CLI show for a month (the page leaves out each customer's inputs);
-    NotFound before its first snapshot."""
+def _snapshot(session, month: date) -> RevenueMonth:
     snapshot = session.get(RevenueMonth, month)
     if snapshot is None:
         raise NotFound(f"No revenue snapshot for {month.isoformat()[:7]} yet: take one with "
                        f"`flask revenue snapshot --month {month.isoformat()[:7]}`.")
-    lines = _lines(session, month, with_inputs)
-    previous_month = revenue._add_months(month, -1)
-    previous = dict(session.execute(select(RevenueLine.customer_id, RevenueLine.mrr_cents)
-                                    .where(RevenueLine.month == previous_month)).tuples().all())
-    paid_before = set(session.scalars(select(RevenueLine.customer_id).distinct().where(
-        RevenueLine.month < previous_month, RevenueLine.mrr_cents > 0)))
-    counted = {row.customer_id: row.mrr_cents for row in lines if row.mrr_cents is not None}
-    # a customer unresolved in either month moves nowhere: it would look like churn or new business
-    excluded = {row.customer_id for row in lines if row.mrr_cents is None} | {
-        k for k, v in previous.items() if v is None}
-    moves = revenue.movements({k: v for k, v in previous.items() if k not in excluded},
-                              {k: v for k, v in counted.items() if k not in excluded}, paid_before)
-    if not previous:
-        moves = dict.fromkeys(revenue.MOVEMENTS, 0)
-    customers, unresolved = [], []
-    for row in lines:
-        if row.mrr_cents is None:
-            unresolved.append({"customer_id": row.customer_id, "name": row.name, "configuration": row.configuration,
-                               "reason": row.unresolved_reason})
-            continue
-        customer = {"customer_id": row.customer_id, "name": row.name, "configuration": row.configuration,
-                    "mrr_cents": row.mrr_cents, "product_mrr_cents": row.product_cents, "rule": row.rule,
-                    "change_cents": _change(row, previous)}
-        if with_inputs:
-            customer |= {"inputs": row.inputs, "arithmetic": row.arithmetic}
-        customers.append(customer)
-    return {"month": month.isoformat()[:7], "computed_at": snapshot.computed_at.isoformat(timespec="seconds"),
+    return snapshot
+
+
+def _summary(snapshot: RevenueMonth, unresolved: list[dict]) -> dict:
+    return {"month": snapshot.month.isoformat()[:7], "computed_at": snapshot.computed_at.isoformat(timespec="seconds"),
             "total_mrr_cents": snapshot.total_mrr_cents, "by_product": snapshot.by_product,
-            "by_configuration": snapshot.by_configuration, "movements": moves,
-            "previous_month_snapshotted": bool(previous), "customers": customers, "unresolved": unresolved}
+            "by_configuration": snapshot.by_configuration,
+            "movements": snapshot.movements or dict.fromkeys(revenue.MOVEMENTS, 0),
+            "previous_month_snapshotted": snapshot.movements is not None, "unresolved": unresolved}
+
+
+def _unresolved(rows) -> list[dict]:
+    return [{"customer_id": row.customer_id, "name": row.name, "configuration": row.configuration,
+             "reason": row.unresolved_reason} for row in rows if row.mrr_cents is None]
+
+
+def month_report(session, month: date) -> dict:
+    """Everything the JSON and the CLI show for a month, every customer with its inputs; NotFound before the
+    month's first snapshot."""
+    snapshot = _snapshot(session, month)
+    lines = _lines(session, month)
+    previous = dict(session.execute(select(RevenueLine.customer_id, RevenueLine.mrr_cents)
+                                    .where(RevenueLine.month == revenue._add_months(month, -1))).tuples().all())
+    customers = [{"customer_id": row.customer_id, "name": row.name, "configuration": row.configuration,
+                  "mrr_cents": row.mrr_cents, "product_mrr_cents": row.product_cents, "rule": row.rule,
+                  "change_cents": _change(row, previous), "inputs": row.inputs, "arithmetic": row.arithmetic}
+                 for row in lines if row.mrr_cents is not None]
+    return _summary(snapshot, _unresolved(lines)) | {"customers": customers}
 
 
 def _change(row, previous: dict[int, int | None]) -> int | None:
@@ -100,32 +96,52 @@ def latest_month(session, today: date) -> date:
 
 def revenue_page(session, raw_month: str | None, today: date, q: str = "", configuration: str = "",
                  sort: str = "-mrr", page: str = "1") -> dict:
-    """The Revenue page: the month's report (None before its first snapshot), the 12-month trend, the customers
-    filtered by name and configuration, sorted, a page of PAGE_SIZE at a time (a page past the end shows the last)."""
+    """The Revenue page: the month's summary (None before its first snapshot), the 12-month trend, and one page of
+    its customers, filtered by name and configuration and sorted, in SQL: a month of 10,000 customers reads 100."""
     from app.services.revenue_snapshot import parse_month_or_refuse
 
     month = parse_month_or_refuse(raw_month, today) if raw_month else latest_month(session, today)
     sort = sort if sort in SORTS else "-mrr"
-    try:
-        report = month_report(session, month, with_inputs=False)
-    except NotFound:
-        report = None
-    rows = (report or {}).get("customers", [])
-    needle = (q or "").strip().lower()
-    rows = [r for r in rows if (not needle or needle in r["name"].lower())
-            and (not configuration or r["configuration"] == configuration)]
-    key = sort.lstrip("-")
-    if key == "name":
-        rows.sort(key=lambda r: (r["name"].lower(), r["customer_id"]))
-    else:
-        field = "mrr_cents" if key == "mrr" else "change_cents"
-        rows.sort(key=lambda r: (r[field] is None, -(r[field] or 0) if sort.startswith("-") else (r[field] or 0)))
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    number = min(max(int(page), 1), pages) if str(page or "").isdigit() and len(str(page)) < 9 else 1
-    return {"month": month, "month_text": month.isoformat()[:7], "report": report, "matching": len(rows),
-            "customers": rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], "page": number, "pages": pages,
+    snapshot = session.get(RevenueMonth, month)
+    report, rows, matching, number, pages = None, [], 0, 1, 1
+    if snapshot is not None:
+        unresolved = session.execute(select(*LIGHT).join(Customer, Customer.id == RevenueLine.customer_id).where(
+            RevenueLine.month == month, RevenueLine.mrr_cents.is_(None)).order_by(Customer.name)).all()
+        report = _summary(snapshot, _unresolved(unresolved))
+        rows, matching, number, pages = _customer_page(session, month, snapshot.movements is not None, q,
+                                                       configuration, sort, page)
+    return {"month": month, "month_text": month.isoformat()[:7], "report": report, "matching": matching,
+            "customers": rows, "page": number, "pages": pages,
             "trend": trend(session, month), "q": q or "", "configuration": configuration or "", "sort": sort,
             "months": revenue.previous_months(today.replace(day=1), 24)[::-1]}
+
+
+def _customer_page(session, month: date, has_previous: bool, q: str, configuration: str, sort: str, page: str):
+    """(rows, how many match, page number, pages): counted customers with their change against last month."""
+    previous = aliased(RevenueLine)
+    change = (case((previous.id.is_not(None) & previous.mrr_cents.is_(None), null()),
+                   else_=RevenueLine.mrr_cents - func.coalesce(previous.mrr_cents, 0))
+              if has_previous else null())
+    query = (select(RevenueLine.customer_id, Customer.name, RevenueLine.configuration, RevenueLine.mrr_cents,
+                    RevenueLine.product_cents, RevenueLine.rule, change.label("change_cents"))
+             .join(Customer, Customer.id == RevenueLine.customer_id)
+             .outerjoin(previous, (previous.customer_id == RevenueLine.customer_id)
+                        & (previous.month == revenue._add_months(month, -1)))
+             .where(RevenueLine.month == month, RevenueLine.mrr_cents.is_not(None)))
+    needle = (q or "").strip().lower()
+    if needle:
+        query = query.where(func.lower(Customer.name).contains(needle, autoescape=True))
+    if configuration:
+        query = query.where(RevenueLine.configuration == configuration)
+    matching = session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-matching // PAGE_SIZE))
+    number = min(max(int(page), 1), pages) if str(page or "").isdigit() and len(str(page)) < 9 else 1
+    key = sort.lstrip("-")
+    column = {"name": func.lower(Customer.name), "mrr": RevenueLine.mrr_cents, "change": change}[key]
+    order = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
+    rows = session.execute(query.order_by(order, RevenueLine.customer_id)
+                           .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).mappings().all()
+    return [dict(row) | {"product_mrr_cents": row["product_cents"]} for row in rows], matching, number, pages
 
 
 def revenue_why(session, month: date, customer_id: int) -> dict:

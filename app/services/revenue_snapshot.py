@@ -149,11 +149,33 @@ def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> Snap
     snapshot.by_product, snapshot.by_configuration = _totals(counted_customers, results)
     session.add(snapshot)
     session.flush()
+    snapshot.movements = month_movements(session, month)
+    following = session.get(RevenueMonth, revenue._add_months(month, 1))
+    if following is not None:  # its movements were counted from this month's figures, which may have changed
+        following.movements = month_movements(session, following.month)
+    session.flush()
     record_audit(session, actor, "revenue.snapshot", "revenue_month", month.isoformat()[:7],
                  after={"total_mrr_cents": total, "customers": len(results), "unresolved": unresolved,
                         "changed": changed, "invoices_read": reads.invoices_read},
                  stripe_request_ids=gateway.request_ids[-50:])
     return SnapshotResult(month, len(results), unresolved, total, changed, gateway.calls, reads.invoices_read)
+
+
+def month_movements(session, month: date) -> dict | None:
+    """New, expansion, contraction, churn and reactivation into `month` from the month before (None when that
+    month has no snapshot). A customer unresolved in either month moves nowhere: it would look like churn or new
+    business."""
+    previous_month = revenue._add_months(month, -1)
+    if session.get(RevenueMonth, previous_month) is None:
+        return None
+    figures = {m: dict(session.execute(select(RevenueLine.customer_id, RevenueLine.mrr_cents)
+                                       .where(RevenueLine.month == m)).tuples().all())
+               for m in (previous_month, month)}
+    paid_before = set(session.scalars(select(RevenueLine.customer_id).distinct().where(
+        RevenueLine.month < previous_month, RevenueLine.mrr_cents > 0)))
+    excluded = {k for rows in figures.values() for k, v in rows.items() if v is None}
+    return revenue.movements({k: v for k, v in figures[previous_month].items() if k not in excluded},
+                             {k: v for k, v in figures[month].items() if k not in excluded}, paid_before)
 
 
 def _up_front_plans(session) -> dict[str, list[AnnualPlan]]:

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('by_product', sa.JSON(), nullable=False),
     sa.Column('by_configuration', sa.JSON(), nullable=False),
+    sa.Column('movements', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('month', name=op.f('pk_revenue_months'))
     )
     op.create_table('revenue_lines',

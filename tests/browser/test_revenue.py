@@ -20,5 +20,5 @@ def test_filter_the_customers_by_configuration(signed_in):
     page = signed_in
     page.goto("/revenue")
     page.select_option("#revenue-month select[name=configuration]", "paid")
-    page.wait_for_function("!document.querySelector('#revenue-customers').innerText.includes('Walrus')")
+    page.wait_for_function("() => !document.querySelector('#revenue-customers').innerText.includes('Walrus')")
     assert "Narwhal Retail" in page.locator("#revenue-customers").inner_text()
