@@ -94,7 +94,7 @@ def _set_clock(url: str, now: int) -> None:
     response.read()
 
 
-def snapshot(month, pacer=None):
+def snapshot(month, pacer=None, emulator_pid=None):
     from flask import current_app
 
     from app import collaborators
@@ -105,10 +105,14 @@ def snapshot(month, pacer=None):
 
     gateway = StripeGateway(current_app.extensions["stripe_client"], pacer=pacer,
                             http=current_app.extensions["stripe_http"])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    emulator_cpu = harness.cpu_seconds(emulator_pid) if emulator_pid else 0.0
     result = snapshot_month(db.session, gateway, collaborators.catalog(), month, Actor.system("bench"))
     db.session.commit()
-    return result, time.perf_counter() - start
+    wall = time.perf_counter() - start
+    emulator_cpu = harness.cpu_seconds(emulator_pid) - emulator_cpu if emulator_pid else 0.0
+    print(f"  (CPU: this process {time.process_time() - cpu:.1f}s, the emulator {emulator_cpu:.1f}s, of {wall:.1f}s wall)")
+    return result, wall
 
 
 def page_ms(client, path: str, runs: int) -> list[float]:
@@ -152,13 +156,13 @@ def main() -> None:
                                         billing_limits={}, billing_configuration="paid") for i, cus in enumerate(ids))
             db.session.commit()
 
-            result, seconds = snapshot(months[-1])
+            result, seconds = snapshot(months[-1], emulator_pid=proc.pid)
             print(f"snapshot {months[-1]:%Y-%m}, unpaced: {result.stripe_calls} Stripe calls for {result.invoices_read} "
                   f"invoices, {seconds:.1f}s wall; at 100 req/s the calls alone need {result.stripe_calls / 100:.1f}s; "
                   f"{result.customers} customers, MRR {result.total_mrr_cents} cents, {result.unresolved} unresolved")
             walls = []
             for _ in range(args.repeat):
-                result, seconds = snapshot(months[-1], RequestPacer(100))
+                result, seconds = snapshot(months[-1], RequestPacer(100), emulator_pid=proc.pid)
                 walls.append(seconds)
                 print(f"snapshot paced at 100 req/s: {result.stripe_calls} calls, {seconds:.1f}s wall vs calls/100 = "
                       f"{result.stripe_calls / 100:.1f}s (ratio {seconds / (result.stripe_calls / 100):.2f}), "
