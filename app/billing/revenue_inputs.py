@@ -170,10 +170,18 @@ def credits_at_month_end(facts: CustomerFacts, month: date) -> int:
     return (facts.credit_remaining_now or 0) + taken_later
 
 
+def _bills_in(invoice: dict, month: date) -> bool:
+    """Whether any line's service period starts in the month (the rules read only those lines)."""
+    start, end = month_start_ts(month), month_start_ts(revenue.month_end(month))
+    return any(start <= ((line.get("period") or {}).get("start") or invoice["created"]) < end
+               for line in invoice["lines"]["data"])
+
+
 def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts],
                  product_keys: dict[str, str]) -> Mrr | Unresolved:
     """The month's MRR by the customer's configuration, or why it cannot be counted."""
-    rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in facts.invoices]
+    within = [i for i in facts.invoices if _bills_in(i, month)]  # a year of invoices, one or two for the month
+    rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in within]
     config = facts.configuration
     if config == "free":
         return revenue.free(month)
@@ -205,6 +213,6 @@ def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts
         if facts.credits_invoices is None:
             return Unresolved("amortized without a linked credits customer")
         charges = recurring_charges(facts.credits_invoices, month, prices)
-        gross = [invoice_for_rules(i, prices, product_keys, gross=True) for i in facts.invoices]
+        gross = [invoice_for_rules(i, prices, product_keys, gross=True) for i in within]
         return revenue.enterprise_amortized(month, charges, gross, facts.discount_percent)
     return Unresolved(f"unknown billing configuration {config!r}")

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.billing import revenue
@@ -238,26 +238,37 @@ def _row_values(customer: Customer, result) -> dict:
             "inputs": jsonable(result.inputs), "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
 
 
+STORED = ("configuration", "mrr_cents", "product_cents", "rule", "inputs", "arithmetic", "unresolved_reason")
+FIGURE = ("mrr_cents", "product_cents", "rule", "unresolved_reason")
+
+
 def _store(session, month: date, customers: list[Customer], results: dict, actor: Actor) -> int:
-    """Upsert one row per customer; audit each figure that changed since this month's last snapshot."""
-    existing = {row.customer_id: row for row in session.scalars(select(RevenueLine).where(RevenueLine.month == month))}
-    changed = 0
+    """Upsert one row per customer, in bulk (10,000 customers a month); audit each figure that changed since this
+    month's last snapshot. A row whose values did not change is not written."""
+    existing = {row.customer_id: row for row in session.execute(
+        select(RevenueLine.id, RevenueLine.customer_id, *(getattr(RevenueLine, k) for k in STORED))
+        .where(RevenueLine.month == month))}
+    new, updates, changed = [], [], 0
     for customer in customers:
         values = _row_values(customer, results[customer.id])
         row = existing.pop(customer.id, None)
         if row is None:
-            session.add(RevenueLine(month=month, customer_id=customer.id, **values))
+            new.append({"month": month, "customer_id": customer.id, **values})
             continue
-        before = {k: getattr(row, k) for k in ("mrr_cents", "product_cents", "rule", "unresolved_reason")}
-        after = {k: values[k] for k in before}
+        if all(getattr(row, k) == values[k] for k in STORED):
+            continue
+        updates.append({"id": row.id, **values})
+        before, after = {k: getattr(row, k) for k in FIGURE}, {k: values[k] for k in FIGURE}
         if before != after:
             changed += 1
             record_audit(session, actor, "revenue.recomputed", "customer", customer.id, before=before,
                          after=after, note=f"MRR for {month.isoformat()[:7]} changed in Stripe since the last snapshot")
-        for key, value in values.items():
-            setattr(row, key, value)
-    for row in existing.values():  # customers no longer counted (deleted, or now a credits half)
-        session.delete(row)
+    if new:
+        session.execute(insert(RevenueLine), new)
+    if updates:
+        session.execute(update(RevenueLine), updates)
+    if existing:  # customers no longer counted (deleted, or now a credits half)
+        session.execute(delete(RevenueLine).where(RevenueLine.id.in_([row.id for row in existing.values()])))
     session.flush()
     return changed
 
