@@ -53,3 +53,7 @@ def test_changing_a_role_saves_it_at_once(signed_in, live_server):
     page.goto("/users")
     page.select_option('select[aria-label="Role of role-change@staff.example"]', "viewer")
     page.locator(".flash-success", has_text="role-change@staff.example is now viewer").wait_for()
+    from app.models import User
+
+    with live_server["app"].app_context():  # saved on change alone, no Save button
+        assert db.session.scalar(db.select(User.role).where(User.email == "role-change@staff.example")) == "viewer"
