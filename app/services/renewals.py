@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.billing.contract_years import Period, contract_periods, draft_on, period_lines
+from app.billing.instalments import ANNUAL, pays_in_instalments
 from app.billing.renewal_requests import year_invoice_params, year_line
 from app.billing.stripe_requests import PlannedCall, renewal_key
 from app.gateways.stripe import StripeGatewayError
@@ -108,6 +109,8 @@ def renewal_refusal(plan: AnnualPlan, number: int | None = None) -> str | None:
             return (f"row {plan.id} was started over (it is {plan.stage} again): create and send its first year "
                     f"again before {which} is drafted")
         return f"row {plan.id} is {plan.stage}: its first year's invoice must be sent before {which} is drafted"
+    if pays_in_instalments(plan):
+        return f"row {plan.id} is paid in instalments: its credits schedule charges every contract year"
     if number is None:
         return None if (plan.term_months or 0) > 12 else f"row {plan.id}'s term of {plan.term_months} months has one year"
     if not plan.start_date or not plan.term_months or not 2 <= number <= len(contract_periods(plan.start_date,
@@ -187,8 +190,8 @@ def draft_renewals(session, gateway, catalog, actor: Actor, today: date, lead_da
         refusal = renewal_refusal(get_plan(session, plan_id))
         if refusal:
             raise Invalid(refusal)
-    plans = session.scalars(select(AnnualPlan).where(AnnualPlan.stage.in_(RENEWING_STAGES),
-                                                     AnnualPlan.term_months > 12).order_by(AnnualPlan.id)
+    plans = session.scalars(select(AnnualPlan).where(AnnualPlan.stage.in_(RENEWING_STAGES), AnnualPlan.term_months > 12,
+                                                     AnnualPlan.payment_schedule == ANNUAL).order_by(AnnualPlan.id)
                             .where(True if plan_id is None else AnnualPlan.id == plan_id)).all()
     for plan in plans:
         for period in _due_periods(session, plan, today, lead_days):
