@@ -227,3 +227,22 @@ def test_an_edit_to_a_known_schedule_is_saved(client, db, login_as):
     assert response.status_code == 200 and ">Monthly<" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(AnnualPlan, plan.id).payment_schedule == "monthly"
+
+
+def test_start_over_cancels_the_credits_schedule_and_the_next_attempt_makes_a_new_pair(app, db, pied_piper,
+                                                                                       stripe_emulator):
+    from app import collaborators
+    from app.services.audit import Actor
+    from app.services.plan_start_over import start_over
+
+    plan, _ = pied_piper
+    plan = press(app, db, plan.id, "create_subscription")
+    old_schedule = plan.credits_schedule_id
+    with app.test_request_context():
+        plan = start_over(db.session, collaborators.stripe_gateway(), Actor.system("tests"), plan.id)
+    db.session.commit()
+    assert stripe_emulator.state.get("subscription_schedule", old_schedule)["status"] == "canceled"
+    assert (plan.stage, plan.credits_schedule_id, plan.credits_customer_id) == ("ready", None, None)
+    plan = press(app, db, plan.id, "create_subscription")
+    assert plan.credits_schedule_id not in (None, old_schedule)
+    assert stripe_emulator.state.get("subscription_schedule", plan.credits_schedule_id)["status"] == "not_started"
