@@ -50,7 +50,7 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
 
 
 ROW_COLUMNS = ("id", "document_id", "stage", "company", "contact_email", "stripe_customer_id", "start_date",
-               "term_months", "payment_terms_days", "credit_discount_percent", "organization_ids", "invoice_id",
+               "term_months", "payment_terms_days", "credit_discount_percent", "organization_ids", "payment_schedule", "invoice_id",
                "subscription_schedule_id", "subscription_id", "version")
 LINE_COLUMNS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal", "price_id")
 

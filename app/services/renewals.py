@@ -104,13 +104,13 @@ def undo_later_years(session, gateway, plan: AnnualPlan, key, write) -> list[str
 def renewal_refusal(plan: AnnualPlan, number: int | None = None) -> str | None:
     """Why year `number` (any later year when None) of this row may not be drafted now; None when it may."""
     which = f"year {number}" if number else "a later year"
+    if pays_in_instalments(plan):
+        return f"row {plan.id} is paid in instalments: its credits schedule charges every contract year"
     if plan.stage not in RENEWING_STAGES:
         if plan.stripe_attempt > 1:
             return (f"row {plan.id} was started over (it is {plan.stage} again): create and send its first year "
                     f"again before {which} is drafted")
         return f"row {plan.id} is {plan.stage}: its first year's invoice must be sent before {which} is drafted"
-    if pays_in_instalments(plan):
-        return f"row {plan.id} is paid in instalments: its credits schedule charges every contract year"
     if number is None:
         return None if (plan.term_months or 0) > 12 else f"row {plan.id}'s term of {plan.term_months} months has one year"
     if not plan.start_date or not plan.term_months or not 2 <= number <= len(contract_periods(plan.start_date,

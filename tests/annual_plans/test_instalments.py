@@ -246,3 +246,41 @@ def test_start_over_cancels_the_credits_schedule_and_the_next_attempt_makes_a_ne
     plan = press(app, db, plan.id, "create_subscription")
     assert plan.credits_schedule_id not in (None, old_schedule)
     assert stripe_emulator.state.get("subscription_schedule", plan.credits_schedule_id)["status"] == "not_started"
+
+
+def test_the_cli_refuses_an_unknown_schedule_with_nothing_written(app, client, db, nothing_written):
+    plan = loaded_sample(client, db, SAMPLE)
+    runner = app.test_cli_runner()
+    with nothing_written():
+        result = runner.invoke(args=["annual-plans", "set", str(plan.id), "payment_schedule", "Fortnightly"])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "unknown payment schedule" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = runner.invoke(args=["annual-plans", "set", str(plan.id), "payment_schedule", "Semi-annual"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(AnnualPlan, plan.id).payment_schedule == "semi_annual"
+
+
+def test_a_two_year_instalment_row_is_never_drafted_as_a_renewal(app, client, db, login_as, pied_piper,
+                                                                  stripe_emulator, nothing_written):
+    from app import timeutil
+    from tests.annual_plans.renewal_helpers import on_day
+
+    plan, _ = pied_piper
+    plan.term_months = 24
+    db.session.commit()
+    plan = press(app, db, plan.id, "create_subscription")
+    db.session.commit()
+    schedule = stripe_emulator.state.get("subscription_schedule", plan.credits_schedule_id)
+    assert [p["end_date"] for p in schedule["phases"]] == [ts(d) for d in (
+        "2027-06-01", "2028-03-01", "2028-06-01", "2029-03-01")]
+    login_as("finance")
+    try:
+        on_day("2028-01-15")
+        page = client.get("/annual-plans/renewals").get_data(as_text=True)
+        with nothing_written():
+            result = app.test_cli_runner().invoke(args=["annual-plans", "draft-renewals", "--row", str(plan.id)])
+    finally:
+        timeutil.freeze(None)
+    assert "Year 2 of 2 starts" in page and "quarterly instalments" in page and "Draft now" not in page
+    assert result.exit_code == 1 and "paid in instalments" in result.output
