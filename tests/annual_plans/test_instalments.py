@@ -151,6 +151,9 @@ def test_four_instalments_over_the_year_each_granted_once(app, client, db, login
     assert (usage.linked_customer_id, credits.linked_customer_id) == (credits.id, usage.id)
     assert (usage.billing_configuration, credits.billing_configuration) == ("enterprise_amortized",) * 2
     assert [o.organisation_id for o in usage.organisations] == ["org-pied-piper"] and not credits.organisations
+    from app.services.configuration_report import customer_mismatches
+
+    assert customer_mismatches(db.session, usage) == [] and customer_mismatches(db.session, credits) == []
 
     first = _credits_invoices(stripe_emulator, plan.credits_customer_id)[0]
     assert (first["total"], first["status"], first["due_date"]) == (1250002, "open", ts("2027-03-16"))
