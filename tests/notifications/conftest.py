@@ -29,7 +29,7 @@ class Inbox:
         if self.refuse:
             return self.refuse
         message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append({"to": envelope.rcpt_tos, "subject": str(message["Subject"]),
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(message["Subject"]).strip(),
                               "body": message.get_content()})
         return "250 OK"
 
@@ -107,3 +107,6 @@ def run_worker(db):
         job_queue.run_periodic("deliver_notifications")
 
     return run
+
+
+from tests.customers.test_startup_plans import startup_price, subscriber  # noqa: E402, F401 - fixtures reused
