@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.billing.notification_kinds import CHANNELS, KINDS, default_on, startup_credit_running_out
 from app.formatting import money
@@ -96,7 +97,8 @@ def told_about(session, object_type: str, object_id=None) -> list[Told]:
     query = select(Notification).where(Notification.object_type == object_type)
     if object_id is not None:
         query = query.where(Notification.object_id == str(object_id))
-    events = session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(20)).all()
+    events = session.scalars(query.options(selectinload(Notification.deliveries))
+                             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(20)).all()
     return [told for event in events for told in _rows(event)]
 
 
@@ -109,17 +111,21 @@ def _rows(event: Notification) -> list[Told]:
 
 
 def recent_notifications(session, limit: int = 200) -> list[Notification]:
-    return list(session.scalars(select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
-                                .limit(limit)))
+    return list(session.scalars(select(Notification).options(selectinload(Notification.deliveries))
+                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
 def preferences_of(session, user: User) -> dict[str, dict[str, bool]]:
     """kind -> channel -> on, the user's choices over their role's defaults."""
     chosen = {p.kind: p for p in session.scalars(select(NotificationPreference)
                                                  .where(NotificationPreference.user_id == user.id))}
-    return {kind: ({"email": chosen[kind].email, "slack": chosen[kind].slack} if kind in chosen
-                   else dict.fromkeys(CHANNELS, default_on(kind, user.role)))
-            for kind in KINDS}
+    return {kind: _choice(chosen.get(kind), kind, user.role) for kind in KINDS}
+
+
+def _choice(preference: NotificationPreference | None, kind: str, role: str) -> dict[str, bool]:
+    if preference is None:
+        return dict.fromkeys(CHANNELS, default_on(kind, role))
+    return {"email": preference.email, "slack": preference.slack}
 
 
 def set_preferences(session, actor: Actor, user_id: int, checked: list[str]) -> dict[str, dict[str, bool]]:
@@ -148,9 +154,11 @@ def set_preferences(session, actor: Actor, user_id: int, checked: list[str]) -> 
 def recipients(session, kind: str) -> tuple[list[str], list[str]]:
     """(emails of active users who want this kind by email, those who want it on Slack)."""
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+    chosen = {p.user_id: p for p in session.scalars(select(NotificationPreference)
+                                                    .where(NotificationPreference.kind == kind))}
     emails, slack = [], []
     for user in users:
-        choice = preferences_of(session, user)[kind]
+        choice = _choice(chosen.get(user.id), kind, user.role)
         if choice["email"]:
             emails.append(user.email)
         if choice["slack"]:
