@@ -199,9 +199,12 @@ def notification_checks_daily() -> None:
     """Once a day: usage gaps of yesterday, invoices past due, renewals within RENEWAL_LEAD_DAYS, each told once."""
     from flask import current_app
 
+    from app.billing.usage_days import local_today
     from app.services.notification_checks import check_for_notifications
 
-    check_for_notifications(db.session, utcnow().date(), current_app.config["RENEWAL_LEAD_DAYS"])
+    now = utcnow()
+    check_for_notifications(db.session, now.date(), local_today(now, collaborators.usage_zone()),
+                            current_app.config["RENEWAL_LEAD_DAYS"])
     db.session.commit()
 
 

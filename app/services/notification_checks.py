@@ -19,21 +19,28 @@ from app.services.notifications import notify
 from app.services.renewals import RENEWING_STAGES
 from app.services.usage_monitor import check_usage_day
 
+GAP_DAYS = 7
 
-def check_for_notifications(session, today: date, lead_days: int) -> int:
-    """Record every finding of today; returns how many events are new or already known."""
-    return (notify_usage_gaps(session, today - timedelta(days=1)) + notify_past_due(session, today)
+
+def check_for_notifications(session, today: date, usage_today: date, lead_days: int) -> int:
+    """Record every finding of today (`usage_today`: today in USAGE_TIMEZONE, as the Usage page counts
+    days); returns how many events are new or already known."""
+    return (notify_usage_gaps(session, usage_today - timedelta(days=1)) + notify_past_due(session, today)
             + notify_renewals(session, today, lead_days))
 
 
-def notify_usage_gaps(session, day: date) -> int:
-    check = check_usage_day(session, day)
-    for gap in check.gaps:
-        missing = check.missing.get(gap.instance, [])
-        detail = f"Organisations without a report: {', '.join(missing[:20])}" if missing else ""
-        notify(session, "usage_gap", "usage_day", day.isoformat(), f"{gap.instance}:{gap.kind}",
-               f"Usage gap: {gap.message}", detail)
-    return len(check.gaps)
+def notify_usage_gaps(session, yesterday: date) -> int:
+    """The gaps of the last GAP_DAYS usage days (a day the worker missed is still told), each once."""
+    found = 0
+    for back in range(GAP_DAYS):
+        check = check_usage_day(session, yesterday - timedelta(days=back))
+        for gap in check.gaps:
+            missing = check.missing.get(gap.instance, [])
+            detail = f"Organisations without a report: {', '.join(missing[:20])}" if missing else ""
+            notify(session, "usage_gap", "usage_day", gap.day.isoformat(), f"{gap.instance}:{gap.kind}",
+                   f"Usage gap: {gap.message}", detail)
+        found += len(check.gaps)
+    return found
 
 
 def notify_past_due(session, today: date) -> int:

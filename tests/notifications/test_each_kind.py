@@ -24,7 +24,7 @@ TOO_BIG = 9223372036854775808  # 2**63: no BIGINT holds it, so the organisation 
 
 def usage_gap(app, db, client):
     """US reported each of the seven days before yesterday and nothing for yesterday."""
-    yesterday = utcnow().date() - timedelta(days=1)
+    yesterday = report_date_and_day()[1]
     make_usage_reports(db.session, "org-1", {yesterday - timedelta(days=n): {"product_analytics": 5}
                                              for n in range(1, 8)})
     return "Usage gap: US sent no usage reports for " + yesterday.isoformat()

@@ -73,7 +73,8 @@ def test_the_plan_page_and_the_list_show_a_past_due_invoice(app, db, client, log
     assert "Invoice past due: Late Payer Inc" in client.get(f"/notifications/told/annual_plan/{plan_id}").get_data(
         as_text=True)
     listing = client.get("/notifications").get_data(as_text=True)
-    assert "Invoice past due: Late Payer Inc" in listing and "annual plan " + plan_id in listing
+    assert "Invoice past due: Late Payer Inc" in listing
+    assert f'<a href="/annual-plans/{plan_id}">annual plan {plan_id}</a>' in listing
 
 
 def test_the_usage_page_loads_who_was_told_about_usage_days(client, login_as):
