@@ -84,3 +84,16 @@ def test_no_channel_configured_records_the_event_and_tells_nobody(app, db, clien
     run_worker(checks=False)
     response = client.get(f"/notifications/told/job/{job.id}")
     assert "nobody to tell" in response.get_data(as_text=True)
+
+
+def test_a_job_whose_worker_stopped_for_good_is_told_as_failed(app, db, make_user, channels, run_worker):
+    from tests.web.test_job_sweeper import _running_job
+
+    inbox, slack = channels
+    finance = make_user("finance")
+    job = _running_job(db, silent_for=120, requeues=2)
+    job_queue.run_periodic("sweep_stopped_jobs")
+    run_worker(checks=False)
+    mail = inbox.to(finance.email)
+    assert [m["subject"] for m in mail] == [f"Job failed: Worker self-test (job {job.id})"]
+    assert "the worker stopped (gone-host:4242)" in mail[0]["body"] and len(slack.received) == 1
