@@ -8,6 +8,7 @@ whatever found it never tells anyone twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
 
 BODY_LIMIT = 4000
+SENDERS = {"stripe": "Stripe", "pandadoc": "PandaDoc"}
 
 
 def notify(session, kind: str, object_type: str, object_id, occurrence: str, subject: str,
@@ -56,7 +58,7 @@ def notify_failed_job(session, job) -> None:
 
 def notify_failed_webhook(session, stored) -> None:
     notify(session, "webhook_failed", "webhook_event", stored.id, "failed",
-           f"{stored.source.capitalize()} webhook {stored.delivery_id} could not be handled",
+           f"{SENDERS.get(stored.source, stored.source)} webhook {stored.delivery_id} could not be handled",
            f"{stored.event_type or 'delivery'}: {stored.error}")
 
 
@@ -88,7 +90,7 @@ class Told:
     recipient: str
     status: str
     error: str
-    at: object  # when sent, or when last tried
+    at: datetime | None  # when sent, or when last tried
 
 
 def told_about(session, object_type: str, object_id=None) -> list[Told]:

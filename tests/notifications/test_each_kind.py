@@ -54,7 +54,7 @@ def job_failed(app, db, client):
 def webhook_failed(app, db, client):
     response = deliver(client, b"[not json", event_id="evt-broken-1")
     assert response.status_code == 400
-    return "Pandadoc webhook evt-broken-1 could not be handled"
+    return "PandaDoc webhook evt-broken-1 could not be handled"
 
 
 def invoice_past_due(app, db, client):
