@@ -21,7 +21,12 @@ from app.services.audit import Actor, record_audit
 from app.services.credit_discount import adopt_plan_discount
 from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
+<<<<<<< HEAD
 from app.services.instalments import instalment_paid, link_amortized_pair
+=======
+from app.services.notification_checks import notify_overdue_invoice
+from app.services.notifications import notify_failed_webhook
+>>>>>>> wt-notify
 from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
 from app.services.renewal_payments import year_invoice_paid, year_invoice_status
@@ -61,6 +66,7 @@ def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
         session.rollback()
         stored = session.get(WebhookEvent, stored.id)
         stored.status, stored.error = "failed", f"{type(exc).__name__}: {exc}"
+        notify_failed_webhook(session, stored)
         return "failed"
     stored.status = "processed" if handled else "ignored"
     stored.processed_at = utcnow()
@@ -165,5 +171,6 @@ HANDLERS = {
     "invoice.paid": _invoice_paid,
     "invoice.voided": _invoice_status("void"),
     "invoice.marked_uncollectible": _invoice_status("uncollectible"),
+    "invoice.overdue": lambda session, gateway, invoice: notify_overdue_invoice(session, invoice),
 }
 
