@@ -21,12 +21,9 @@ from app.services.audit import Actor, record_audit
 from app.services.credit_discount import adopt_plan_discount
 from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
-<<<<<<< HEAD
 from app.services.instalments import instalment_paid, link_amortized_pair
-=======
 from app.services.notification_checks import notify_overdue_invoice
 from app.services.notifications import notify_failed_webhook
->>>>>>> wt-notify
 from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
 from app.services.renewal_payments import year_invoice_paid, year_invoice_status
