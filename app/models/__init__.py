@@ -7,6 +7,7 @@ from app.models.contract_year import ContractYear
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
 from app.models.rate_bucket import RateBucket
+from app.models.rehearsal import PlanRehearsal
 from app.models.revenue import RevenueLine, RevenueMonth
 from app.models.stripe_operation import StripeOperation
 from app.models.usage import MeterEventSend, UsageEvent, UsageReport, UsageRun
@@ -16,6 +17,6 @@ from app.models.webhook import WebhookEvent
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "ContractYear", "Customer",
     "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
-    "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
+    "PlanRehearsal", "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

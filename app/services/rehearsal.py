@@ -6,7 +6,7 @@ amortization, schedule, review and send), the renewals job on each day it would 
 `invoice.paid` webhook handler that grants the prepaid credit, all on the clock's time. The customer
 pays each invoice the product sends; the usage forecast goes to Stripe as meter events each month.
 Then every invoice Stripe produced is read, the clock is deleted (Stripe deletes its objects), and
-the result is kept in the row's audit entry. The row's own records are never written.
+the result is kept (a PlanRehearsal and the row's audit entry); the row's own records are never written.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from app.billing.rehearsal_usage import (
 from app.billing.stripe_requests import address_params, shipping_params
 from app.gateways.stripe import StripeGatewayError
 from app.gateways.stripe_rehearsal import RehearsalGateway
-from app.models import AnnualPlan, CatalogItem, ContractYear
+from app.models import AnnualPlan, CatalogItem, ContractYear, PlanRehearsal
 from app.refusals import Invalid, Refusal, StripeFailed
 from app.services.audit import Actor, record_audit
 from app.services.plan_actions import run_action
@@ -86,7 +86,9 @@ def rehearse_plan(session, gateway, meter_gateway, catalog, actor: Actor, plan_i
                                                                                           forecast, lead_days)
     finally:
         close_sandbox(sandbox)
-    record_audit(session, actor, "annual_plan.rehearsed", "annual_plan", plan.id, after=report)
+    session.add(PlanRehearsal(plan_id=plan.id, ran_by=actor.label, result=report))
+    record_audit(session, actor, "annual_plan.rehearsed", "annual_plan", plan.id,
+                 after={"credits_run_out": report["credits_run_out"], "findings": report["findings"]})
     return report
 
 
