@@ -45,6 +45,7 @@ from app.timeutil import pinned
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 PLAYER = Actor.system("rehearsal")  # the actor of everything the copy's services record
 BUTTONS = ("create_subscription", "amortize", "schedule", "send_invoice")
+READY_POLLS = 240  # half a second apart
 CUSTOMER_FIELDS = ("name", "email", "phone", "description", "preferred_locales")
 
 
@@ -178,12 +179,24 @@ class Rehearsal:
 
     def _play(self, stop: Stop, pin, forecast: dict[str, list[int]], lead_days: int) -> None:
         self.gateway.advance_test_clock(self.clock_id, calendar.timegm(stop.at.timetuple()))
+        self._until_ready()
         pin.moment = stop.at
         if self.plan.term_months > 12:
             self._renewals(stop, lead_days)
         self._pay_sent()
         if stop.month is not None:
             self._send_usage(stop, forecast)
+
+    def _until_ready(self) -> None:
+        """Stripe advances a clock in the background: its invoices and events are in place once it is `ready`."""
+        for _ in range(READY_POLLS):
+            clock = self.gateway.retrieve_test_clock(self.clock_id)
+            if clock["status"] == "ready":
+                return
+            if clock["status"] == "internal_failure":
+                raise StripeFailed(f"Stripe could not advance the test clock {self.clock_id}; run the rehearsal again")
+            self.gateway.sleep(0.5)
+        raise StripeFailed(f"the test clock {self.clock_id} was still advancing after {READY_POLLS // 2} s")
 
     def _renewals(self, stop: Stop, lead_days: int) -> None:
         """What the daily renewals job does on this day, then the review and send a person would do."""
