@@ -102,6 +102,7 @@ class Rehearsal:
         self.notes: list[str] = []
         self.paid: set[str] = set()
         self.clock_id = ""
+        self.gateway = self.meter_gateway = None  # the clock's, once it exists (_open_clock)
 
     @property
     def plan(self) -> AnnualPlan:
