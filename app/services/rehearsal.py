@@ -101,6 +101,7 @@ class Rehearsal:
         self.plan_id, self.progress = plan_id, progress or (lambda done, total, line: None)
         self.notes: list[str] = []
         self.paid: set[str] = set()
+        self.undrafted: set[int] = set()
         self.clock_id = ""
         self.gateway = self.meter_gateway = None  # the clock's, once it exists (_open_clock)
 
@@ -208,7 +209,8 @@ class Rehearsal:
             self.notes.append(f"{stop.at.date().isoformat()}: renewals refused: {exc}")
             return
         for outcome in outcomes:
-            if outcome.result == "failed":
+            if outcome.result == "failed" and outcome.year not in self.undrafted:  # said once; it is retried daily
+                self.undrafted.add(outcome.year)
                 self.notes.append(f"{stop.at.date().isoformat()}: year {outcome.year} could not be drafted: "
                                   f"{outcome.detail}")
             elif outcome.result == "drafted":

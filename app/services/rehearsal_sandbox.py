@@ -22,6 +22,7 @@ from app.models import (
     PlanWarning,
     StripeOperation,
 )
+from app.services.renewals import LAST_PERIOD_FIELD
 
 REUSED_STEPS = ("create_subscription:price.", "schedule:coupon")  # the row's objects no customer owns
 STRIPE_FIELDS = ("invoice_id", "invoice_status", "amortization", "subscription_schedule_id", "schedule_status",
@@ -41,6 +42,8 @@ def open_sandbox(session, plan_id: int) -> Session:
     for name in STRIPE_FIELDS:
         setattr(plan, name, None)
     plan.stage, plan.stripe_error, plan.stripe_customer_id = "ready", "", None
+    for warning in [w for w in plan.warnings if w.field == LAST_PERIOD_FIELD]:
+        plan.warnings.remove(warning)  # laid by the row's Create Annual Subscription; the copy's lays it again
     for year in plan.contract_years:
         year.status, year.invoice_id, year.credit_grant_id, year.error = "due", None, None, ""
         year.drafted_at = year.sent_at = year.paid_at = None

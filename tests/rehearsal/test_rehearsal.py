@@ -106,3 +106,23 @@ def test_the_text_output_lists_each_invoice_and_the_findings(scheduled_plan, reh
     assert lines[0].startswith("2027-02  in_") and lines[0].endswith("USD total $90,000.00, credits $0.00, "
                                                                      "due $90,000.00")
     assert "credits run out: 2030-02" in lines and f"finding: {MASSIVE_FINDINGS[0]}" in lines
+
+
+def test_a_last_period_the_contract_does_not_price_is_never_invoiced(app, db, ready_plan, rehearse, stripe_client):
+    from tests.annual_plans.helpers import press
+
+    plan = ready_plan("massive-dynamic-36m")
+    stripe_client.v1.customers.update(plan.stripe_customer_id, params={
+        "address": {"line1": "1 Main St", "city": "Boston", "postal_code": "02110", "country": "US"}})
+    plan.term_months, plan.tax_id_not_needed = 18, True
+    db.session.commit()
+    for action in ("create_subscription", "amortize", "schedule"):
+        press(app, db, plan.id, action)
+    db.session.commit()
+    result = rehearse(plan.id, "--json")
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.output)["findings"]
+    assert findings[:2] == [
+        f"2028-01-01: year 2 could not be drafted: row {plan.id}: the contract does not state the amount of its last "
+        "6-month period; set it before year 2 is drafted",
+        "year 2 (2028-02-15 to 2028-08-15) is never invoiced"]
