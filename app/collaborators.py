@@ -130,6 +130,12 @@ def meter_gateway() -> StripeGateway:
                          http=current_app.extensions["stripe_http"])
 
 
+def rehearsal_options() -> dict:
+    """What a rehearsal needs of the configuration: the key (a live one is refused) and the renewals' lead time."""
+    return {"api_key": current_app.config.get("STRIPE_SECRET_KEY") or "",
+            "lead_days": current_app.config["RENEWAL_LEAD_DAYS"]}
+
+
 def oidc_provider() -> OidcProvider | None:
     """The identity provider for single sign-on, or None when OIDC_ISSUER is not set."""
     cfg = current_app.config

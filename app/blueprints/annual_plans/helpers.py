@@ -110,10 +110,12 @@ def show_context(plan: AnnualPlan) -> dict:
         AuditEntry.object_type == "annual_plan", AuditEntry.object_id == str(plan.id))
         .order_by(AuditEntry.id.desc()).limit(50)).all()
     provenance = {p.field: p for p in plan.provenance}
+    from app.services.rehearsal_runs import last_rehearsal
     from app.services.renewals import years_of
 
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
-            "contract_years": years_of(db.session, plan.id),
+            "contract_years": years_of(db.session, plan.id), "rehearsal": last_rehearsal(db.session, plan.id),
+            "job": None,
             "editing": None, "error": None, "typed": None, **row_context(plan)}
 
 
