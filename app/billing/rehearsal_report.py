@@ -24,6 +24,8 @@ class Expectation:
     years: list[tuple[Period, int | None]]  # each contract period and its amount (None: the contract states none)
     months: list[str]  # YYYY-MM from the clock's start to its end
     notes: list[str] = field(default_factory=list)  # what the product refused or failed while it played
+    credits_customer: str | None = None  # paid in instalments: the pair's credits half, whose invoices they are
+    instalments_per_year: int = 1
 
 
 def day_of(timestamp: int) -> date:
@@ -72,13 +74,30 @@ def build_report(expect: Expectation, invoices: list[tuple[dict, list[dict]]], p
             "credits_run_out": run_out, "findings": findings}
 
 
+def year_invoices(expect: Expectation, invoices, period: Period) -> list[dict]:
+    """The invoices that charge a contract year: its up-front invoice, or the credits customer's instalments
+    issued in it."""
+    if expect.credits_customer:
+        return [inv for inv, _ in invoices if inv["customer"] == expect.credits_customer and inv["total"]
+                and period.starts_on <= day_of(inv["created"]) < period.ends_on]
+    return [inv for inv, _ in invoices if contract_year_of(inv) == period.number]
+
+
 def _year_findings(expect: Expectation, invoices) -> list[str]:
     found = []
     for period, amount in expect.years:
-        made = [inv for inv, _ in invoices if contract_year_of(inv) == period.number]
+        made = year_invoices(expect, invoices, period)
         if not made:
             found.append(f"year {period.number} ({period.starts_on.isoformat()} to {period.ends_on.isoformat()}) "
                          "is never invoiced")
+        elif expect.credits_customer:
+            total = sum(inv["total"] for inv in made)
+            if len(made) != expect.instalments_per_year:
+                found.append(f"year {period.number} is charged in {len(made)} instalments; the contract's schedule "
+                             f"has {expect.instalments_per_year}")
+            if amount is not None and total != amount:
+                found.append(f"year {period.number}'s instalments total {money(total)}; the "
+                             f"contract's year {period.number} is {money(amount)}")
         elif len(made) > 1:
             found.append(f"year {period.number} is invoiced {len(made)} times: {', '.join(i['id'] for i in made)}")
         elif amount is not None and made[0]["total"] != amount:
@@ -92,7 +111,8 @@ def _currency_findings(expect: Expectation, invoices) -> list[str]:
     for invoice, _ in invoices:
         if invoice["currency"] != expect.currency and invoice["total"]:
             year = contract_year_of(invoice)
-            what = f"year {year}'s up-front fee" if year else "overage"
+            what = (f"year {year}'s up-front fee" if year else
+                    "the instalments" if invoice["customer"] == expect.credits_customer else "overage")
             wrong.setdefault((what, invoice["currency"]), []).append(invoice)
     return [f"{what} billed in {currency.upper()} on a {expect.currency.upper()} contract ({len(made)} invoice"
             f"{'s' if len(made) > 1 else ''} from {day_of(made[0]['created']).isoformat()[:7]})"
@@ -106,8 +126,8 @@ def _credit_findings(expect: Expectation, invoices, usage, run_out: str | None) 
         found.append(f"prepaid credits run out in {run_out}: usage from then on is billed, {money(due)} due "
                      "over the rest of the term")
     for period, _ in expect.years:
-        granted = sum(inv["amount_paid"] for inv, _ in invoices if contract_year_of(inv) == period.number
-                      and inv.get("status") == "paid")
+        granted = sum(inv["amount_paid"] for inv in year_invoices(expect, invoices, period)
+                      if inv.get("status") == "paid")
         used = sum(c["amount"] for inv, lines in usage for ln in lines if _in_period(ln, period)
                    for c in ln.get("pretax_credit_amounts") or [])
         if granted > used:

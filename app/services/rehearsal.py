@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from app.billing.contract_years import contract_periods, period_lines
+from app.billing.instalments import SCHEDULES, pays_in_instalments
 from app.billing.rehearsal_report import Expectation, build_report
 from app.billing.rehearsal_usage import (
     Stop,
@@ -53,6 +54,11 @@ def rehearsal_refusal(plan: AnnualPlan, api_key: str) -> str | None:
     if api_key.startswith(LIVE_KEY_PREFIXES):
         return ("a rehearsal needs Stripe's test mode (test clocks): the configured key is a live key; "
                 "use a test key (sk_test_...) or the emulator")
+    if pays_in_instalments(plan):
+        if not (plan.stripe_customer_id and plan.credits_schedule_id and plan.subscription_schedule_id):
+            return (f"row {plan.id} has no Stripe objects to rehearse yet: it needs its Stripe customer, the credits "
+                    "customer's instalment schedule and the usage schedule (Create Annual Subscription, Schedule)")
+        return None
     if not (plan.stripe_customer_id and plan.invoice_id and plan.subscription_schedule_id):
         return (f"row {plan.id} has no Stripe objects to rehearse yet: it needs its Stripe customer, year one's "
                 "invoice and its schedule (Create Annual Subscription, Amortize, Schedule)")
@@ -163,16 +169,23 @@ class Rehearsal:
     def _press_buttons(self) -> None:
         """Year one as the buttons make it; a review check that fails is a finding, and the invoice goes
         out anyway so the term can be played."""
+        instalments = pays_in_instalments(self.plan)
         for action in BUTTONS:
+            if action == "amortize" and instalments:
+                continue  # no up-front invoice: the credits schedule charges the instalments itself
             try:
                 run_action(self.sandbox, self.gateway, self.catalog, PLAYER, self.plan_id, action)
             except Invalid as exc:
                 if action != "send_invoice":
                     raise
-                self.notes.append(f"year 1's invoice would not be sent as it stands: {exc}")
-                self._finalize(self.plan.invoice_id, "year1")
+                what = "the first instalment would not be approved" if instalments else \
+                    "year 1's invoice would not be sent"
+                self.notes.append(f"{what} as it stands: {exc}")
                 plan = self.plan
-                plan.stage, plan.invoice_status = "sent", "open"
+                if not instalments:
+                    self._finalize(plan.invoice_id, "year1")
+                    plan.invoice_status = "open"
+                plan.stage = "sent"
             self.sandbox.commit()
         self._pay_sent()
 
@@ -183,7 +196,7 @@ class Rehearsal:
         self.gateway.advance_test_clock(self.clock_id, calendar.timegm(stop.at.timetuple()))
         self._until_ready()
         pin.moment = stop.at
-        if self.plan.term_months > 12:
+        if self.plan.term_months > 12 and not pays_in_instalments(self.plan):  # instalments span the term
             self._renewals(stop, lead_days)
         self._pay_sent()
         if stop.month is not None:
@@ -227,12 +240,15 @@ class Rehearsal:
             year.status = "sent"
 
     def invoices_to_pay(self) -> list[str]:
-        """The invoices the customer pays as soon as they are sent: each contract year's up-front invoice.
-        Instalment contracts (enterprise_amortized) add their credits customer's open instalment invoices
-        here; their `invoice.paid` then grants the credit through the same webhook handler."""
+        """The invoices the customer pays as soon as they are sent: each contract year's up-front invoice, or
+        the credits customer's open instalment invoices (their `invoice.paid` grants the credit through the
+        same webhook handler as the real one)."""
         plan = self.plan
         sent = [plan.invoice_id] if plan.invoice_status == "open" else []
         sent += [y.invoice_id for y in plan.contract_years if y.status == "sent" and y.invoice_id]
+        if plan.credits_customer_id:
+            sent += [i["id"] for i in self.gateway.customer_invoices(plan.credits_customer_id)
+                     if i.get("status") == "open"]
         return [i for i in sent if i not in self.paid]
 
     def _pay_sent(self) -> None:
@@ -275,7 +291,9 @@ class Rehearsal:
         years = [(p, None if (lines := period_lines(expected_lines(plan), p, stated.get(p.number))) is None
                   else sum(lines.values())) for p in periods]
         currency = (getattr(plan, "currency", None) or self.catalog.currency).lower()
-        return Expectation(plan.id, currency, plan.stripe_customer_id, years, months, self.notes)
+        instalments = SCHEDULES[plan.payment_schedule].instalments if pays_in_instalments(plan) else 1
+        return Expectation(plan.id, currency, plan.stripe_customer_id, years, months, self.notes,
+                           credits_customer=plan.credits_customer_id, instalments_per_year=instalments)
 
     def _products(self) -> dict[str, str]:
         return {item.stripe_id: item.key for item in self.sandbox.query(CatalogItem).filter_by(kind="product")}

@@ -26,7 +26,8 @@ from app.services.renewals import LAST_PERIOD_FIELD
 
 REUSED_STEPS = ("create_subscription:price.", "schedule:coupon")  # the row's objects no customer owns
 STRIPE_FIELDS = ("invoice_id", "invoice_status", "amortization", "subscription_schedule_id", "schedule_status",
-                 "subscription_id", "credit_grant_id", "invoice_paid_at", "action_lock", "action_locked_at")
+                 "subscription_id", "credit_grant_id", "invoice_paid_at", "action_lock", "action_locked_at",
+                 "credits_customer_id", "credits_schedule_id")
 
 
 def open_sandbox(session, plan_id: int) -> Session:

@@ -28,3 +28,21 @@ def rehearse(app, db):
     """The CLI, as an operator runs it."""
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(args=["annual-plans", "rehearse", *map(str, args)])
+
+
+@pytest.fixture
+def scheduled_instalments(app, db, ready_plan, stripe_client):  # noqa: F811
+    """An instalment sample taken through Create Annual Subscription (the amortized pair) and Schedule."""
+
+    def make(name: str):
+        plan = ready_plan(name)
+        stripe_client.v1.customers.update(plan.stripe_customer_id, params={
+            "address": {"line1": "5230 Newell Rd", "city": "Palo Alto", "postal_code": "94303", "country": "US"}})
+        plan.tax_id_not_needed = True
+        db.session.commit()
+        for action in ("create_subscription", "schedule"):
+            plan = press(app, db, plan.id, action)
+        db.session.commit()
+        return plan
+
+    return make

@@ -126,3 +126,28 @@ def test_a_last_period_the_contract_does_not_price_is_never_invoiced(app, db, re
         f"2028-01-01: year 2 could not be drafted: row {plan.id}: the contract does not state the amount of its last "
         "6-month period; set it before year 2 is drafted",
         "year 2 (2028-02-15 to 2028-08-15) is never invoiced"]
+
+
+def test_a_quarterly_commitment_rehearses_four_instalments_each_granted_as_credit(db, scheduled_instalments,
+                                                                                  rehearse, stripe_emulator):
+    plan = scheduled_instalments("pied-piper-quarterly")
+    before = _row_state(db, plan.id)
+    result = rehearse(plan.id, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    instalments = [(month, inv) for month, inv in _invoices(report)
+                   if inv["lines"] and inv["lines"][0]["amount_cents"] >= 1_000_000]
+    assert [(month, inv["total_cents"], inv["amount_due_cents"]) for month, inv in instalments] == [
+        ("2027-03", 1250002, 1250002), ("2027-06", 1250000, 1250000), ("2027-09", 1250000, 1250000),
+        ("2027-12", 1250000, 1250000)]
+    assert sum(inv["total_cents"] for _, inv in instalments) == 5000002
+    usage = [(month, inv) for month, inv in _invoices(report) if (month, inv) not in instalments]
+    assert [month for month, _ in usage][0::11] == ["2027-04", "2028-03"] and len(usage) == 12
+    for _, inv in usage[:-1]:  # each paid instalment became credit on the usage customer, and covers its month
+        assert (inv["credits_applied_cents"], inv["amount_due_cents"]) in ((15200, 0), (15199, 0))
+    assert report["credits_run_out"] == "2028-03" and report["findings"] == [
+        "prepaid credits run out in 2028-03: usage from then on is billed, $151.99 due over the rest of the term",
+        "credits expire before they are used: year 1's $50,000.02 of prepaid credit ends on 2028-03-01 with "
+        "$48,328.05 unused"]  # four instalments, summing to the year: no finding about them
+    assert _row_state(db, plan.id) == before
+    _nothing_left_on_clocks(stripe_emulator)

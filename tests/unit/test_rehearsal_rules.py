@@ -97,3 +97,24 @@ def test_credits_that_cover_the_usage_leave_no_run_out_month():
     assert report["credits_run_out"] is None and report["findings"] == ["a note from the play"]
     assert [(m["month"], [inv["credits_applied_cents"] for inv in m["invoices"]]) for m in report["months"]] == [
         ("2027-02", [0]), ("2027-03", [9_000_000]), ("2028-01", [0]), ("2028-03", [9_000_000])]
+
+
+def test_instalments_missing_or_short_of_the_year_are_findings():
+    from app.billing.contract_years import Period
+
+    period = Period(1, date(2027, 3, 1), date(2028, 3, 1), 12)
+    expect = Expectation(7, "usd", "cus_usage", [(period, 5_000_002)], ["2027-03"], [],
+                         credits_customer="cus_credits", instalments_per_year=4)
+
+    def instalment(day: str, cents: int) -> tuple[dict, list]:
+        created = int(datetime.fromisoformat(day + "T00:00:00+00:00").timestamp())
+        return ({"id": f"in_{day}", "customer": "cus_credits", "created": created, "total": cents,
+                 "amount_due": cents, "amount_paid": cents, "status": "paid", "currency": "usd"}, [])
+
+    three = [instalment("2027-03-01", 1_250_002), instalment("2027-06-01", 1_250_000),
+             instalment("2027-09-01", 1_250_000)]
+    findings = build_report(expect, three, {})["findings"]
+    assert "year 1 is charged in 3 instalments; the contract's schedule has 4" in findings
+    assert "year 1's instalments total $37,500.02; the contract's year 1 is $50,000.02" in findings
+    four = three + [instalment("2027-12-01", 1_250_000)]
+    assert not [f for f in build_report(expect, four, {})["findings"] if "instalments" in f]
