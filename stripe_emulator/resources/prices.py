@@ -1,6 +1,7 @@
 """Prices: one-off, recurring, metered (backed by a meter), tiered graduated/volume.
 
-`tiers` are stored as `_tiers` so they render only with `expand=["tiers"]`, as on Stripe.
+`tiers` and `currency_options` are stored as `_tiers` and `_currency_options` so they render only
+with `expand=["tiers"]` / `expand=["currency_options"]`, as on Stripe.
 """
 
 from decimal import Decimal
@@ -99,7 +100,7 @@ def set_currency_options(price, given):
     and keeps the others). A tiered price needs tiers in each option, a per-unit one an amount."""
     if not given:
         return
-    options = dict(price["currency_options"] or {})
+    options = dict(price.get("_currency_options") or {})
     for code, option in given.items():
         code, where = code.lower(), f"currency_options[{code}]"
         if code == price["currency"]:
@@ -123,14 +124,14 @@ def set_currency_options(price, given):
                 raise errors.missing_param(f"{where}[unit_amount]")
         options[code] = {"custom_unit_amount": None, "tax_behavior": option.get("tax_behavior", "unspecified"),
                          "tiers": tiers, "unit_amount": unit, "unit_amount_decimal": unit_dec}
-    price["currency_options"] = options
+    price["_currency_options"] = options
 
 
 def in_currency(price, currency, param="price"):
     """The price as a subscription in `currency` bills it: itself, or its `currency_options` entry."""
     if not currency or price["currency"] == currency:
         return price
-    option = (price.get("currency_options") or {}).get(currency)
+    option = (price.get("_currency_options") or {}).get(currency)
     if option is None:
         raise errors.invalid(f"The price specified ({price['id']}) does not support the currency `{currency}`: "
                              "it has no such `currency_options` entry. All prices on a subscription must "
@@ -177,7 +178,7 @@ def build_price(ctx, p, product_id, active=True):
     price = helpers.new_object(
         ctx, KIND, "price", obj_id=price_id, active=p.get("active", active),
         billing_scheme="tiered" if tiers is not None else "per_unit",
-        currency=p["currency"].lower(), currency_options=None,
+        currency=p["currency"].lower(),
         custom_unit_amount=p.get("custom_unit_amount"), lookup_key=p.get("lookup_key"),
         metadata=helpers.merge_metadata({}, p.get("metadata")), nickname=p.get("nickname"),
         product=product_id, recurring=recurring,
@@ -187,6 +188,7 @@ def build_price(ctx, p, product_id, active=True):
         unit_amount_decimal=unit_dec)
     if tiers is not None:
         price["_tiers"] = tiers
+    price["_currency_options"] = {}
     set_currency_options(price, p.get("currency_options"))
     ctx.state.insert(price)
     ctx.emit_event("price.created", price)

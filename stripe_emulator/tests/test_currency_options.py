@@ -25,9 +25,10 @@ def _with_eur(client, price):
 def test_an_update_adds_a_currency_option_and_keeps_the_others(stripe_client, catalog):
     _with_eur(stripe_client, catalog["overage"])
     gbp = [{"up_to": 1000, "unit_amount_decimal": "0"}, {"up_to": "inf", "unit_amount_decimal": "0.3"}]
-    price = stripe_client.v1.prices.update(catalog["overage"].id,
-                                           params={"currency_options": {"gbp": {"tiers": gbp}}})
+    price = stripe_client.v1.prices.update(catalog["overage"].id, params={
+        "currency_options": {"gbp": {"tiers": gbp}}, "expand": ["currency_options"]})
     options = price.currency_options.to_dict()
+    assert "currency_options" not in stripe_client.v1.prices.retrieve(price.id)  # includable: only when expanded
     assert sorted(options.keys()) == ["eur", "gbp"]
     assert [t["unit_amount_decimal"] for t in options["eur"]["tiers"]] == ["0", "0.4"]
     assert options["gbp"]["tiers"][1]["up_to"] is None
@@ -43,7 +44,8 @@ def test_bad_currency_options_are_refused_and_change_nothing(stripe_client, cata
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.prices.update(catalog["overage"].id, params={"currency_options": option})
     assert exc.value.param == param
-    assert stripe_client.v1.prices.retrieve(catalog["overage"].id).currency_options is None
+    price = stripe_client.v1.prices.retrieve(catalog["overage"].id, params={"expand": ["currency_options"]})
+    assert "eur" not in price.currency_options.to_dict()
 
 
 def test_a_subscription_in_eur_bills_usage_through_the_eur_tiers(stripe_client, stripe_emulator, customer,
