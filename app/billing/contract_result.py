@@ -56,6 +56,7 @@ class MappedContract:
     lines: tuple[MappedLine, ...]
     warnings: tuple[ContractWarning, ...]
     provenance: tuple[Provenance, ...]
+    currency: str = "usd"  # the document's, as Stripe writes it; the mapping's default when it names none
 
     def line(self, product_key: str) -> MappedLine | None:
         return next((ln for ln in self.lines if ln.product_key == product_key), None)

@@ -140,6 +140,7 @@ def customer_metadata_params(plan, key: str) -> dict:
 def invoice_params(plan, key: str) -> dict:
     return {
         "customer": plan.stripe_customer_id,
+        "currency": plan.currency,  # the contract's: Stripe would otherwise take the customer's
         "collection_method": "send_invoice",
         "due_date": unix(due_date(plan.start_date, plan.payment_terms_days)),
         "auto_advance": False,
@@ -196,6 +197,7 @@ def phase_duration(term_months: int) -> dict:
 def schedule_params(plan, price_ids: list[str], coupon_id: str | None, key: str) -> dict:
     phase = {
         "items": [{"price": price_id} for price_id in price_ids],
+        "currency": plan.currency,  # Standard/Free prices bill in it through their currency_options
         "duration": phase_duration(plan.term_months),
         "collection_method": "send_invoice",
         "invoice_settings": {"days_until_due": plan.payment_terms_days},
@@ -308,8 +310,10 @@ def currency_options_key(lookup_key: str, options: dict) -> str:
 
 
 def metered_price_params(catalog, product, product_id: str, meter_id: str, tiers: list[dict], nickname: str,
-                         lookup_key: str | None = None, metadata: dict | None = None) -> dict:
-    params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
+                         lookup_key: str | None = None, metadata: dict | None = None,
+                         currency: str | None = None) -> dict:
+    """A metered graduated price, in the catalog's currency unless `currency` (a contract's) is given."""
+    params = {"product": product_id, "currency": currency or catalog.currency, "nickname": nickname,
               "billing_scheme": "tiered", "tiers_mode": "graduated", "tiers": tiers,
               "recurring": {"interval": "month", "usage_type": "metered", "meter": meter_id},
               "metadata": {catalog.product_key_metadata: product.key, **(metadata or {})}}
