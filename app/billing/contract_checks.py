@@ -54,11 +54,12 @@ def document_currency(
     codes = list(dict.fromkeys(cur.upper() for *_, cur in found))
     if len(codes) != 1 or codes[0] not in supported:
         provenance, warning = currency_check(details, default)
-        if warning is not None and len(codes) == 1:
-            warning = ContractWarning("currency", (
-                f"the contract is in {codes[0]}, which we do not bill in (supported: {', '.join(supported)})"),
-                warning.raw)
-            provenance = Provenance("currency", provenance.source, provenance.key, provenance.raw, None, warning.message)
+        if warning is not None:
+            where = ", ".join(f"{label} {cur}" for _, _, label, cur in found)
+            message = (f"the contract is in {codes[0]}, which we do not bill in (supported: {', '.join(supported)})"
+                       if len(codes) == 1 else f"the contract names more than one currency ({where})")
+            warning = ContractWarning("currency", message, warning.raw)
+            provenance = Provenance("currency", provenance.source, provenance.key, provenance.raw, None, message)
         return default, provenance, warning
     provenance, _ = currency_check(details, codes[0])
     return codes[0], provenance, None
