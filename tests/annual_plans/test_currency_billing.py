@@ -84,3 +84,20 @@ def test_a_customer_already_billed_in_dollars_is_refused_and_nothing_is_written(
     assert stripe_emulator.state.collection("invoiceitem") == {}
     assert db.session.scalar(db.select(db.func.count(StripeOperation.id)).where(
         StripeOperation.subject_type == "annual_plan")) == 0
+
+
+def test_an_euro_rows_up_front_cell_is_edited_in_euros(client, db, login_as, nothing_written):
+    plan = loaded_sample(client, db, "bluth-eur")
+    login_as("cs")
+    field = "line.product_analytics.upfront_amount_cents"
+    editor = client.get(f"/annual-plans/{plan.id}/cells/{field}/edit").get_data(as_text=True)
+    assert 'value="€18,000.00"' in editor
+    with nothing_written():
+        refused = client.post(f"/annual-plans/{plan.id}/cells/{field}", data={"value": "$20,000", "version": plan.version},
+                              headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "another currency (USD), expected EUR" in refused.get_data(as_text=True)
+    saved = client.post(f"/annual-plans/{plan.id}/cells/{field}", data={"value": "€20,000", "version": plan.version},
+                        headers={"HX-Request": "true"})
+    assert saved.status_code == 200 and "€20,000.00" in saved.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(AnnualPlan, plan.id).line("product_analytics").upfront_amount_cents == 2000000
