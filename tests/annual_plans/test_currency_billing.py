@@ -42,6 +42,7 @@ def test_bluth_eur_every_stripe_object_is_in_euros(app, client, db, login_as, re
     login_as("growth")
     review = client.get(f"/annual-plans/{plan.id}/review").get_data(as_text=True)
     assert "€18,000.00" in review and "€24,000.00" in review and "$" not in review.split('id="invoice-lines"')[1][:3000]
+    assert "Invoice is in the contract&#39;s currency" in review and "Stripe EUR, contract EUR" in review
 
     for action in ("amortize", "schedule"):
         plan = press(app, db, plan.id, action)
