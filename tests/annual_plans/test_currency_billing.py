@@ -102,3 +102,30 @@ def test_an_euro_rows_up_front_cell_is_edited_in_euros(client, db, login_as, not
     assert saved.status_code == 200 and "€20,000.00" in saved.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(AnnualPlan, plan.id).line("product_analytics").upfront_amount_cents == 2000000
+
+
+def test_a_later_contract_year_of_an_euro_row_is_drafted_in_euros(app, db, ready_plan, stripe_client, stripe_emulator):
+    """No sample is a multi-year euro contract: the 36-month sample, its row made an euro row before year one."""
+    from app import timeutil
+    from tests.annual_plans.renewal_helpers import on_day, sent_on_test_clock, ts, year_invoices
+
+    def ready_in_euros(name):
+        plan = ready_plan(name)
+        plan.currency = "eur"
+        db.session.commit()
+        return plan
+
+    plan, clock = sent_on_test_clock(app, db, ready_in_euros, stripe_client)
+    try:
+        stripe_client.v1.test_helpers.test_clocks.advance(clock, params={"frozen_time": ts("2028-01-01")})
+        on_day("2028-01-01")
+        result = app.test_cli_runner().invoke(args=["annual-plans", "draft-renewals"])
+    finally:
+        timeutil.freeze(None)
+    assert result.exit_code == 0, result.output
+    [invoice] = year_invoices(stripe_emulator, plan.id, 2)
+    lines = stripe_client.v1.invoices.line_items.list(invoice["id"]).data
+    assert invoice["currency"] == "eur" and {(ln.currency, ln.amount) for ln in lines} == {
+        ("eur", 7000000), ("eur", 2000000)}
+    [phase] = stripe_client.v1.subscription_schedules.retrieve(plan.subscription_schedule_id).phases
+    assert phase.currency == "eur"
