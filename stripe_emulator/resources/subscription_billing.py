@@ -205,7 +205,8 @@ def _money(price):
     if price["unit_amount_decimal"] is None:
         return ""
     amount = Decimal(price["unit_amount_decimal"]) / 100
-    return f" (at ${amount:f} / {price['recurring']['interval']})"
+    sign = "$" if price["currency"] == "usd" else f"{price['currency'].upper()} "
+    return f" (at {sign}{amount:f} / {price['recurring']['interval']})"
 
 
 def _name(state, price):

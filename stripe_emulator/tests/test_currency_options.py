@@ -94,3 +94,14 @@ def test_the_first_finalized_invoice_fixes_the_customers_currency(stripe_client,
     assert stripe_client.v1.customers.retrieve(customer.id).currency is None  # a draft fixes nothing
     stripe_client.v1.invoices.finalize_invoice(invoice.id)
     assert stripe_client.v1.customers.retrieve(customer.id).currency == "gbp"
+
+
+def test_a_licensed_price_bills_its_currency_option_amount(stripe_client, customer, catalog):
+    stripe_client.v1.prices.update(catalog["monthly"].id, params={"currency_options": {"eur": {"unit_amount": 4600}}})
+    sub = stripe_client.v1.subscriptions.create(params={
+        "customer": customer.id, "currency": "eur", "items": [{"price": catalog["monthly"].id}],
+        "collection_method": "send_invoice", "days_until_due": 30})
+    invoice = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    (line,) = invoice.lines.data
+    assert (invoice.currency, invoice.total, line.amount) == ("eur", 4600, 4600)
+    assert "EUR 46" in line.description
