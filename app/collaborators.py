@@ -140,3 +140,10 @@ def oidc_provider() -> OidcProvider | None:
         return None
     return OidcProvider(OidcSettings(cfg["OIDC_ISSUER"], cfg["OIDC_CLIENT_ID"], cfg["OIDC_CLIENT_SECRET"],
                                      cfg["OIDC_GROUPS_CLAIM"], cfg["OIDC_SCOPES"], cfg["OIDC_PROVIDER_NAME"]))
+
+
+def notification_channels() -> dict:
+    """Email and Slack as configured now (SMTP_*, SLACK_WEBHOOK_URL); a channel not set is absent."""
+    from app.gateways.notify import build_channels
+
+    return build_channels(current_app.config)

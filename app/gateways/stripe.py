@@ -210,6 +210,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
                 return None
             raise
 
+    def preview_schedule_invoice(self, schedule_id: str) -> dict:
+        """The first invoice a schedule that has not started will issue (or its next one once it has)."""
+        return self._call(self.v1.invoices.create_preview, params={"schedule": schedule_id})
+
     def list_coupons(self) -> list[dict]:
         return self.list_all(self.v1.coupons.list)
 

@@ -193,3 +193,24 @@ def sweep_stopped_jobs_now() -> list[str]:
                                current_app.config["JOB_MAX_REQUEUES"])
     db.session.commit()
     return lines
+
+
+def notification_checks_daily() -> None:
+    """Once a day: usage gaps of yesterday, invoices past due, renewals within RENEWAL_LEAD_DAYS, each told once."""
+    from flask import current_app
+
+    from app.billing.usage_days import local_today
+    from app.services.notification_checks import check_for_notifications
+
+    now = utcnow()
+    check_for_notifications(db.session, now.date(), local_today(now, collaborators.usage_zone()),
+                            current_app.config["RENEWAL_LEAD_DAYS"])
+    db.session.commit()
+
+
+def deliver_notifications_now() -> None:
+    """Every minute: new events get their deliveries, then each due one is sent (failed ones again, later)."""
+    from app.services.notification_delivery import deliver_notifications
+
+    deliver_notifications(db.session, collaborators.notification_channels(), utcnow())
+    db.session.commit()

@@ -63,6 +63,9 @@ PERIODIC: tuple[PeriodicTask, ...] = (
                  handlers.end_startup_plans_daily),
     PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",
                  crontab(minute="5"), handlers.nightly_usage_send),
+    PeriodicTask("notification_checks_daily", "daily at 06:15 UTC", crontab(hour="6", minute="15"),
+                 handlers.notification_checks_daily),
+    PeriodicTask("deliver_notifications", "every minute", crontab(minute="*"), handlers.deliver_notifications_now),
     PeriodicTask("revenue_snapshot_nightly", "daily at 05:10 UTC (and the month before on the 3rd)",
                  crontab(hour="5", minute="10"), handlers.revenue_snapshot_nightly),
 )

@@ -35,6 +35,10 @@ class AnnualPlan(db.Model):
     organization_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # the contract's document currency, lowercase as Stripe writes it: every Stripe object of the row is in it
     currency: Mapped[str] = mapped_column(String(3), default="usd", server_default="usd")
+    # how the yearly commitment is paid (app/billing/instalments.py); None: the contract's value is unknown
+    payment_schedule: Mapped[str | None] = mapped_column(String(20), default="annual", server_default="annual")
+    credits_customer_id: Mapped[str | None] = mapped_column(String(64))  # instalments: the pair's credits half
+    credits_schedule_id: Mapped[str | None] = mapped_column(String(64))  # instalments: charged on the credits half
     invoice_id: Mapped[str | None] = mapped_column(String(64))
     subscription_schedule_id: Mapped[str | None] = mapped_column(String(64))
     subscription_id: Mapped[str | None] = mapped_column(String(64))

@@ -13,6 +13,7 @@ from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest, Unauthenticated
 from app.services.audit import Actor, record_audit
 from app.services.jobs import start_job
+from app.services.notifications import notify_failed_webhook
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
 
@@ -57,6 +58,7 @@ def receive_pandadoc_webhook(session, raw_body: bytes, signature: str | None, ke
         notifications = _notifications(raw_body)
     except BadRequest as exc:
         event.status, event.error = "failed", str(exc)
+        notify_failed_webhook(session, event)
         checkpoint(session, "webhook_stored")  # kept for inspection although the delivery is refused
         raise
     outcome = WebhookOutcome()
