@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -35,6 +36,8 @@ def init_app(app) -> None:
         app.extensions["catalog"] = load_catalog(app.config["BILLING_CONFIG_PATH"])
     except CatalogConfigError as exc:
         raise ConfigError(f"billing config {exc}") from exc
+    app.extensions["contract_mapping"] = replace(app.extensions["contract_mapping"], currencies=tuple(
+        code.upper() for code in app.extensions["catalog"].currencies))  # contracts in these are billed in them
     unknown = set(product_keys_of(app.extensions["contract_mapping"])) - set(app.extensions["catalog"].products)
     if unknown:
         raise ConfigError(f"contract mapping names products missing from billing.toml: {', '.join(sorted(unknown))}")

@@ -5,12 +5,17 @@ import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+CURRENCY_SIGNS = {"usd": "$", "eur": "€", "gbp": "£"}
 
-def money(cents) -> str:
-    """Cents (int or Decimal) as dollars for people; never through a float."""
+
+def money(cents, currency="usd") -> str:
+    """Cents (int or Decimal) in `currency` for people ("$1,000.00", "€18,000.00", "12.00 CHF");
+    never through a float."""
     if cents is None:
         return "—"
-    return "$" + format((Decimal(cents) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP), ",.2f")
+    amount = format((Decimal(cents) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP), ",.2f")
+    sign = CURRENCY_SIGNS.get((currency or "usd").lower())
+    return sign + amount if sign else f"{amount} {currency.upper()}"
 
 
 def limit_dollars(cents) -> str:

@@ -36,6 +36,8 @@ class Product:
     default_plan: str | None = None  # the plan of a customer whose plans_map omits this product
     trial_plan: str | None = None  # the premium plan whose features a free trial adds
     paid_plan: str | None = None  # the plan a paid (non-Free) price on the subscription puts it on
+    # the Standard tiers in each supported currency other than the catalog's own (same bounds)
+    currency_tiers: dict[str, tuple[Tier, ...]] = field(default_factory=dict)
 
     @property
     def metered(self) -> bool:
@@ -61,6 +63,15 @@ class Catalog:
     product_key_metadata: str
     products: dict[str, Product]
     plans: dict[str, Plan] = field(default_factory=dict)
+    currencies: tuple[str, ...] = ()  # every currency a contract may be billed in, the catalog's own first
+
+    @property
+    def other_currencies(self) -> tuple[str, ...]:
+        """The supported currencies the default prices carry as `currency_options`."""
+        return tuple(c for c in self.currencies if c != self.currency)
+
+    def supports(self, currency: str) -> bool:
+        return currency.lower() in (self.currencies or (self.currency,))
 
     def plans_of(self, product_key: str) -> list[Plan]:
         return [p for p in self.plans.values() if p.product == product_key]
@@ -93,8 +104,37 @@ def load_catalog(path: str | Path) -> Catalog:
             if named is not None and (named not in plans or plans[named].product != product.key):
                 raise CatalogConfigError(f"{path}: products.{product.key}.{kind} names '{named}', "
                                          f"which is not a plan of {product.key}")
-    return Catalog(str(data.get("currency", "usd")).lower(), str(data.get("product_key_metadata", "product_key")),
-                   products, plans)
+    currency = str(data.get("currency", "usd")).lower()
+    currencies = _currencies(data, currency, path)
+    for product in products.values():
+        _check_currency_tiers(product, currencies, currency, f"{path}: products.{product.key}.currency_tiers")
+    return Catalog(currency, str(data.get("product_key_metadata", "product_key")), products, plans, currencies)
+
+
+def _currencies(data: dict, currency: str, path) -> tuple[str, ...]:
+    listed = data.get("currencies", [currency])
+    if not isinstance(listed, list) or not all(isinstance(c, str) and len(c) == 3 and c.isalpha() for c in listed):
+        raise CatalogConfigError(f"{path}: currencies must be a list of 3-letter ISO codes such as \"eur\"")
+    codes = tuple(dict.fromkeys(c.lower() for c in listed))
+    if currency not in codes:
+        raise CatalogConfigError(f"{path}: currencies must include the catalog's currency \"{currency}\"")
+    return (currency, *(c for c in codes if c != currency))
+
+
+def _check_currency_tiers(product: Product, currencies: tuple[str, ...], own: str, where: str) -> None:
+    """A metered product's Standard price needs tiers in every other supported currency, on its own bounds."""
+    unknown = set(product.currency_tiers) - set(currencies[1:])
+    if unknown:
+        raise CatalogConfigError(f"{where}: {', '.join(sorted(unknown))} is not one of the other supported "
+                                 f"currencies ({', '.join(currencies[1:]) or 'none'}; {own} is the catalog's own)")
+    if not product.metered:
+        return
+    for code in currencies[1:]:
+        tiers = product.currency_tiers.get(code)
+        if tiers is None:
+            raise CatalogConfigError(f"{where}.{code} is missing: the Standard price needs its tiers in {code}")
+        if tuple(t.up_to for t in tiers) != product.bounds:
+            raise CatalogConfigError(f"{where}.{code}: the up_to bounds must be the product's own tiers' bounds")
 
 
 def _plan(key: str, entry: dict, path, products: dict[str, Product]) -> Plan:
@@ -117,7 +157,7 @@ def _plan(key: str, entry: dict, path, products: dict[str, Product]) -> Plan:
 def _product(key: str, entry: dict, path) -> Product:
     where = f"{path}: products.{key}"
     unknown = set(entry) - {"name", "addon_of", "unit_label", "meter_event", "aggregation", "tiers",
-                            "default_plan", "trial_plan", "paid_plan"}
+                            "default_plan", "trial_plan", "paid_plan", "currency_tiers"}
     if unknown:
         raise CatalogConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     aggregation = entry.get("aggregation", "last")
@@ -129,9 +169,12 @@ def _product(key: str, entry: dict, path) -> Product:
     bounds = [t.up_to for t in tiers[:-1]]
     if bounds != sorted(set(bounds)) or None in bounds:
         raise CatalogConfigError(f"{where}.tiers up_to bounds must rise strictly")
+    currency_tiers = {
+        str(code).lower(): tuple(_tier(t, f"{where}.currency_tiers.{code}[{i}]") for i, t in enumerate(listed))
+        for code, listed in (entry.get("currency_tiers") or {}).items()}
     return Product(key, entry.get("name", key), entry.get("addon_of"), entry.get("unit_label"),
                    entry.get("meter_event"), aggregation, tiers, entry.get("default_plan"), entry.get("trial_plan"),
-                   entry.get("paid_plan"))
+                   entry.get("paid_plan"), currency_tiers)
 
 
 def _tier(entry: dict, where: str) -> Tier:

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.billing.contract_result import ContractWarning, MappedLine, Provenance
 from app.billing.mapping_config import ContractMapping
+from app.formatting import money
 
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
@@ -41,16 +42,43 @@ def is_own_email(email: str, own_domains: Iterable[str]) -> bool:
     return False
 
 
-def currency_check(
-    details: Mapping[str, Any], expected: str
-) -> tuple[Provenance | None, ContractWarning | None]:
-    """The document's currency (grand total first, else the pricing tables) must be `expected`."""
+def document_currency(
+    details: Mapping[str, Any], default: str, supported: Iterable[str]
+) -> tuple[str, Provenance | None, ContractWarning | None]:
+    """The currency the contract is billed in: the document's (grand total and every pricing table
+    agreeing), or `default` when it names none. One we don't bill in, or two at once, warns; that
+    warning is never confirmed away (`plan_stages.other_currency`), and amounts are then read in
+    `default`, which refuses the document's signs."""
+    supported = tuple(dict.fromkeys(c.upper() for c in (*supported, default)))
+    found = _stated_currencies(details)
+    codes = list(dict.fromkeys(cur.upper() for *_, cur in found))
+    if len(codes) != 1 or codes[0] not in supported:
+        provenance, warning = currency_check(details, default)
+        if warning is not None:
+            where = ", ".join(f"{label} {cur}" for _, _, label, cur in found)
+            message = (f"the contract is in {codes[0]}, which we do not bill in (supported: {', '.join(supported)})"
+                       if len(codes) == 1 else f"the contract names more than one currency ({where})")
+            warning = ContractWarning("currency", message, warning.raw)
+            provenance = Provenance("currency", provenance.source, provenance.key, provenance.raw, None, message)
+        return default, provenance, warning
+    provenance, _ = currency_check(details, codes[0])
+    return codes[0], provenance, None
+
+
+def _stated_currencies(details: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     sources = [("document", "grand_total.currency", "grand total",
                 (details.get("grand_total") or {}).get("currency"))]
     for i, table in enumerate(_tables(details)):
         name = f"pricing table {table.get('name') or i}"
         sources.append(("pricing", f"pricing.tables[{i}].currency", name, table.get("currency")))
-    sources = [(kind, key, label, str(cur).strip()) for kind, key, label, cur in sources if cur]
+    return [(kind, key, label, str(cur).strip()) for kind, key, label, cur in sources if cur and str(cur).strip()]
+
+
+def currency_check(
+    details: Mapping[str, Any], expected: str
+) -> tuple[Provenance | None, ContractWarning | None]:
+    """The document's currency (grand total first, else the pricing tables) must be `expected`."""
+    sources = _stated_currencies(details)
     if not sources:
         return None, None
     kind, key, _, raw = sources[0]
@@ -121,7 +149,7 @@ def grand_total_warning(
         return None
     return ContractWarning("grand_total", (
         f'the grand total "{amount}" is not the sum of the included up-front prices '
-        f"({_dollars(sum(included))})"), amount)
+        f"({money(sum(included), expected)})"), amount)
 
 
 def addon_warnings(lines: Iterable[MappedLine], mapping: ContractMapping) -> list[ContractWarning]:
@@ -181,6 +209,3 @@ def _plain_cents(text: str) -> int | None:
     cents = Decimal(text) * 100
     return int(cents) if cents == cents.to_integral_value() else None
 
-
-def _dollars(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"

@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 RATE = "overage_unit_amount_decimal"
+MONEY_NORMALISERS = ("amount_cents", "rate_cents")  # read in the contract's currency
 
 
 def map_contract(
@@ -61,6 +62,7 @@ def map_contract(
         lines=lines,
         warnings=tuple(loader.warnings),
         provenance=tuple(loader.provenance),
+        currency=loader.currency.lower(),
     )
 
 
@@ -73,6 +75,8 @@ class _Loader:
         self.fields = _by_key(details.get("fields"), "field_id")
         self.warnings: list[ContractWarning] = []
         self.provenance: list[Provenance] = []
+        # money is read in the document's currency, so it is known before any line is
+        self.currency, *self._currency_found = checks.document_currency(details, mapping.currency, mapping.currencies)
 
     def column(self, column: str, source: Source) -> Any:
         present = source.key in (self.tokens if source.kind == "token" else self.fields)
@@ -107,8 +111,8 @@ class _Loader:
         return None, candidates
 
     def check_document(self, lines: tuple[MappedLine, ...]) -> None:
-        currency = self.mapping.currency
-        provenance, warning = checks.currency_check(self.details, currency)
+        currency = self.currency
+        provenance, warning = self._currency_found
         if provenance:
             self.provenance.append(provenance)
         found = [warning, checks.template_warning(self.details, self.mapping.template)]
@@ -158,6 +162,8 @@ class _Loader:
     def _normaliser(self, name: str) -> Normaliser:
         if name == "overage_kind":
             return partial(parse_overage_kind, choices=self.mapping.overage_choices)
+        if name in MONEY_NORMALISERS:
+            return partial(NORMALISERS[name], currency=self.currency)
         return NORMALISERS[name]
 
     def _record(self, field: str, kind: SourceKind, key: str, parsed: Parsed, warn: bool) -> Any:

@@ -56,6 +56,7 @@ class MappedContract:
     lines: tuple[MappedLine, ...]
     warnings: tuple[ContractWarning, ...]
     provenance: tuple[Provenance, ...]
+    currency: str = "usd"  # the document's, as Stripe writes it; the mapping's default when it names none
     payment_schedule: str | None = "annual"  # app/billing/instalments.py; None when the contract's is unknown
 
     def line(self, product_key: str) -> MappedLine | None:

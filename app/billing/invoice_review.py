@@ -30,6 +30,8 @@ def review_checks(plan, invoice: dict, expected_total_cents: int, due=None) -> l
         Check("Tax id on the customer, or marked not needed", bool(tax_ids) or plan.tax_id_not_needed,
               ", ".join(t.get("value", "") for t in tax_ids) or ("marked not needed" if plan.tax_id_not_needed else "missing"),
               "tax-ids"),
+        Check("Invoice is in the contract's currency", invoice.get("currency") == plan.currency,
+              f"Stripe {str(invoice.get('currency')).upper()}, contract {plan.currency.upper()}"),
         Check("Total equals the contract's up-front total", invoice.get("total") == expected_total_cents,
               f"Stripe {invoice.get('total')} cents, contract {expected_total_cents} cents"),
         Check("Due date is start + payment terms", invoice.get("due_date") == unix(due),

@@ -68,6 +68,8 @@ class ContractMapping:
     products: tuple[ProductMapping, ...]
     overage_choices: Mapping[str, str]
     check_pricing: bool = True
+    # the currencies a document may be in besides `currency` (billing.toml's, set at start-up)
+    currencies: tuple[str, ...] = ()
 
 
 def load_mapping(path: str | Path = DEFAULT_MAPPING_PATH) -> ContractMapping:

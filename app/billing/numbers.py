@@ -1,7 +1,8 @@
 """Numbers as people type them into contracts: separators, scale words, currencies.
 
-The document is in USD with US separators ("1,000.50"). Anything that reads two ways
-(a European "1.000", "1.000,50"; a decimal comma "1,5"; a foreign currency) is refused.
+Money is read in the contract's currency (USD unless the document says EUR or GBP: "$60,000",
+"€18,000", "EUR 6,000.00", "£12,000"), always with US separators ("1,000.50"). Anything that reads
+two ways (a European "1.000", "1.000,50"; a decimal comma "1,5"; another currency) is refused.
 """
 from __future__ import annotations
 
@@ -34,13 +35,28 @@ _OTHER_WORDS = re.compile(r"(?i)\b(euros?|pounds?|sterling|yen|yuan|francs?|rupe
 _CODE = re.compile(r"\b[A-Z]{3}\b")
 _PREFIXED_DOLLAR = re.compile(r"(?i)(?<![A-Za-z])([A-Za-z]{1,3})\$")
 _USD = re.compile(r"(?i)US\$|\$|\bUSD\b")
+# How a contract writes its own currency: sign, code, words. A currency not listed has its code only.
+_OWN_MARKERS = {
+    "USD": _USD,
+    "EUR": re.compile(r"(?i)€|\bEUR\b|\beuros?\b"),
+    "GBP": re.compile(r"(?i)£|\bGBP\b|\bpounds?\b|\bsterling\b"),
+}
+_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
-def other_currencies(text: str) -> list[str]:
-    """Currency markers that are not USD, in the order they appear to a reader."""
+def _own_marker(currency: str) -> re.Pattern:
+    return _OWN_MARKERS.get(currency) or re.compile(rf"\b{re.escape(currency)}\b")
+
+
+def other_currencies(text: str, currency: str = "USD") -> list[str]:
+    """Currency markers that are not the contract's `currency`, in the order they appear to a reader."""
+    if currency != "USD":
+        text = _own_marker(currency).sub(" ", text)
     found = [code for sym, code in _OTHER_SYMBOLS.items() if sym in text]
     found += [c for c in _CODE.findall(text) if c in _OTHER_CODES]
     found += [f"{m}$" for m in _PREFIXED_DOLLAR.findall(text) if m.upper() not in ("US", "USD")]
+    if currency != "USD" and _USD.search(_PREFIXED_DOLLAR.sub(" ", text)):
+        found.append("USD")
     found += [w.lower() for w in _OTHER_WORDS.findall(text)]
     return list(dict.fromkeys(found))
 
@@ -90,8 +106,8 @@ def read_quantity(text: str, what: str) -> Decimal:
     return value * SCALES[scale.lower()] if scale else value
 
 
-def _currency_refusal(others: list[str], body: str, what: str) -> str:
-    reason = f"{what} in another currency ({', '.join(others)}), expected USD"
+def _currency_refusal(others: list[str], body: str, what: str, currency: str) -> str:
+    reason = f"{what} in another currency ({', '.join(others)}), expected {currency}"
     try:
         read_quantity(body, what)
     except Refusal as extra:
@@ -100,8 +116,9 @@ def _currency_refusal(others: list[str], body: str, what: str) -> str:
     return reason
 
 
-def _strip_currency(text: str) -> str:
-    body = _PREFIXED_DOLLAR.sub(" ", text)
+def _strip_currency(text: str, currency: str = "USD") -> str:
+    body = _own_marker(currency).sub(" ", text)
+    body = _PREFIXED_DOLLAR.sub(" ", body)
     body = _USD.sub(" ", body)
     for sym in _OTHER_SYMBOLS:
         body = body.replace(sym, " ")
@@ -109,14 +126,15 @@ def _strip_currency(text: str) -> str:
     return body.strip()
 
 
-def parse_amount_cents(raw: object) -> Parsed[int]:
-    """A USD amount ("$60,000", "$12,500.00", "$1.2M") to integer cents."""
+def parse_amount_cents(raw: object, currency: str = "USD") -> Parsed[int]:
+    """An amount in `currency` ("$60,000", "$12,500.00", "$1.2M"; "€18,000") to integer cents."""
     text = as_text(raw).strip()
+    currency = currency.upper()
     try:
-        others = other_currencies(text)
-        body = _strip_currency(text)
+        others = other_currencies(text, currency)
+        body = _strip_currency(text, currency)
         if others:
-            raise Refusal(_currency_refusal(others, body, "amount"))
+            raise Refusal(_currency_refusal(others, body, "amount", currency))
         cents = read_quantity(body, "amount") * 100
         if cents != cents.to_integral_value():
             raise Refusal("an amount with a fraction of a cent")
@@ -149,19 +167,20 @@ _UNIT = re.compile(
 )
 
 
-def parse_rate_cents(raw: object) -> Parsed[Decimal]:
-    """A per-unit price ("$0.004", "$0.02 per 1,000 events") to decimal cents per unit."""
+def parse_rate_cents(raw: object, currency: str = "USD") -> Parsed[Decimal]:
+    """A per-unit price in `currency` ("$0.004", "$0.02 per 1,000 events"; "€0.005") to decimal cents per unit."""
     text = as_text(raw).strip()
+    currency = currency.upper()
     try:
         if not text:
             raise Refusal("empty rate")
         if not any(c.isdigit() for c in text):
             raise Refusal("a rate without a number")
-        others = other_currencies(text)
+        others = other_currencies(text, currency)
         if others:
-            raise Refusal(f"a rate in another currency ({', '.join(others)}), expected USD")
+            raise Refusal(f"a rate in another currency ({', '.join(others)}), expected {currency}")
         price, unit = _split_rate(text)
-        cents = _price_cents(price)
+        cents = _price_cents(price, currency)
         per = _per_units(unit)
         value = _exact_ratio(cents, per)
     except Refusal as why:
@@ -176,12 +195,15 @@ def _split_rate(text: str) -> tuple[str, str]:
     return parts[0], parts[1] if len(parts) == 2 else ""
 
 
-def _price_cents(price: str) -> Decimal:
+def _price_cents(price: str, currency: str = "USD") -> Decimal:
     if _CENTS.search(price):
         return read_quantity(_CENTS.sub("", price), "rate")
-    if not _USD.search(price):
-        raise Refusal("a rate without '$' or 'cents' (dollars or cents?)")
-    return read_quantity(_USD.sub("", price), "rate") * 100
+    own = _own_marker(currency)
+    if not own.search(price):
+        sign = _SIGNS.get(currency, currency)
+        raise Refusal(f"a rate without '{sign}' or 'cents' (whole {currency} or cents?)"
+                      if currency != "USD" else "a rate without '$' or 'cents' (dollars or cents?)")
+    return read_quantity(own.sub("", price).strip(), "rate") * 100
 
 
 def _per_units(unit: str) -> Decimal:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from app.billing.instalments import PAYMENT_SCHEDULE_KEYS, parse_payment_schedule, schedule_label
 from app.billing.normalize import (
@@ -24,6 +25,7 @@ from app.billing.normalize import (
     parse_volume,
 )
 from app.billing.parsed import Parsed, accept, as_text, plain, refuse
+from app.formatting import money
 
 LINE_FIELDS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -71,7 +73,7 @@ def _choice(raw: str) -> Parsed:
     return accept(text, text) if text in OVERAGE_KINDS else refuse(text, f"must be one of {', '.join(OVERAGE_KINDS)}")
 
 
-def _rate(raw: str) -> Parsed:
+def _rate(raw: str, currency: str = "usd") -> Parsed:
     """A bare number is cents per unit (the column's unit); "$0.004" goes through the contract parser."""
     text = as_text(raw).strip()
     if not text:
@@ -79,20 +81,20 @@ def _rate(raw: str) -> Parsed:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return parse_rate_cents(text)
+        return parse_rate_cents(text, currency)
     if not value.is_finite() or value <= 0:
         return refuse(text, "must be a positive number of cents per unit")
     return accept(text, value)
 
 
-def _whole_cents(raw: str) -> Parsed:
-    """The CLI's `upfront_amount_cents` takes whole cents, or dollars written with a $ sign."""
+def _whole_cents(raw: str, currency: str = "usd") -> Parsed:
+    """The CLI's `upfront_amount_cents` takes whole cents, or an amount written with the row's currency sign."""
     text = as_text(raw).strip()
-    if text.startswith("$"):
-        return parse_amount_cents(text)
     if text.isdigit():
         return accept(text, int(text))
-    return refuse(text, "give whole cents (6000000) or dollars with a $ sign ($60,000)")
+    if text[:1] in ("$", "€", "£") or text[:3].isalpha():
+        return parse_amount_cents(text, currency)
+    return refuse(text, f"give whole cents (6000000) or an amount with its sign ({money(6000000, currency)})")
 
 
 def _organisations(raw: str) -> Parsed:
@@ -130,15 +132,17 @@ ROW_FIELDS = {
 }
 
 
-def line_field_spec(column: str, money_in: str = "dollars") -> FieldSpec:
-    """`money_in="cents"` for the CLI, whose field name says cents; the grid takes dollars."""
+def line_field_spec(column: str, money_in: str = "dollars", currency: str = "usd") -> FieldSpec:
+    """`money_in="cents"` for the CLI, whose field name says cents; the grid takes amounts in the row's
+    `currency` ("$60,000", "€18,000")."""
+    amount = partial(parse_amount_cents if money_in == "dollars" else _whole_cents, currency=currency)
     specs = {
         "included": FieldSpec("included", "Included", _checkbox, "checkbox"),
         "volume": FieldSpec("volume", "Volume", _optional(parse_volume)),
-        "upfront_amount_cents": FieldSpec(
-            "upfront_amount_cents", "Up-front", _optional(parse_amount_cents if money_in == "dollars" else _whole_cents)),
+        "upfront_amount_cents": FieldSpec("upfront_amount_cents", "Up-front", _optional(amount)),
         "overage": FieldSpec("overage", "Overage", _choice, "select", OVERAGE_KINDS),
-        "overage_unit_amount_decimal": FieldSpec("overage_unit_amount_decimal", "Rate (¢/unit)", _rate),
+        "overage_unit_amount_decimal": FieldSpec("overage_unit_amount_decimal", "Rate (¢/unit)",
+                                                 partial(_rate, currency=currency)),
     }
     if column not in specs:
         raise KeyError(column)
@@ -172,12 +176,11 @@ def display(value) -> str:
     return str(value)
 
 
-def dollars(cents: int | None) -> str:
+def dollars(cents: int | None, currency: str = "usd") -> str:
+    """Cents in the row's currency ("$60,000.00", "€18,000.00"); "" for none, "-" before the sign."""
     if cents is None:
         return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}${whole:,}.{part:02d}"
+    return ("-" if cents < 0 else "") + money(abs(cents), currency)
 
 
 ROW_VALUE_FIELDS = ("company", "contact_email", "start_date", "term_months", "payment_terms_days",
@@ -220,13 +223,13 @@ def value_from_json(name: str, raw):
     return raw
 
 
-def format_cell(name: str, value) -> str:
-    """How a cell reads on the grid: dollars, grouped volumes, cents per unit, Net N."""
+def format_cell(name: str, value, currency: str = "usd") -> str:
+    """How a cell reads on the grid: money in the row's currency, grouped volumes, cents per unit, Net N."""
     if value is None:
         return ""
     column = name.rsplit(".", 1)[-1]
     if column == "upfront_amount_cents":
-        return dollars(value)
+        return dollars(value, currency)
     if column == "volume":
         return f"{value:,}"
     if column == "overage_unit_amount_decimal":
@@ -242,13 +245,13 @@ def format_cell(name: str, value) -> str:
     return display(value)
 
 
-def edit_text(name: str, value) -> str:
+def edit_text(name: str, value, currency: str = "usd") -> str:
     """The text an editor starts with: what the parser reads back to the same value."""
     if value is None:
         return ""
     column = name.rsplit(".", 1)[-1]
     if column == "upfront_amount_cents":
-        return dollars(value)
+        return dollars(value, currency)
     if column == "payment_schedule":
         return schedule_label(value)
     return display(value)

@@ -34,8 +34,7 @@ def readiness_blockers(plan) -> list[str]:
     reasons = []
     currency = other_currency(plan)
     if currency:
-        reasons.append(f"the contract is in {currency}: contracts in other currencies are not supported yet, "
-                       "so it cannot be billed")
+        reasons.append(unsupported_currency_reason(currency))
     open_fields = sorted({w.field for w in plan.warnings if w.resolved_at is None})
     if open_fields:
         reasons.append(f"{len(open_fields)} warning(s) to resolve: {', '.join(open_fields)}")
@@ -63,12 +62,26 @@ def readiness_blockers(plan) -> list[str]:
 
 
 def other_currency(plan) -> str | None:
-    """The currency the contract is in when it is not the one we bill in (its load says so), else None.
+    """The currency the contract is in when we cannot bill in it (its load says so: one missing from
+    billing.toml's `currencies`, or two at once), else None.
 
-    Until contracts in other currencies are billed end to end, such a row must not reach Stripe at all:
-    confirming the warning would bill "€10.000" as $10,000."""
+    Such a row must not reach Stripe at all: confirming the warning would bill "¥10,000" as $10,000."""
     found = next((p for p in getattr(plan, "provenance", ()) if p.field == "currency"), None)
     return (found.raw or "another currency").upper() if found is not None and found.warning else None
+
+
+def unsupported_currency_reason(currency: str) -> str:
+    return (f"the contract is in {currency}, a currency we do not bill in (config/billing.toml's currencies), "
+            "so this row cannot be billed")
+
+
+def customer_currency_refusal(customer_id: str, billed_in: str | None, currency: str) -> str | None:
+    """Stripe bills a customer in one currency: the one its first invoice or subscription set."""
+    if not billed_in or billed_in.lower() == currency.lower():
+        return None
+    return (f"the Stripe customer {customer_id} is already billed in {billed_in.upper()} and Stripe allows one "
+            f"currency per customer, but this contract is in {currency.upper()}: choose or create another "
+            "Stripe customer for it")
 
 
 def stage_after_edit(stage: str, blockers: list[str]) -> str:

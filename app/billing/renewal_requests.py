@@ -30,6 +30,7 @@ def period_amortization(period: Period, cents_by_product: dict[str, int]) -> dic
 def year_invoice_params(plan, period: Period, cents_by_product: dict[str, int], key: str) -> dict:
     return {
         "customer": plan.stripe_customer_id,
+        "currency": plan.currency,
         "collection_method": "send_invoice",
         "due_date": unix(period_due(plan, period)),
         "auto_advance": False,

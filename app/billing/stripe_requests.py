@@ -140,6 +140,7 @@ def customer_metadata_params(plan, key: str) -> dict:
 def invoice_params(plan, key: str) -> dict:
     return {
         "customer": plan.stripe_customer_id,
+        "currency": plan.currency,  # the contract's: Stripe would otherwise take the customer's
         "collection_method": "send_invoice",
         "due_date": unix(due_date(plan.start_date, plan.payment_terms_days)),
         "auto_advance": False,
@@ -196,6 +197,7 @@ def phase_duration(term_months: int) -> dict:
 def schedule_params(plan, price_ids: list[str], coupon_id: str | None, key: str) -> dict:
     phase = {
         "items": [{"price": price_id} for price_id in price_ids],
+        "currency": plan.currency,  # Standard/Free prices bill in it through their currency_options
         "duration": phase_duration(plan.term_months),
         "collection_method": "send_invoice",
         "invoice_settings": {"days_until_due": plan.payment_terms_days},
@@ -283,9 +285,35 @@ def meter_params(product) -> dict:
             "value_settings": {"event_payload_key": "value"}}
 
 
+def price_currency_options(catalog, product, variant: str) -> dict:
+    """A default price's amounts in each supported currency other than the catalog's: the product's
+    tiers in that currency for Standard, nothing to pay for Free."""
+    if variant == "free":
+        return {code: {"tiers": FREE_TIERS} for code in catalog.other_currencies}
+    return {code: {"tiers": [t.as_stripe() for t in product.currency_tiers[code]]}
+            for code in catalog.other_currencies}
+
+
+def same_tiers(option: dict | None, tiers: list[dict]) -> bool:
+    """Stripe's rendering of a currency option's tiers (up_to None for the last) against ours."""
+    if not option or not option.get("tiers"):
+        return False
+    found = [("inf" if t.get("up_to") is None else t["up_to"], Decimal(str(t.get("unit_amount_decimal") or 0)))
+             for t in option["tiers"]]
+    return found == [(t["up_to"], Decimal(t["unit_amount_decimal"])) for t in tiers]
+
+
+def currency_options_key(lookup_key: str, options: dict) -> str:
+    """The amounts added to an existing default price: a different set of amounts is a different write."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:16]
+    return f"catalog-price-{lookup_key}-currency-options-{digest}"
+
+
 def metered_price_params(catalog, product, product_id: str, meter_id: str, tiers: list[dict], nickname: str,
-                         lookup_key: str | None = None, metadata: dict | None = None) -> dict:
-    params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
+                         lookup_key: str | None = None, metadata: dict | None = None,
+                         currency: str | None = None) -> dict:
+    """A metered graduated price, in the catalog's currency unless `currency` (a contract's) is given."""
+    params = {"product": product_id, "currency": currency or catalog.currency, "nickname": nickname,
               "billing_scheme": "tiered", "tiers_mode": "graduated", "tiers": tiers,
               "recurring": {"interval": "month", "usage_type": "metered", "meter": meter_id},
               "metadata": {catalog.product_key_metadata: product.key, **(metadata or {})}}

@@ -34,6 +34,11 @@ class CatalogVerbs:
     def retrieve_price(self, price_id: str) -> dict:
         return self._call(self.v1.prices.retrieve, price_id, params={"expand": ["tiers"]})
 
+    def price_currency_options(self, price_id: str) -> dict:
+        """The price's amounts in other currencies (Stripe includes them only when expanded)."""
+        price = self._call(self.v1.prices.retrieve, price_id, params={"expand": ["currency_options"]})
+        return price.get("currency_options") or {}
+
     def subscriptions_on_price(self, price_id: str) -> list[dict]:
         """Live subscriptions holding `price_id` on one of their items."""
         return self.list_all(self.v1.subscriptions.list, params={"price": price_id})
@@ -47,6 +52,9 @@ class CatalogVerbs:
 
     def create_price(self, params: dict, key: str) -> dict:
         return self._call(self.v1.prices.create, params=params, options={"idempotency_key": key})
+
+    def update_price(self, price_id: str, params: dict, key: str) -> dict:
+        return self._call(self.v1.prices.update, price_id, params=params, options={"idempotency_key": key})
 
     def archive_price(self, price_id: str, key: str) -> dict:
         return self._call(self.v1.prices.update, price_id, params={"active": False},

@@ -33,6 +33,8 @@ class AnnualPlan(db.Model):
     credit_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalString, default=Decimal(0))
     # the product's organisations this contract bills: the go-live customer carries them, so usage is sent
     organization_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # the contract's document currency, lowercase as Stripe writes it: every Stripe object of the row is in it
+    currency: Mapped[str] = mapped_column(String(3), default="usd", server_default="usd")
     # how the yearly commitment is paid (app/billing/instalments.py); None: the contract's value is unknown
     payment_schedule: Mapped[str | None] = mapped_column(String(20), default="annual", server_default="annual")
     credits_customer_id: Mapped[str | None] = mapped_column(String(64))  # instalments: the pair's credits half

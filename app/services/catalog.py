@@ -11,10 +11,13 @@ from app.billing.catalog_config import Catalog
 from app.billing.stripe_requests import (
     FREE_TIERS,
     catalog_key,
+    currency_options_key,
     meter_params,
     metered_price_params,
+    price_currency_options,
     price_lookup_key,
     product_params,
+    same_tiers,
 )
 from app.models import CatalogItem
 from app.refusals import Invalid
@@ -48,12 +51,32 @@ def bootstrap_catalog(session, gateway, catalog: Catalog) -> list[str]:
         report.append(f"{product.key}: meter {meter_id} '{product.meter_event}' ({how})")
         for variant, tiers in (("standard", [t.as_stripe() for t in product.tiers]), ("free", FREE_TIERS)):
             lookup = price_lookup_key(product.key, variant)
+            options = price_currency_options(catalog, product, variant)
             params = metered_price_params(catalog, product, product_id, meter_id, tiers,
                                           nickname=variant.capitalize(), lookup_key=lookup)
+            if options:
+                params["currency_options"] = options
             price_id, how = _ensure(session, gateway, "price", lookup, gateway.find_price(lookup),
                                     lambda k=lookup, p=params: gateway.create_price(p, catalog_key("price", k)))
             report.append(f"{product.key}: {variant} price {price_id} ({how})")
+            if how == "found":
+                report += _ensure_currency_options(session, gateway, product.key, variant, price_id, options)
     return report
+
+
+def _ensure_currency_options(session, gateway, product_key: str, variant: str, price_id: str,
+                             wanted: dict) -> list[str]:
+    """A price found without (or with other) amounts in a supported currency gets them, in one update;
+    a price that has them all is left alone, so a re-run writes nothing."""
+    have = gateway.price_currency_options(price_id)
+    missing = {code: option for code, option in wanted.items() if not same_tiers(have.get(code), option["tiers"])}
+    if not missing:
+        return []
+    key = currency_options_key(price_lookup_key(product_key, variant), missing)
+    stripe_write(session, gateway, key=key, subject=("catalog", price_lookup_key(product_key, variant)),
+                 action="update_price", summary={"currency_options": sorted(missing)},
+                 call=lambda: gateway.update_price(price_id, {"currency_options": missing}, key))
+    return [f"{product_key}: {variant} price {price_id} gains {', '.join(sorted(missing))} (updated)"]
 
 
 def _ensure(session, gateway, kind: str, key: str, found: dict | None, create) -> tuple[str, str]:

@@ -60,6 +60,7 @@ def _apply_load(session, actor, plan, mapped: MappedContract, name: str) -> Load
     for name_ in applied:
         set_value(plan, name_, new_values[name_])
     plan.name, plan.contact_candidates = name, list(mapped.contact_candidates)
+    plan.currency = mapped.currency
     plan.contract_values = {f: value_to_json(v) for f, v in new_values.items()}
     _replace_provenance(session, plan, mapped)
     _refresh_warnings(plan, mapped, kept=edited)

@@ -55,21 +55,21 @@ def plan_credits_calls(session, gateway, catalog, plan, out: WritePlan, key) -> 
     if first != regular:
         step_key = key("price.first_instalment")
         out.calls.append(PlannedCall("price.first_instalment", "create_price",
-                                     f"First instalment price: {dollars(first)} every {schedule.months} month(s), "
+                                     f"First instalment price: {dollars(first, plan.currency)} every {schedule.months} month(s), "
                                      "for each contract year's first instalment (it carries the cents that don't divide)",
-                                     instalment_price_params(plan, product_id, catalog.currency, plan.payment_schedule,
+                                     instalment_price_params(plan, product_id, plan.currency, plan.payment_schedule,
                                                              first, step_key, "first"), step_key))
         first_price = "{price.first_instalment}"
     step_key = key("price.instalment")
     out.calls.append(PlannedCall("price.instalment", "create_price",
-                                 f"Instalment price: {dollars(regular)} every {schedule.months} month(s)",
-                                 instalment_price_params(plan, product_id, catalog.currency, plan.payment_schedule,
+                                 f"Instalment price: {dollars(regular, plan.currency)} every {schedule.months} month(s)",
+                                 instalment_price_params(plan, product_id, plan.currency, plan.payment_schedule,
                                                          regular, step_key, "regular"), step_key))
     step_key = key("credits_schedule")
     out.calls.append(PlannedCall("credits_schedule", "create_schedule",
                                  f"{schedule_label(plan.payment_schedule)} instalments on the credits customer from "
                                  f"{plan.start_date.isoformat()} for {plan.term_months} months: "
-                                 + ", ".join(f"{i.due_on.isoformat()} {dollars(i.amount_cents)}" for i in instalments)
+                                 + ", ".join(f"{i.due_on.isoformat()} {dollars(i.amount_cents, plan.currency)}" for i in instalments)
                                  + (" each year" if plan.term_months > 12 else ""),
                                  credits_schedule_params(plan, CREDITS_CUSTOMER, first_price, "{price.instalment}",
                                                          step_key), step_key))

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from app.billing.plan_fields import ROW_FIELDS, display, line_field_spec, split_field, value_to_json
-from app.billing.plan_stages import other_currency, readiness_blockers, stage_after_edit
+from app.billing.plan_stages import (
+    other_currency,
+    readiness_blockers,
+    stage_after_edit,
+    unsupported_currency_reason,
+)
 from app.models import AnnualPlan
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
@@ -14,13 +19,13 @@ from app.timeutil import utcnow
 NOT_CONTRACT_FIELDS = {"stripe_customer_id"}
 
 
-def parse_field(name: str, raw: str, money_in: str = "dollars"):
-    """The value a person's text means for field `name`, or Invalid saying why not."""
+def parse_field(name: str, raw: str, money_in: str = "dollars", currency: str = "usd"):
+    """The value a person's text means for field `name` (money in the row's `currency`), or Invalid saying why not."""
     try:
         product, column = split_field(name)
     except KeyError:
         raise Invalid(f"unknown field '{name}'") from None
-    spec = ROW_FIELDS[column] if product is None else line_field_spec(column, money_in)
+    spec = ROW_FIELDS[column] if product is None else line_field_spec(column, money_in, currency)
     parsed = spec.parse(raw)
     if not parsed.ok:
         raise Invalid(f"{spec.label}: {parsed.warning}")
@@ -30,7 +35,7 @@ def parse_field(name: str, raw: str, money_in: str = "dollars"):
 def update_field(session, actor: Actor, plan_id: int, name: str, raw: str,
                  expected_version: int | None, money_in: str = "dollars") -> AnnualPlan:
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
-    value = parse_field(name, raw, money_in)
+    value = parse_field(name, raw, money_in, plan.currency)
     _check_line_exists(plan, name)
     if name == "organization_ids":
         refuse_held_elsewhere(session, value, plan.stripe_customer_id)
@@ -53,8 +58,8 @@ def confirm_warning(session, actor: Actor, plan_id: int, name: str, expected_ver
     plan = get_plan(session, plan_id, expected_version=expected_version, editable=True)
     open_ = plan.warnings_for(name)
     if name == "currency" and open_:
-        raise Invalid(f"the contract is in {other_currency(plan) or open_[0].raw}: contracts in other currencies "
-                      "are not supported yet, so this warning cannot be confirmed and the row cannot be billed")
+        raise Invalid(unsupported_currency_reason(other_currency(plan) or open_[0].raw)
+                      + "; this warning cannot be confirmed")
     if name == "payment_schedule" and open_:
         raise Invalid(f"the contract's payment schedule {open_[0].raw!r} is not one the template knows, so this warning "
                       "cannot be confirmed: set the Payment schedule cell to one it knows", field=name)

@@ -24,6 +24,7 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
         "payment_terms_days": plan.payment_terms_days,
         "credit_discount_percent": None if plan.credit_discount_percent is None else plain(plan.credit_discount_percent),
         "organization_ids": list(plan.organization_ids or []),
+        "currency": plan.currency,
         "payment_schedule": plan.payment_schedule,
         "lines": [
             {

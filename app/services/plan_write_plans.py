@@ -10,7 +10,11 @@ from datetime import date
 from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
 from app.billing.contract_result import due_date
 from app.billing.instalments import pays_in_instalments
-from app.billing.plan_stages import readiness_blockers
+from app.billing.plan_stages import (
+    customer_currency_refusal,
+    readiness_blockers,
+    unsupported_currency_reason,
+)
 from app.billing.stripe_requests import (
     METADATA_VALUE_LIMIT,
     PlannedCall,
@@ -64,6 +68,9 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
         out.refusals.append(f"the organisation ids do not fit in Stripe's metadata ({METADATA_VALUE_LIMIT} characters)")
     if out.refusals:
         return
+    out.refusals += currency_refusals(gateway, catalog, plan)
+    if out.refusals:
+        return
     due = due_date(plan.start_date, plan.payment_terms_days)
     if unix(due) <= unix(utcnow().date()):
         out.refusals.append(f"the invoice would be due on {due.isoformat()}, which is not in the future; "
@@ -80,9 +87,10 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
                 catalog, product, catalog_id(session, "product", product.key), catalog_id(session, "meter", product.meter_event),
                 custom_tiers(catalog, product.key, line.overage_unit_amount_decimal),
                 nickname=f"Custom - {plan.created_at.date().isoformat()}",
-                metadata={"annual_plan_id": str(plan.id), "annual_plan_step": key})
+                metadata={"annual_plan_id": str(plan.id), "annual_plan_step": key}, currency=plan.currency)
             out.calls.append(PlannedCall(f"price.{line.product_key}", "create_price",
-                                         f"Custom metered price for {product.name} at {line.overage_unit_amount_decimal}¢/unit",
+                                         f"Custom metered price for {product.name} at "
+                                         f"{line.overage_unit_amount_decimal}¢/unit ({plan.currency.upper()})",
                                          params, key))
     key = _key(plan, "create_subscription", "customer")
     params = customer_metadata_params(plan, key)
@@ -103,7 +111,7 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
         if line.included and line.upfront_amount_cents:
             product = catalog.product(line.product_key)
             lines.append(upfront_line(plan, line, catalog_id(session, "product", product.key), product.name,
-                                      catalog.currency, key))
+                                      plan.currency, key))
             names.append(product.name)
     out.calls.append(PlannedCall("lines", "add_invoice_lines", f"Up-front lines in one call: {', '.join(names)}",
                                  {"lines": lines}, key, target=INVOICE))
@@ -170,8 +178,20 @@ def schedule_prices(session, catalog, plan, refusals: list[str]) -> list[str]:
     return prices
 
 
+def currency_refusals(gateway, catalog, plan) -> list[str]:
+    """Before any write: the row's currency is one we bill in, and its Stripe customer is not already
+    billed in another (Stripe allows one currency per customer)."""
+    if not catalog.supports(plan.currency):
+        return [unsupported_currency_reason(plan.currency.upper())]
+    billed_in = gateway.retrieve_customer_raw(plan.stripe_customer_id).get("currency")
+    refusal = customer_currency_refusal(plan.stripe_customer_id, billed_in, plan.currency)
+    return [refusal] if refusal else []
+
+
 def _plan_schedule(session, gateway, catalog, plan, out: WritePlan) -> None:
     prices = schedule_prices(session, catalog, plan, out.refusals)
+    if not out.refusals and plan.currency != catalog.currency:
+        out.refusals += currency_refusals(gateway, catalog, plan)
     if out.refusals:
         return
     coupon_id = None

@@ -160,7 +160,7 @@ def _write_draft(session, gateway, catalog, plan, period: Period, lines: dict[st
                                find=_by_step(gateway, plan, key)).object_id
     key = renewal_key(plan, period.number, "lines")
     params = {"lines": [year_line(plan, period, product_key, cents, catalog_id(session, "product", product_key),
-                                  catalog.product(product_key).name, catalog.currency, key)
+                                  catalog.product(product_key).name, plan.currency, key)
                         for product_key, cents in lines.items()]}
     write_planned(session, gateway, PlannedCall("lines", "add_invoice_lines", "Up-front lines", params, key, invoice_id),
                   ("annual_plan", plan.id), f"year{period.number}:lines", find=_lines_added(gateway, invoice_id, key))

@@ -95,7 +95,7 @@ def create(ctx):
 
 @route("GET", "/v1/customers/{customer}", params=CustomerRetrieveParams)
 def retrieve(ctx):
-    gone = ctx.state.extra("deleted").get(ctx.path["customer"])
+    gone = ctx.state.extras.get("deleted", {}).get(ctx.path["customer"])  # a read never creates state
     if gone is not None:
         return gone
     customer = get_customer(ctx, ctx.path["customer"], "id")

@@ -41,6 +41,7 @@ def finalize_invoice(state, invoice, auto_advance=None):
     if invoice["_days_until_due"] is not None:
         invoice["due_date"] = now + invoice["_days_until_due"] * DAY
     _apply_balance(state, invoice, customer)
+    settle_currency(customer, invoice["currency"])
     invoice["status"] = "open"
     state.emit_event("invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
@@ -48,6 +49,12 @@ def finalize_invoice(state, invoice, auto_advance=None):
     invoicing.schedule_auto_finalize(state, invoice)
     state.touch()
     return invoice
+
+
+def settle_currency(customer, currency):
+    """A customer's first finalized invoice or subscription fixes the currency it is billed in."""
+    if customer["currency"] is None:
+        customer["currency"] = currency
 
 
 def _apply_balance(state, invoice, customer):

@@ -96,14 +96,13 @@ def _schedule_specs(state, schedule):
            "test_clock": schedule["test_clock"], "billing_cycle_anchor": phase["start_date"],
            **{k: v for k, v in phases_mod.subscription_params(schedule, phase).items()
               if k in ("collection_method", "days_until_due")},
-           "metadata": dict(phase["metadata"])}
+           "metadata": dict(phase["metadata"]), "currency": phase["currency"]}
     specs = []
     for price, quantity, _ in phases_mod.phase_items(state, phase):
         if not items_mod.is_metered(price):
             item = items_mod.build_item(state, sub, price, quantity, {}, phase["start_date"],
                                         phase["start_date"], "phases[0][items]")
             specs.append(engine.advance_line(state, sub, item))
-    sub["currency"] = phase["currency"]
     return sub, specs, (phase["start_date"], phase["start_date"])
 
 

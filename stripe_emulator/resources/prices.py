@@ -1,6 +1,7 @@
 """Prices: one-off, recurring, metered (backed by a meter), tiered graduated/volume.
 
-`tiers` are stored as `_tiers` so they render only with `expand=["tiers"]`, as on Stripe.
+`tiers` and `currency_options` are stored as `_tiers` and `_currency_options` so they render only
+with `expand=["tiers"]` / `expand=["currency_options"]`, as on Stripe.
 """
 
 from decimal import Decimal
@@ -94,6 +95,54 @@ def _tiers(p):
     return out
 
 
+def set_currency_options(price, given):
+    """Store `currency_options` (merged per currency, as an update adds or replaces one currency
+    and keeps the others). A tiered price needs tiers in each option, a per-unit one an amount."""
+    if not given:
+        return
+    options = dict(price.get("_currency_options") or {})
+    for code, option in given.items():
+        code, where = code.lower(), f"currency_options[{code}]"
+        if code == price["currency"]:
+            raise errors.invalid(f"`{where}` cannot be the price's own currency ({code}).", param=where)
+        if price["billing_scheme"] == "tiered":
+            if "unit_amount" in option or "unit_amount_decimal" in option:
+                raise errors.invalid("`unit_amount` cannot be set on tiered prices.", param=f"{where}[unit_amount]")
+            tiers = _tiers({"tiers": option.get("tiers"), "billing_scheme": "tiered",
+                            "tiers_mode": price["tiers_mode"]})
+            if [t["up_to"] for t in tiers] != [t["up_to"] for t in price["_tiers"]]:
+                raise errors.invalid("The tiers of each currency option must have the price's `up_to` "
+                                     "bounds.", param=f"{where}[tiers]")
+            unit, unit_dec = None, None
+        else:
+            if option.get("tiers"):
+                raise errors.invalid("Tiers may only be specified for prices with `billing_scheme=tiered`.",
+                                     param=f"{where}[tiers]")
+            tiers = None
+            unit, unit_dec = _amounts(option, f"{where}[")
+            if unit_dec is None:
+                raise errors.missing_param(f"{where}[unit_amount]")
+        options[code] = {"custom_unit_amount": None, "tax_behavior": option.get("tax_behavior", "unspecified"),
+                         "tiers": tiers, "unit_amount": unit, "unit_amount_decimal": unit_dec}
+    price["_currency_options"] = options
+
+
+def in_currency(price, currency, param="price"):
+    """The price as a subscription in `currency` bills it: itself, or its `currency_options` entry."""
+    if not currency or price["currency"] == currency:
+        return price
+    option = (price.get("_currency_options") or {}).get(currency)
+    if option is None:
+        raise errors.invalid(f"The price specified ({price['id']}) does not support the currency `{currency}`: "
+                             "it has no such `currency_options` entry. All prices on a subscription must "
+                             "have the same currency.", param=param)
+    view = dict(price, currency=currency, unit_amount=option["unit_amount"],
+                unit_amount_decimal=option["unit_amount_decimal"])
+    if option["tiers"] is not None:
+        view["_tiers"] = option["tiers"]
+    return view
+
+
 def _flat(tier, i):
     if "flat_amount" in tier and "flat_amount_decimal" in tier:
         raise errors.exclusive(f"tiers[{i}][flat_amount]", f"tiers[{i}][flat_amount_decimal]")
@@ -129,7 +178,7 @@ def build_price(ctx, p, product_id, active=True):
     price = helpers.new_object(
         ctx, KIND, "price", obj_id=price_id, active=p.get("active", active),
         billing_scheme="tiered" if tiers is not None else "per_unit",
-        currency=p["currency"].lower(), currency_options=p.get("currency_options"),
+        currency=p["currency"].lower(),
         custom_unit_amount=p.get("custom_unit_amount"), lookup_key=p.get("lookup_key"),
         metadata=helpers.merge_metadata({}, p.get("metadata")), nickname=p.get("nickname"),
         product=product_id, recurring=recurring,
@@ -139,6 +188,8 @@ def build_price(ctx, p, product_id, active=True):
         unit_amount_decimal=unit_dec)
     if tiers is not None:
         price["_tiers"] = tiers
+    price["_currency_options"] = {}
+    set_currency_options(price, p.get("currency_options"))
     ctx.state.insert(price)
     ctx.emit_event("price.created", price)
     return price
@@ -172,8 +223,8 @@ def update(ctx):
     p = ctx.params
     if "lookup_key" in p:
         claim_lookup_key(ctx, p["lookup_key"], p.get("transfer_lookup_key"), price["id"])
-    helpers.set_fields(price, p, ("active", "lookup_key", "nickname", "tax_behavior",
-                                  "currency_options"))
+    helpers.set_fields(price, p, ("active", "lookup_key", "nickname", "tax_behavior"))
+    set_currency_options(price, p.get("currency_options"))
     price["metadata"] = helpers.merge_metadata(price["metadata"], p.get("metadata"))
     ctx.state.touch()
     changed = helpers.previous_attributes(before, helpers.snapshot(ctx.state, price))

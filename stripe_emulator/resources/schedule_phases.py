@@ -68,7 +68,8 @@ def build_phases(ctx, specs, start, defaults, mode, param="phases"):
         if given is not None and i > 0 and given != "now" and given != start:
             raise errors.invalid("Phases must be contiguous: each phase starts when the "
                                  "previous one ends.", param=f"{where}[start_date]")
-        resolved = resolve_items(ctx, spec.get("items"), f"{where}[items]")
+        currency = (spec.get("currency") or "").lower() or None
+        resolved = resolve_items(ctx, spec.get("items"), f"{where}[items]", currency=currency)
         check_mode(resolved, mode, f"{where}[items]")
         method = spec.get("collection_method") or settings.get("collection_method") \
             or "charge_automatically"
@@ -93,7 +94,7 @@ def build_phases(ctx, specs, start, defaults, mode, param="phases"):
             "add_invoice_items": [], "application_fee_percent": None, "automatic_tax": None,
             "billing_cycle_anchor": spec.get("billing_cycle_anchor"), "billing_thresholds": None,
             "collection_method": spec.get("collection_method"),
-            "currency": resolved[0][0]["currency"], "default_payment_method": None,
+            "currency": currency or resolved[0][0]["currency"], "default_payment_method": None,
             "default_tax_rates": [], "description": spec.get("description") or None,
             "discounts": _check_discounts(state, spec.get("discounts"), f"{where}[discounts]"),
             "end_date": end,
@@ -134,7 +135,7 @@ def subscription_params(schedule, phase):
     days = (phase["invoice_settings"] or {}).get("days_until_due")
     if days is None:
         days = settings["invoice_settings"]["days_until_due"]
-    return {"collection_method": method,
+    return {"collection_method": method, "currency": phase["currency"],
             "days_until_due": days if method == "send_invoice" else None,
             "discounts": [{k: v for k, v in d.items() if v} for d in phase["discounts"]],
             "metadata": dict(phase["metadata"]),

@@ -19,6 +19,7 @@ from ..hooks import on_tick
 from . import coupons, invoicing, meter_usage
 from . import subscription_items as items_mod
 from .invoice_actions import finalize_invoice, mark_paid
+from .prices import in_currency
 
 KIND = "subscription"
 _DUE = "billing_due"
@@ -204,7 +205,8 @@ def _money(price):
     if price["unit_amount_decimal"] is None:
         return ""
     amount = Decimal(price["unit_amount_decimal"]) / 100
-    return f" (at ${amount:f} / {price['recurring']['interval']})"
+    sign = "$" if price["currency"] == "usd" else f"{price['currency'].upper()} "
+    return f" (at {sign}{amount:f} / {price['recurring']['interval']})"
 
 
 def _name(state, price):
@@ -214,7 +216,7 @@ def _name(state, price):
 
 def advance_line(state, sub, item, trial=False):
     """A licensed item billed in advance for its current period (0 during a trial)."""
-    price = state.find(item["price"]["id"]) or item["price"]
+    price = in_currency(state.find(item["price"]["id"]) or item["price"], sub["currency"])
     quantity = item["quantity"]
     amount = 0 if trial else billing.price_amount(price, quantity)
     text = (f"Trial period for {_name(state, price)}" if trial else
@@ -226,7 +228,7 @@ def advance_line(state, sub, item, trial=False):
 
 def usage_line(state, sub, item, period):
     """A metered item billed in arrears: the meter's aggregate over `period` through the tiers."""
-    price = state.find(item["price"]["id"]) or item["price"]
+    price = in_currency(state.find(item["price"]["id"]) or item["price"], sub["currency"])
     meter = state.find(price["recurring"]["meter"])
     usage = meter_usage.aggregate(state, meter, sub["customer"], *period) if meter else 0
     usage = max(0, usage)

@@ -76,9 +76,9 @@ def recurring_price(state, price_id, param, currency=None):
     if not price["active"]:
         raise errors.invalid(f"The price specified ({price_id}) is inactive. This field only "
                              "accepts active prices.", param=param)
-    if currency and price["currency"] != currency:
-        raise errors.invalid("All prices on a subscription must have the same currency.",
-                             param=param)
+    from .prices import in_currency
+
+    in_currency(price, currency, param)  # a price in another currency needs a `currency_options` entry
     return price
 
 

@@ -28,17 +28,18 @@ SEARCH_FIELDS = {"status": lambda s: s["status"], "created": lambda s: s["create
                  "customer": lambda s: s["customer"]}
 
 
-def resolve_items(ctx_or_state, specs, param="items", price_data_ok=True):
-    """`[(price, quantity, spec)]` for create-style item params, with Stripe's checks."""
+def resolve_items(ctx_or_state, specs, param="items", price_data_ok=True, currency=None):
+    """`[(price, quantity, spec)]` for create-style item params, with Stripe's checks; `currency` (the
+    request's) lets a price bill in another currency through its `currency_options`."""
     if not specs:
         raise errors.missing_param(param)
     if len(specs) > MAX_ITEMS:
         raise errors.invalid(f"A subscription can have at most {MAX_ITEMS} items.", param=param)
-    out, seen, currency = [], set(), None
+    out, seen = [], set()
     for i, spec in enumerate(specs):
         where = f"{param}[{i}]"
         price = item_price(ctx_or_state, spec, where, currency, price_data_ok)
-        currency = price["currency"]
+        currency = currency or price["currency"]
         if price["id"] in seen:
             raise errors.invalid(f"The price {price['id']} appears more than once; a "
                                  "subscription can hold each price only once.",
@@ -115,7 +116,8 @@ def new_subscription(state, customer, p, resolved, start, schedule_id=None):
         billing_schedules=[], billing_thresholds=None, cancel_at=None,
         cancel_at_period_end=False, canceled_at=None,
         cancellation_details={"comment": None, "feedback": None, "reason": None},
-        collection_method=method, currency=resolved[0][0]["currency"], customer=customer["id"],
+        collection_method=method, currency=(p.get("currency") or resolved[0][0]["currency"]).lower(),
+        customer=customer["id"],
         customer_account=None, days_until_due=p.get("days_until_due"),
         default_payment_method=None, default_source=None, default_tax_rates=[],
         description=p.get("description"), discounts=[], ended_at=None,
@@ -131,6 +133,9 @@ def new_subscription(state, customer, p, resolved, start, schedule_id=None):
         test_clock=customer["test_clock"], transfer_data=None, trial_end=trial_end,
         trial_settings={"end_behavior": {"missing_payment_method": "create_invoice"}},
         trial_start=start if trial_end else None)
+    from .invoice_actions import settle_currency
+
+    settle_currency(customer, sub["currency"])
     sub["items"] = items_mod.items_list(sub["id"], [
         items_mod.build_item(state, sub, price, quantity, spec, anchor, start, f"items[{i}]")
         for i, (price, quantity, spec) in enumerate(resolved)])
@@ -176,7 +181,7 @@ def create(ctx):
         raise errors.missing_param("customer")
     state = ctx.state
     customer = state.get("customer", p["customer"], param="customer")
-    resolved = resolve_items(ctx, p.get("items"))
+    resolved = resolve_items(ctx, p.get("items"), currency=(p.get("currency") or "").lower() or None)
     check_mode(resolved, (p.get("billing_mode") or {}).get("type", "flexible"))
     check_collection(p, p.get("collection_method") or "charge_automatically")
     now = engine.now_for(state, customer["test_clock"])

@@ -287,3 +287,18 @@ def test_a_two_year_instalment_row_is_never_drafted_as_a_renewal(app, client, db
         timeutil.freeze(None)
     assert "Year 2 of 2 starts" in page and "quarterly instalments" in page and "Draft now" not in page
     assert result.exit_code == 1 and "paid in instalments" in result.output
+
+
+def test_an_euro_instalment_contract_charges_its_instalments_in_euros(app, client, db, login_as, pied_piper,
+                                                                      stripe_client):
+    """No sample pays a euro contract in instalments: pied-piper-quarterly's row made an euro row."""
+    plan, _ = pied_piper
+    plan.currency = "eur"
+    db.session.commit()
+    login_as("finance")
+    preview = client.get(f"/annual-plans/{plan.id}/actions/create_subscription").get_data(as_text=True)
+    assert "2027-03-01 €12,500.02, 2027-06-01 €12,500.00" in preview
+    plan = press(app, db, plan.id, "create_subscription")
+    schedule = stripe_client.v1.subscription_schedules.retrieve(plan.credits_schedule_id)
+    prices = [stripe_client.v1.prices.retrieve(p.items[0].price) for p in schedule.phases]
+    assert [(p.currency, p.unit_amount) for p in prices] == [("eur", 1250002), ("eur", 1250000)]

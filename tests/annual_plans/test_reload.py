@@ -55,7 +55,7 @@ def test_a_confirmed_warning_is_not_raised_again_on_reload(client, db, login_as)
     db.session.expire_all()
     plan = db.session.get(AnnualPlan, plan.id)
     assert "term_months" not in {w.field for w in plan.open_warnings}
-    assert "currency" in {w.field for w in plan.open_warnings}
+    assert "line.session_replay.upfront_amount_cents" in {w.field for w in plan.open_warnings}
 
 
 def test_a_contract_that_cannot_be_read_shows_the_error_on_the_row(client, db, login_as):

@@ -51,16 +51,20 @@ def test_globex(client, db, login_as):
 
 
 def test_initech_needs_review_guesses_nothing(client, db, login_as):
+    """TEMPLATE.md lists a warning on the document currency (EUR): that was written while EUR could not be
+    billed. EUR is now a billed currency (config/billing.toml), so the document currency no longer warns; the
+    row is an EUR row, and "€10.000" still warns, now for its ambiguous separators alone."""
     login_as("viewer")
     plan = loaded_sample(client, db, "initech-needs-review")
     data = _json(client, plan)
     fields = {w["field"] for w in data["warnings"]}
     assert {"start_date", "term_months", "line.product_analytics.volume", "line.product_analytics.upfront_amount_cents",
-            "line.product_analytics.overage_unit_amount_decimal", "line.session_replay.upfront_amount_cents",
-            "currency"} <= fields
-    raws = {w["field"]: w["raw"] for w in data["warnings"]}
-    assert raws["term_months"] == "TBD" and raws["line.product_analytics.volume"] == "sixty milion"
-    assert raws["line.session_replay.upfront_amount_cents"] == "€10.000"
+            "line.product_analytics.overage_unit_amount_decimal", "line.session_replay.upfront_amount_cents"} <= fields
+    assert "currency" not in fields and plan.currency == "eur"
+    warnings = {w["field"]: w for w in data["warnings"]}
+    assert warnings["term_months"]["raw"] == "TBD" and warnings["line.product_analytics.volume"]["raw"] == "sixty milion"
+    assert warnings["line.session_replay.upfront_amount_cents"]["raw"] == "€10.000"
+    assert "ambiguous separators" in warnings["line.session_replay.upfront_amount_cents"]["message"]
     lines = _lines(data)
     assert data["start_date"] is None and data["term_months"] is None
     assert lines["product_analytics"]["volume"] is None and lines["session_replay"]["upfront_amount_cents"] is None

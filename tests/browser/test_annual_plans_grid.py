@@ -50,7 +50,8 @@ def test_resolve_a_warning_by_confirming_and_by_editing(signed_in):
     row = _row(page, "Initech")
     before = int(row.locator("td.warnings summary").inner_text().strip("⚠ "))
     row.locator("td.warnings summary").click()
-    assert row.locator("td.warnings li[data-warning-field=currency] button").count() == 0  # never confirmed away
+    assert row.locator("td.warnings li[data-warning-field=currency]").count() == 0  # EUR is billed now: no warning
+    assert "EUR" in row.locator("td[data-currency=eur]").inner_text()
     row.locator("td.warnings li[data-warning-field=start_date] button").click()
     page.wait_for_function(f"() => document.querySelector('tr[id^=plan-] td.warnings summary') && "
                            f"[...document.querySelectorAll('td.warnings summary')].some(s => s.innerText.includes('{before - 1}'))")

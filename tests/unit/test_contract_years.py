@@ -50,7 +50,7 @@ def test_the_row_says_which_year_it_is_in(today, label):
 
 def test_year_two_invoice_is_read_by_revenue_as_its_own_up_front_year():
     plan = SimpleNamespace(id=7, company="Massive Dynamic", document_id="doc", stripe_customer_id="cus_1",
-                           payment_terms_days=30)
+                           payment_terms_days=30, currency="usd")
     year_two = contract_periods(START, 36)[1]
     params = year_invoice_params(plan, year_two, {"product_analytics": 7000000, "session_replay": 2000000}, "key")
     assert params["due_date"] == unix(date(2028, 3, 16))

@@ -43,7 +43,7 @@ def display_cell(plan, name: str, r: dict, error: str | None = None) -> Markup:
     else:
         if editable:
             head += f' hx-get="{url}/edit" hx-trigger="click" hx-swap="outerHTML" tabindex="0"'
-        body = f'<span class="value">{escape(format_cell(name, value))}</span>'
+        body = f'<span class="value">{escape(format_cell(name, value, plan.currency))}</span>'
     alert = f'<div class="cell-error" role="alert">{escape(error)}</div>' if error else ""
     return Markup(f"{head}>{body}{alert}{_warning_badges(warnings)}</td>")
 
