@@ -96,13 +96,14 @@ def _year_findings(expect: Expectation, invoices) -> list[str]:
                 found.append(f"year {period.number} is charged in {len(made)} instalments; the contract's schedule "
                              f"has {expect.instalments_per_year}")
             if amount is not None and total != amount:
-                found.append(f"year {period.number}'s instalments total {money(total)}; the "
-                             f"contract's year {period.number} is {money(amount)}")
+                found.append(f"year {period.number}'s instalments total {money(total, expect.currency)}; the "
+                             f"contract's year {period.number} is {money(amount, expect.currency)}")
         elif len(made) > 1:
             found.append(f"year {period.number} is invoiced {len(made)} times: {', '.join(i['id'] for i in made)}")
         elif amount is not None and made[0]["total"] != amount:
-            found.append(f"year {period.number}'s invoice {made[0]['id']} totals {money(made[0]['total'])}; "
-                         f"the contract's year {period.number} is {money(amount)}")
+            found.append(f"year {period.number}'s invoice {made[0]['id']} totals "
+                         f"{money(made[0]['total'], expect.currency)}; the contract's year {period.number} is "
+                         f"{money(amount, expect.currency)}")
     return found
 
 
@@ -122,17 +123,22 @@ def _currency_findings(expect: Expectation, invoices) -> list[str]:
 def _credit_findings(expect: Expectation, invoices, usage, run_out: str | None) -> list[str]:
     found = []
     if run_out:
-        due = sum(inv["amount_due"] for inv, _ in usage if day_of(inv["created"]).isoformat()[:7] >= run_out)
-        found.append(f"prepaid credits run out in {run_out}: usage from then on is billed, {money(due)} due "
-                     "over the rest of the term")
+        due: dict[str, int] = {}
+        for inv, _ in usage:
+            if day_of(inv["created"]).isoformat()[:7] >= run_out:
+                due[inv["currency"]] = due.get(inv["currency"], 0) + inv["amount_due"]
+        owed = " + ".join(money(cents, currency) for currency, cents in sorted(due.items())) or money(0, expect.currency)
+        found.append(f"prepaid credits run out in {run_out}: usage from then on is billed, {owed} due over the rest "
+                     "of the term")
     for period, _ in expect.years:
         granted = sum(inv["amount_paid"] for inv in year_invoices(expect, invoices, period)
                       if inv.get("status") == "paid")
         used = sum(c["amount"] for inv, lines in usage for ln in lines if _in_period(ln, period)
                    for c in ln.get("pretax_credit_amounts") or [])
         if granted > used:
-            found.append(f"credits expire before they are used: year {period.number}'s {money(granted)} of prepaid "
-                         f"credit ends on {period.ends_on.isoformat()} with {money(granted - used)} unused")
+            found.append(f"credits expire before they are used: year {period.number}'s "
+                         f"{money(granted, expect.currency)} of prepaid credit ends on {period.ends_on.isoformat()} "
+                         f"with {money(granted - used, expect.currency)} unused")
     return found
 
 
@@ -146,9 +152,10 @@ def report_lines(report: dict) -> list[str]:
     out = []
     for month in report["months"]:
         for inv in month["invoices"]:
-            out.append(f"{month['month']}  {inv['id']}  {inv['currency'].upper()} total {money(inv['total_cents'])}, "
-                       f"credits {money(inv['credits_applied_cents'])}, due {money(inv['amount_due_cents'])}")
-            out += [f"    {ln['product_key'] or '-'}: {ln['description']} {money(ln['amount_cents'])}"
+            cur = inv["currency"]
+            out.append(f"{month['month']}  {inv['id']}  {cur.upper()} total {money(inv['total_cents'], cur)}, "
+                       f"credits {money(inv['credits_applied_cents'], cur)}, due {money(inv['amount_due_cents'], cur)}")
+            out += [f"    {ln['product_key'] or '-'}: {ln['description']} {money(ln['amount_cents'], inv['currency'])}"
                     for ln in inv["lines"]]
     out.append(f"credits run out: {report['credits_run_out'] or 'not in the term'}")
     return out + ([f"finding: {f}" for f in report["findings"]] or ["no findings"])

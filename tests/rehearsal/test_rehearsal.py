@@ -151,3 +151,20 @@ def test_a_quarterly_commitment_rehearses_four_instalments_each_granted_as_credi
         "$48,328.05 unused"]  # four instalments, summing to the year: no finding about them
     assert _row_state(db, plan.id) == before
     _nothing_left_on_clocks(stripe_emulator)
+
+
+def test_a_euro_contract_rehearses_in_euros_with_no_currency_finding(db, scheduled_plan, rehearse, stripe_emulator):
+    plan = scheduled_plan("bluth-eur")
+    result = rehearse(plan.id, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    invoices = [inv for _, inv in _invoices(report)]
+    assert invoices and {inv["currency"] for inv in invoices} == {"eur"}
+    [up_front] = [inv for inv in invoices if inv["total_cents"] == 2_400_000]
+    assert {ln["product_key"]: ln["amount_cents"] for ln in up_front["lines"]} == {"product_analytics": 1_800_000,
+                                                                                   "session_replay": 600_000}
+    assert not [f for f in report["findings"] if "billed in" in f], report["findings"]
+    assert all("€" in f for f in report["findings"] if "prepaid credit" in f), report["findings"]
+    text = rehearse(plan.id).output
+    assert "EUR total €24,000.00" in text
+    _nothing_left_on_clocks(stripe_emulator)

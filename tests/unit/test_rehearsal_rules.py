@@ -79,12 +79,12 @@ def test_a_year_never_invoiced_a_wrong_total_and_overage_in_another_currency_are
     assert report["credits_run_out"] == "2027-03"
     assert report["findings"] == [
         "a note from the play",
-        "year 1's invoice in_1 totals $80,000.00; the contract's year 1 is $90,000.00",
+        "year 1's invoice in_1 totals €80,000.00; the contract's year 1 is €90,000.00",
         "year 2 (2028-02-15 to 2029-02-15) is never invoiced",
         "overage billed in USD on a EUR contract (1 invoice from 2027-03)",
         "prepaid credits run out in 2027-03: usage from then on is billed, $5.00 due over the rest of the term",
-        "credits expire before they are used: year 1's $80,000.00 of prepaid credit ends on 2028-02-15 with "
-        "$80,000.00 unused",
+        "credits expire before they are used: year 1's €80,000.00 of prepaid credit ends on 2028-02-15 with "
+        "€80,000.00 unused",
     ]
 
 
