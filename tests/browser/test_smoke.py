@@ -10,7 +10,8 @@ def test_sign_in_open_annual_plans_and_htmx_is_loaded(signed_in):
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("htmx.version").startswith("2.0.")
     nav = page.locator("header nav a").all_inner_texts()
-    assert nav == ["Annual plans", "Renewals", "Customers", "Catalog", "Usage", "Revenue", "Jobs", "Audit", "Users"]
+    assert nav == ["Annual plans", "Renewals", "Customers", "Catalog", "Usage", "Revenue", "Jobs", "Notifications",
+                   "Audit", "Users"]
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "annual-plans.png"), full_page=True)
 
