@@ -1,16 +1,36 @@
-"""How numbers and dates read on the pages: money from integer cents, Stripe's timestamps as dates."""
+"""How numbers and dates read on the pages: money from integer minor units, Stripe's timestamps as dates."""
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_currency, get_currency_precision
 
-def money(cents) -> str:
-    """Cents (int or Decimal) as dollars for people; never through a float."""
-    if cents is None:
+MONEY_LOCALE = "en_US"  # the team reads $102,500.00 and €18,000.00 the same way on every page
+
+
+def major_units(minor, currency: str = "usd") -> Decimal:
+    """Stripe's minor units (cents; yen have none) as an exact Decimal of the currency's major unit."""
+    return Decimal(minor).scaleb(-get_currency_precision(currency.upper()))
+
+
+def money(minor, currency: str | None = "usd") -> str:
+    """An amount in minor units (int, or Decimal for fractions of a cent) as people read it in its currency,
+    rounded half up to what the currency shows; never through a float."""
+    if minor is None:
         return "—"
-    return "$" + format((Decimal(cents) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP), ",.2f")
+    code = (currency or "usd").upper()
+    amount = major_units(minor, code).quantize(Decimal(1).scaleb(-get_currency_precision(code)), ROUND_HALF_UP)
+    return format_currency(amount, code, locale=MONEY_LOCALE)
+
+
+def unit_price(minor, currency: str | None = "usd") -> str:
+    """A per-unit price in minor units, every decimal kept ("$0.004" for 0.4 cents)."""
+    if minor is None:
+        return "—"
+    code = (currency or "usd").upper()
+    return format_currency(major_units(minor, code), code, locale=MONEY_LOCALE, decimal_quantization=False)
 
 
 def limit_dollars(cents) -> str:
@@ -59,6 +79,8 @@ def spreadsheet_row(values) -> list:
 
 def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
-    app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars,
+    app.jinja_env.globals.update(money=money, unit_price=unit_price, limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
+    app.add_template_filter(money, "money")
+    app.add_template_filter(unit_price, "unit_price")

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.billing.contract_result import ContractWarning, MappedLine, Provenance
 from app.billing.mapping_config import ContractMapping
+from app.formatting import money
 
 _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
@@ -121,7 +122,7 @@ def grand_total_warning(
         return None
     return ContractWarning("grand_total", (
         f'the grand total "{amount}" is not the sum of the included up-front prices '
-        f"({_dollars(sum(included))})"), amount)
+        f"({money(sum(included), expected)})"), amount)
 
 
 def addon_warnings(lines: Iterable[MappedLine], mapping: ContractMapping) -> list[ContractWarning]:
@@ -180,7 +181,3 @@ def _plain_cents(text: str) -> int | None:
         return None
     cents = Decimal(text) * 100
     return int(cents) if cents == cents.to_integral_value() else None
-
-
-def _dollars(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"

@@ -23,6 +23,7 @@ from app.billing.normalize import (
     parse_volume,
 )
 from app.billing.parsed import Parsed, accept, as_text, plain, refuse
+from app.formatting import money
 
 LINE_FIELDS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -164,12 +165,9 @@ def display(value) -> str:
     return str(value)
 
 
-def dollars(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}${whole:,}.{part:02d}"
+def dollars(cents: int | None, currency: str | None = "usd") -> str:
+    """`money` for a cell: an empty cell reads empty, not as a dash."""
+    return "" if cents is None else money(cents, currency)
 
 
 ROW_VALUE_FIELDS = ("company", "contact_email", "start_date", "term_months", "payment_terms_days",
