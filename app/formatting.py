@@ -33,6 +33,11 @@ def unit_price(minor, currency: str | None = "usd") -> str:
     return format_currency(major_units(minor, code), code, locale=MONEY_LOCALE, decimal_quantization=False)
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """"1 call", "2 calls": never "call(s)"."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 def limit_dollars(cents) -> str:
     """A stored limit as the text its input shows."""
     return "" if cents is None else format(Decimal(cents) / 100, "f").removesuffix(".00")
@@ -79,7 +84,7 @@ def spreadsheet_row(values) -> list:
 
 def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
-    app.jinja_env.globals.update(money=money, unit_price=unit_price, limit_dollars=limit_dollars,
+    app.jinja_env.globals.update(money=money, unit_price=unit_price, plural=plural, limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(money, "money")

@@ -6,7 +6,7 @@ parsers serve the grid and `flask annual-plans set`, so both refuse the same inp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -136,6 +136,30 @@ def line_field_spec(column: str, money_in: str = "dollars") -> FieldSpec:
     if column not in specs:
         raise KeyError(column)
     return specs[column]
+
+
+LINE_LABELS = {"included": "included", "volume": "included volume", "upfront_amount_cents": "up-front amount",
+               "overage": "overage", "overage_unit_amount_decimal": "overage rate"}
+# Contract checks that warn about something other than an editable field.
+OTHER_LABELS = {"currency": "Currency", "grand_total": "Grand total", "template": "Contract template"}
+
+
+def product_label(product_key: str, product_names: Mapping[str, str] | None = None) -> str:
+    """A product as people call it: the catalog's name, else its key in words."""
+    return (product_names or {}).get(product_key) or product_key.replace("_", " ").capitalize()
+
+
+def field_label(name: str, product_names: Mapping[str, str] | None = None) -> str:
+    """A field as people read it: "line.product_analytics.overage_unit_amount_decimal" ->
+    "Product analytics: overage rate"; the one place field names become words."""
+    if name.startswith("line."):
+        _, product_key, *rest = name.split(".")
+        column = rest[0] if rest else ""
+        label = LINE_LABELS.get(column, column.replace("_", " "))
+        return f"{product_label(product_key, product_names)}: {label}" if label else product_label(product_key, product_names)
+    if name in ROW_FIELDS:
+        return ROW_FIELDS[name].label
+    return OTHER_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def split_field(name: str) -> tuple[str | None, str]:

@@ -55,9 +55,9 @@ def test_a_complete_row_has_no_blockers():
     ({"organization_ids": []}, "no organisation: usage would never be billed"),
     ({"lines": [Line("x", included=False)]}, "include at least one product with an up-front amount"),
     ({"lines": [Line("x", upfront_amount_cents=None)]}, "include at least one product"),
-    ({"lines": [Line("x"), Line("y", overage=None)]}, "choose the overage for y"),
-    ({"lines": [Line("x", overage="custom")]}, "set the custom overage rate for x"),
-    ({"warnings": [Warning_("currency"), Warning_("term_months", datetime(2026, 1, 1))]}, "1 warning(s) to resolve: currency"),
+    ({"lines": [Line("x"), Line("y", overage=None)]}, "choose the overage for Y"),
+    ({"lines": [Line("x", overage="custom")]}, "set the custom overage rate for X"),
+    ({"warnings": [Warning_("currency"), Warning_("term_months", datetime(2026, 1, 1))]}, "1 warning to resolve: Currency"),
 ])
 def test_each_blocker(change, reason):
     blockers = readiness_blockers(Plan(**change))
