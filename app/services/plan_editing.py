@@ -1,7 +1,14 @@
 """A person's edits to a row: one field at a time, validated, versioned and audited."""
 from __future__ import annotations
 
-from app.billing.plan_fields import ROW_FIELDS, display, field_label, line_field_spec, split_field, value_to_json
+from app.billing.plan_fields import (
+    ROW_FIELDS,
+    display,
+    field_label,
+    line_field_spec,
+    split_field,
+    value_to_json,
+)
 from app.billing.plan_stages import other_currency, readiness_blockers, stage_after_edit
 from app.formatting import plural
 from app.models import AnnualPlan

@@ -1,8 +1,6 @@
 """Each Stripe button's write plan opens with a sentence a finance person can check (issue 17, item 3)."""
 import re
 
-import pytest
-
 from tests.annual_plans.helpers import press
 
 
