@@ -33,6 +33,20 @@ def unit_price(minor, currency: str | None = "usd") -> str:
     return format_currency(major_units(minor, code), code, locale=MONEY_LOCALE, decimal_quantization=False)
 
 
+def tiers_text(tiers: list[dict], currency: str | None = "usd") -> list[str]:
+    """Stripe's price tiers as people read them: "up to 1,000,000: $0.00004 each", …, "above 50,000,000: …"."""
+    texts, previous = [], 0
+    for tier in tiers:
+        last = tier.get("up_to") in (None, "inf")
+        bound = f"above {previous:,}" if last else f"up to {int(tier['up_to']):,}"
+        previous = previous if last else int(tier["up_to"])
+        unit = next((tier[k] for k in ("unit_amount_decimal", "unit_amount") if tier.get(k) is not None), 0)
+        flat = next((tier[k] for k in ("flat_amount_decimal", "flat_amount") if tier.get(k) is not None), 0)
+        text = f"{bound}: {unit_price(Decimal(str(unit)), currency)} each"
+        texts.append(text + (f" + {money(Decimal(str(flat)), currency)} flat" if Decimal(str(flat)) else ""))
+    return texts
+
+
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """"1 call", "2 calls": never "call(s)"."""
     return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
@@ -84,7 +98,7 @@ def spreadsheet_row(values) -> list:
 
 def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
-    app.jinja_env.globals.update(money=money, unit_price=unit_price, plural=plural, limit_dollars=limit_dollars,
+    app.jinja_env.globals.update(money=money, unit_price=unit_price, plural=plural, tiers_text=tiers_text, limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(money, "money")

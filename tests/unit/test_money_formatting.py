@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.formatting import money, unit_price
+from app.formatting import money, tiers_text, unit_price
 
 
 @pytest.mark.parametrize(("minor", "currency", "shown"), [
@@ -38,3 +38,11 @@ def test_money_defaults_to_dollars():
 ])
 def test_unit_price_keeps_every_decimal(minor, currency, shown):
     assert unit_price(minor, currency) == shown
+
+
+def test_tiers_read_as_bounds_and_dollars():
+    tiers = [{"up_to": 5000, "unit_amount_decimal": "0", "flat_amount": 10000},
+             {"up_to": 1_000_000, "unit_amount_decimal": "0.4", "flat_amount": None},
+             {"up_to": None, "unit_amount": 1, "unit_amount_decimal": None}]
+    assert tiers_text(tiers, "eur") == ["up to 5,000: €0.00 each + €100.00 flat", "up to 1,000,000: €0.004 each",
+                                        "above 1,000,000: €0.01 each"]
