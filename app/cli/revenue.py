@@ -8,7 +8,7 @@ import click
 from app import collaborators
 from app.errors import CommandGroup
 from app.extensions import db
-from app.formatting import money
+from app.formatting import money, plural
 from app.services.audit import Actor
 from app.services.revenue_report import month_report
 from app.services.revenue_snapshot import parse_month_or_refuse, snapshot_month
@@ -55,6 +55,6 @@ def check(month):
     for row in report["unresolved"]:
         click.echo(f"#{row['customer_id']} {row['name']} ({row['configuration']}): {row['reason']}")
     if report["unresolved"]:
-        click.echo(f"{len(report['unresolved'])} customer(s) unresolved for {report['month']}", err=True)
+        click.echo(f"{plural(len(report['unresolved']), 'customer')} unresolved for {report['month']}", err=True)
         raise SystemExit(1)
     click.echo(f"{report['month']}: every customer counted")

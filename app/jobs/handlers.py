@@ -10,6 +10,7 @@ import time
 
 from app import collaborators
 from app.extensions import db
+from app.formatting import plural
 from app.jobs import JobContext, JobFailed
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
@@ -117,7 +118,7 @@ def draft_renewals_job(ctx: JobContext) -> dict:
         ctx.log(line)
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:  # the drafted years are kept; the failed ones say why on the Renewals view and in the log
-        raise JobFailed(f"{len(failed)} contract year(s) not drafted: " + "; ".join(o.detail for o in failed))
+        raise JobFailed(f"{plural(len(failed), 'contract year')} not drafted: " + "; ".join(o.detail for o in failed))
     return {"lines": lines}
 
 
