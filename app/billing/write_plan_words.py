@@ -122,12 +122,22 @@ def _send(by_verb, words: PlanWords) -> str:
     calls = by_verb.get("send_invoice", [])
     if not calls or words.invoice is None:
         return ""
-    invoice = words.invoice
-    currency = invoice.get("currency") or words.currency
-    finalize = "finalize and " if by_verb.get("finalize_invoice") else ""
+    return send_words(calls[0].target, words.invoice, words.recipient, bool(by_verb.get("finalize_invoice")))
+
+
+def invoice_recipient(invoice: dict, fallback: str | None = None) -> str | None:
+    """Who Stripe emails the invoice to: its customer_email, else its (expanded) customer's email."""
+    customer = invoice.get("customer") if isinstance(invoice.get("customer"), dict) else {}
+    return invoice.get("customer_email") or customer.get("email") or fallback
+
+
+def send_words(invoice_id: str, invoice: dict, recipient: str | None, finalize: bool = True) -> str:
+    """"finalize and send invoice in_… for $102,500.00 (USD) to ap@acme.example, due 2027-03-03"."""
+    currency = invoice.get("currency") or "usd"
+    amount = invoice.get("amount_due", invoice.get("total"))
     due = f", due {date_from_unix(invoice['due_date'])}" if invoice.get("due_date") else ""
-    return (f"{finalize}send invoice {calls[0].target} for {money(invoice.get('amount_due', invoice.get('total')), currency)} "
-            f"({currency.upper()}) to {words.recipient or 'the customer’s email'}{due}")
+    return (f"{'finalize and ' if finalize else ''}send invoice {invoice_id} for {money(amount, currency)} "
+            f"({currency.upper()}) to {recipient or 'the customer’s email'}{due}")
 
 
 _CLAUSES = (_invoice, _prices, _customer, _periods, _amortize, _coupon, _schedule, _send)

@@ -27,7 +27,7 @@ from app.billing.stripe_requests import (
     unix,
     upfront_line,
 )
-from app.billing.write_plan_words import PlanWords, plan_sentence
+from app.billing.write_plan_words import PlanWords, invoice_recipient, plan_sentence
 from app.formatting import plural, unit_price
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
@@ -198,9 +198,7 @@ def _plan_send(session, gateway, catalog, plan, out: WritePlan) -> None:
     if failing:
         out.refusals.append("review checks not passed: " + "; ".join(failing))
         return
-    customer = invoice.get("customer") if isinstance(invoice.get("customer"), dict) else {}
-    out.context.update(invoice=invoice, recipient=invoice.get("customer_email") or customer.get("email")
-                       or plan.contact_email)
+    out.context.update(invoice=invoice, recipient=invoice_recipient(invoice, plan.contact_email))
     for step, verb, summary in (("finalize", "finalize_invoice", "Finalize the draft (it becomes open)"),
                                 ("send", "send_invoice", "Send the invoice to the customer")):
         out.calls.append(PlannedCall(step, verb, summary, {}, _key(plan, "send_invoice", step), target=plan.invoice_id))
