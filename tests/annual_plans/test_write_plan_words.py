@@ -60,3 +60,18 @@ def test_send_invoice_restates_amount_currency_recipient_and_due_date(app, db, c
     login_as("growth")
     assert _sentence(client, plan.id, "send_invoice") == (
         f"Finalize and send invoice {plan.invoice_id} for $102,500.00 (USD) to {plan.contact_email}, due 2027-03-03.")
+
+
+def test_send_invoice_stays_disabled_until_the_checklist_passes(app, db, client, login_as, ready_plan, stripe_client):
+    plan = ready_plan("acme")
+    for action in ("create_subscription", "amortize", "schedule"):
+        plan = press(app, db, plan.id, action)
+    login_as("growth")
+    page = client.get(f"/annual-plans/{plan.id}/review").get_data(as_text=True)
+    assert '<button class="primary" disabled aria-describedby="send-blocked">Send invoice…</button>' in page
+    assert f"/annual-plans/{plan.id}/actions/send_invoice" not in page and "once every check above passes" in page
+    stripe_client.v1.customers.update(plan.stripe_customer_id, params={
+        "address": {"line1": "1 Road Runner Way", "city": "Phoenix", "country": "US"}})
+    client.post(f"/annual-plans/{plan.id}/tax-id-not-needed", data={"value": "on"})
+    page = client.get(f"/annual-plans/{plan.id}/review").get_data(as_text=True)
+    assert f'href="/annual-plans/{plan.id}/actions/send_invoice">Send invoice…</a>' in page and "disabled" not in page

@@ -33,6 +33,13 @@ def test_apply_a_coupon(signed_in):
     assert "no coupon" in page.locator("#coupon").inner_text()
     page.select_option("#coupon select[name=coupon]", "demo-partner-20")
     page.click("#coupon button:has-text('Apply coupon')")
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for()  # asks first, naming the chosen coupon and the customer
+    assert "Apply the coupon Partner 20%" in dialog.inner_text() and "Hedgehog" in dialog.inner_text()
+    dialog.locator("button", has_text="Cancel").click()
+    assert not dialog.is_visible() and "no coupon" in page.locator("#coupon").inner_text()  # nothing sent
+    page.click("#coupon button:has-text('Apply coupon')")
+    dialog.locator("button", has_text="Confirm").click()
     page.locator("#coupon [role=status]", has_text="Coupon demo-partner-20 applied").wait_for()
     assert "Partner 20%" in page.locator("#coupon").inner_text()
     page.locator("#caps td", has_text="$250.00").wait_for()  # the $200 limit now allows $250 of list price
