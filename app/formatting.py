@@ -47,6 +47,23 @@ def tiers_text(tiers: list[dict], currency: str | None = "usd") -> list[str]:
     return texts
 
 
+# What people call what the code keys: billing configurations and features (job kinds have their titles in
+# app/jobs/kinds.py, fields theirs in app/billing/plan_fields.py). Unlisted keys read as their words.
+LABELS = {
+    "configuration": {"free": "Free", "paid": "Paid", "startup": "Startup", "enterprise_yearly": "Enterprise yearly",
+                      "enterprise_amortized": "Enterprise amortized"},
+    "feature": {"data_retention_1y": "Data retention: 1 year", "data_retention_7y": "Data retention: 7 years",
+                "paths_advanced": "Advanced paths", "console_logs": "Console logs"},
+}
+
+
+def label(key: str | None, kind: str) -> str:
+    """A configuration or feature key as people read it: "enterprise_yearly" -> "Enterprise yearly"."""
+    if not key:
+        return ""
+    return LABELS.get(kind, {}).get(key) or key.replace("_", " ").capitalize()
+
+
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """"1 call", "2 calls": never "call(s)"."""
     return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
@@ -102,4 +119,5 @@ def init_app(app) -> None:
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(money, "money")
+    app.add_template_filter(label, "label")
     app.add_template_filter(unit_price, "unit_price")

@@ -16,14 +16,14 @@ def test_edit_plans_map_and_see_the_features_change(signed_in):
     page = signed_in
     _open(page, "Puffin")
     assert "Free" in page.locator("#plan-price-session_replay_free").inner_text()  # each plan's catalog price
-    assert "recordings_file_export" not in page.locator("#features").inner_text()
+    assert "Recordings file export" not in page.locator("#features").inner_text()
     page.select_option("select[name='plan.session_replay']", "session_replay_paid")
     page.click("#plans button[type=submit]")
     page.locator("#plans [role=status]", has_text="Plans saved").wait_for()
-    page.locator("#features li", has_text="recordings_file_export").wait_for()  # refreshed by customer-changed
+    page.locator("#features li", has_text="Recordings file export").wait_for()  # refreshed by customer-changed
     page.select_option("select[name='plan.session_replay']", "session_replay_free")
     page.click("#plans button[type=submit]")  # a second save: the version moved on out of band
-    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('recordings_file_export')")
+    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('Recordings file export'))")
     assert "Someone changed" not in page.locator("#plans").inner_text()
 
 
