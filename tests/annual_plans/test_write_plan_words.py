@@ -75,3 +75,13 @@ def test_send_invoice_stays_disabled_until_the_checklist_passes(app, db, client,
     client.post(f"/annual-plans/{plan.id}/tax-id-not-needed", data={"value": "on"})
     page = client.get(f"/annual-plans/{plan.id}/review").get_data(as_text=True)
     assert f'href="/annual-plans/{plan.id}/actions/send_invoice">Send invoice…</a>' in page and "disabled" not in page
+
+
+def test_the_plan_page_names_fields_by_their_labels(client, db, login_as, catalog):
+    from tests.annual_plans.helpers import loaded_sample
+
+    plan = loaded_sample(client, db, "initech-needs-review")
+    login_as("viewer")
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    assert "<td>Product analytics: included volume</td>" in page and "<td>Session replay: up-front amount</td>" in page
+    assert "<td>line.product_analytics.volume</td>" not in page

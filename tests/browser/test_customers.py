@@ -23,7 +23,7 @@ def test_edit_plans_map_and_see_the_features_change(signed_in):
     page.locator("#features li", has_text="Recordings file export").wait_for()  # refreshed by customer-changed
     page.select_option("select[name='plan.session_replay']", "session_replay_free")
     page.click("#plans button[type=submit]")  # a second save: the version moved on out of band
-    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('Recordings file export'))")
+    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('Recordings file export')")
     assert "Someone changed" not in page.locator("#plans").inner_text()
 
 
