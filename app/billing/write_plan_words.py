@@ -140,4 +140,25 @@ def send_words(invoice_id: str, invoice: dict, recipient: str | None, finalize: 
             f"({currency.upper()}) to {recipient or 'the customer’s email'}{due}")
 
 
+def loaded_sentence(plan, product_names: dict[str, str] | None = None, currency: str = "usd") -> str:
+    """What Load from contract put in the row, to check against the contract: "Acme Corp's contract: 4 products
+    included (…), $102,500.00 up front, from 2027-02-01 for 24 months, Net 30; no warnings to resolve." """
+    included = [ln for ln in plan.lines if ln.included]
+    parts = [f"{plural(len(included), 'product')} included"
+             + (f" ({', '.join(product_label(ln.product_key, product_names) for ln in included)})" if included else "")]
+    amounts = [ln.upfront_amount_cents for ln in included if ln.upfront_amount_cents]
+    if amounts:
+        parts.append(f"{money(sum(amounts), currency)} up front")
+    if plan.start_date:
+        parts.append(f"from {plan.start_date.isoformat()}" + (f" for {plural(plan.term_months, 'month')}"
+                                                              if plan.term_months else ""))
+    else:
+        parts.append("no start date")
+    if plan.payment_terms_days is not None:
+        parts.append(f"Net {plan.payment_terms_days}")
+    open_count = len({w.field for w in plan.warnings if w.resolved_at is None})
+    warnings = f"{plural(open_count, 'warning')} to resolve" if open_count else "no warnings to resolve"
+    return f"{plan.company or plan.document_id}'s contract: {', '.join(parts)}; {warnings}."
+
+
 _CLAUSES = (_invoice, _prices, _customer, _periods, _amortize, _coupon, _schedule, _send)

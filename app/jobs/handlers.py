@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from app import collaborators
+from app.billing.write_plan_words import loaded_sentence
 from app.extensions import db
 from app.formatting import plural
 from app.jobs import JobContext, JobFailed
@@ -27,7 +28,7 @@ def load_annual_plan(ctx: JobContext) -> dict:
                        collaborators.contract_mapping(), collaborators.own_email_domains())
     if result.error:
         raise JobFailed(result.error)  # the row keeps its error
-    ctx.progress(1, 1, f"row {plan_id}: {len(result.plan.open_warnings)} open warnings")
+    ctx.progress(1, 1, f"row {plan_id}: " + loaded_sentence(result.plan, {k: p.name for k, p in collaborators.catalog().products.items()}))
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
 
 

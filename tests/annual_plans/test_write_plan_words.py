@@ -85,3 +85,27 @@ def test_the_plan_page_names_fields_by_their_labels(client, db, login_as, catalo
     page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
     assert "<td>Product analytics: included volume</td>" in page and "<td>Session replay: up-front amount</td>" in page
     assert "<td>line.product_analytics.volume</td>" not in page
+
+
+def test_load_from_contract_says_what_it_put_in_the_row(client, db, login_as, catalog):
+    from app.models import Job
+    from tests.annual_plans.helpers import loaded_sample
+
+    plan = loaded_sample(client, db, "acme")
+    login_as("viewer")
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    sentence = ("Acme Corp&#39;s contract: 4 products included (Product analytics, Session replay, Feature flags, "
+                "Enterprise), $102,500.00 up front, from 2027-02-01 for 24 months, Net 30; no warnings to resolve.")
+    assert f"<strong>Loaded from the contract:</strong> {sentence}" in page
+    job = db.session.scalars(db.select(Job).filter_by(kind="annual_plans.load")).all()[-1]
+    assert f"row {plan.id}: " + sentence.replace("&#39;", "'") in job.log
+
+
+def test_load_from_contract_counts_the_warnings_left(client, db, login_as, catalog):
+    from tests.annual_plans.helpers import loaded_sample
+
+    plan = loaded_sample(client, db, "initech-needs-review")
+    login_as("viewer")
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    assert ("Initech&#39;s contract: 2 products included (Product analytics, Session replay), no start date, Net 30; "
+            "7 warnings to resolve.</p>") in page

@@ -15,6 +15,7 @@ from app.billing.plan_fields import (
     value_from_json,
 )
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
+from app.billing.write_plan_words import loaded_sentence
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.cell_html import display_cell, display_cells
 from app.extensions import db
@@ -65,9 +66,13 @@ def contract_year(plan: AnnualPlan) -> str:
     return year_label(plan.start_date, plan.term_months, utcnow().date()) if (plan.term_months or 0) > 12 else ""
 
 
+def product_names() -> dict[str, str]:
+    return {key: product.name for key, product in collaborators.catalog().products.items()}
+
+
 def label_of_field(name: str) -> str:
     """`field_label` with the catalog's product names: what pages show for a field."""
-    return field_label(name, {key: product.name for key, product in collaborators.catalog().products.items()})
+    return field_label(name, product_names())
 
 
 def row_context(plan: AnnualPlan) -> dict:
@@ -123,7 +128,9 @@ def show_context(plan: AnnualPlan) -> dict:
     provenance = {p.field: p for p in plan.provenance}
     from app.services.renewals import years_of
 
+    loaded = loaded_sentence(plan, product_names(), getattr(plan, "currency", None) or collaborators.catalog().currency)
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
+            "loaded": loaded if plan.provenance else "",
             "contract_years": years_of(db.session, plan.id),
             "editing": None, "error": None, "typed": None, **row_context(plan)}
 
