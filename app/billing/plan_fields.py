@@ -23,7 +23,7 @@ from app.billing.normalize import (
     parse_volume,
 )
 from app.billing.parsed import Parsed, accept, as_text, plain, refuse
-from app.formatting import money
+from app.formatting import money, unit_price
 
 LINE_FIELDS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -235,7 +235,7 @@ def value_from_json(name: str, raw):
 
 
 def format_cell(name: str, value) -> str:
-    """How a cell reads on the grid: dollars, grouped volumes, cents per unit, Net N."""
+    """How a cell reads on the grid: dollars, grouped volumes, dollars per unit, Net N."""
     if value is None:
         return ""
     column = name.rsplit(".", 1)[-1]
@@ -244,7 +244,7 @@ def format_cell(name: str, value) -> str:
     if column == "volume":
         return f"{value:,}"
     if column == "overage_unit_amount_decimal":
-        return f"{plain(value)}¢"
+        return unit_price(value)
     if column == "credit_discount_percent":
         return f"{plain(value)}%"
     if column == "payment_terms_days":
@@ -261,4 +261,6 @@ def edit_text(name: str, value) -> str:
     column = name.rsplit(".", 1)[-1]
     if column == "upfront_amount_cents":
         return dollars(value)
+    if column == "overage_unit_amount_decimal":
+        return unit_price(value)  # "$0.004": the rate parser reads it back to the same cents
     return display(value)
