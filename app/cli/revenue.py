@@ -26,9 +26,9 @@ def snapshot(month):
     result = snapshot_month(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
                             parse_month_or_refuse(month, utcnow().date()), CLI_ACTOR)
     db.session.commit()
-    click.echo(f"{result.month:%Y-%m}: MRR {money(result.total_mrr_cents)} over {result.customers} customers, "
+    click.echo(f"{result.month:%Y-%m}: MRR {money(result.total_mrr_cents)} over {plural(result.customers, 'customer')}, "
                f"{result.unresolved} unresolved, {result.changed} changed since the last snapshot "
-               f"({result.invoices_read} invoices read in {result.stripe_calls} Stripe calls)")
+               f"({plural(result.invoices_read, 'invoice')} read in {plural(result.stripe_calls, 'Stripe call')})")
 
 
 @revenue_cli.command("show")

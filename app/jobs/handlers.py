@@ -167,7 +167,7 @@ def revenue_snapshot_job(ctx: JobContext) -> dict:
     ctx.progress(0, 1, f"reading Stripe's invoices for {ctx.arguments['month']}")
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id) if ctx.job.created_by_id else REVENUE_ACTOR
     result = snapshot_month(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), month, actor)
-    ctx.progress(1, 1, f"MRR {money(result.total_mrr_cents)} over {result.customers} customers, "
+    ctx.progress(1, 1, f"MRR {money(result.total_mrr_cents)} over {plural(result.customers, 'customer')}, "
                        f"{result.unresolved} unresolved, {result.changed} changed ({result.invoices_read} invoices, "
                        f"{result.stripe_calls} Stripe calls)")
     return {"month": ctx.arguments["month"], "total_mrr_cents": result.total_mrr_cents,
