@@ -83,7 +83,7 @@ def test_start_a_startup_plan(signed_in):
     page.fill("#startup input[name=credit]", "$5,000")
     page.fill("#startup input[name=expires_on]", "2030-06-30")
     page.click("#startup button:has-text('Show the Stripe calls')")
-    page.locator("#startup ol.calls li", has_text="$5,000.00 promotional credit").wait_for()
+    page.locator("#startup .plan-sentence", has_text="$5,000.00 promotional credit").wait_for()  # the calls fold below
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "customer-startup-plan.png"), full_page=True)
     page.click("#startup button:has-text('Confirm: start the startup plan')")
