@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from app.billing.contract_result import due_date
 from app.billing.stripe_requests import unix
+from app.formatting import money
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ def review_checks(plan, invoice: dict, expected_total_cents: int, due=None) -> l
         Check("Invoice is in the contract's currency", invoice.get("currency") == plan.currency,
               f"Stripe {str(invoice.get('currency')).upper()}, contract {plan.currency.upper()}"),
         Check("Total equals the contract's up-front total", invoice.get("total") == expected_total_cents,
-              f"Stripe {invoice.get('total')} cents, contract {expected_total_cents} cents"),
+              f"Stripe {money(invoice.get('total'), invoice.get('currency'))}, "
+              f"contract {money(expected_total_cents, invoice.get('currency'))}"),
         Check("Due date is start + payment terms", invoice.get("due_date") == unix(due),
               f"contract {due.isoformat()}"),
     ]

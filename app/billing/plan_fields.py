@@ -6,7 +6,7 @@ parsers serve the grid and `flask annual-plans set`, so both refuse the same inp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,7 +25,7 @@ from app.billing.normalize import (
     parse_volume,
 )
 from app.billing.parsed import Parsed, accept, as_text, plain, refuse
-from app.formatting import money
+from app.formatting import money, unit_price
 
 LINE_FIELDS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -149,6 +149,30 @@ def line_field_spec(column: str, money_in: str = "dollars", currency: str = "usd
     return specs[column]
 
 
+LINE_LABELS = {"included": "included", "volume": "included volume", "upfront_amount_cents": "up-front amount",
+               "overage": "overage", "overage_unit_amount_decimal": "overage rate"}
+# Contract checks that warn about something other than an editable field.
+OTHER_LABELS = {"currency": "Currency", "grand_total": "Grand total", "template": "Contract template"}
+
+
+def product_label(product_key: str, product_names: Mapping[str, str] | None = None) -> str:
+    """A product as people call it: the catalog's name, else its key in words."""
+    return (product_names or {}).get(product_key) or product_key.replace("_", " ").capitalize()
+
+
+def field_label(name: str, product_names: Mapping[str, str] | None = None) -> str:
+    """A field as people read it: "line.product_analytics.overage_unit_amount_decimal" ->
+    "Product analytics: overage rate"; the one place field names become words."""
+    if name.startswith("line."):
+        _, product_key, *rest = name.split(".")
+        column = rest[0] if rest else ""
+        label = LINE_LABELS.get(column, column.replace("_", " "))
+        return f"{product_label(product_key, product_names)}: {label}" if label else product_label(product_key, product_names)
+    if name in ROW_FIELDS:
+        return ROW_FIELDS[name].label
+    return OTHER_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
 def split_field(name: str) -> tuple[str | None, str]:
     """"line.session_replay.volume" -> ("session_replay", "volume"); "company" -> (None, "company")."""
     if name.startswith("line."):
@@ -176,11 +200,9 @@ def display(value) -> str:
     return str(value)
 
 
-def dollars(cents: int | None, currency: str = "usd") -> str:
-    """Cents in the row's currency ("$60,000.00", "€18,000.00"); "" for none, "-" before the sign."""
-    if cents is None:
-        return ""
-    return ("-" if cents < 0 else "") + money(abs(cents), currency)
+def dollars(cents: int | None, currency: str | None = "usd") -> str:
+    """`money` for a cell, in the row's currency: an empty cell reads empty, not as a dash."""
+    return "" if cents is None else money(cents, currency)
 
 
 ROW_VALUE_FIELDS = ("company", "contact_email", "start_date", "term_months", "payment_terms_days",
@@ -224,7 +246,7 @@ def value_from_json(name: str, raw):
 
 
 def format_cell(name: str, value, currency: str = "usd") -> str:
-    """How a cell reads on the grid: money in the row's currency, grouped volumes, cents per unit, Net N."""
+    """How a cell reads on the grid: money in the row's currency, grouped volumes, money per unit, Net N."""
     if value is None:
         return ""
     column = name.rsplit(".", 1)[-1]
@@ -233,7 +255,7 @@ def format_cell(name: str, value, currency: str = "usd") -> str:
     if column == "volume":
         return f"{value:,}"
     if column == "overage_unit_amount_decimal":
-        return f"{plain(value)}¢"
+        return unit_price(value)
     if column == "credit_discount_percent":
         return f"{plain(value)}%"
     if column == "payment_terms_days":
@@ -254,4 +276,6 @@ def edit_text(name: str, value, currency: str = "usd") -> str:
         return dollars(value, currency)
     if column == "payment_schedule":
         return schedule_label(value)
+    if column == "overage_unit_amount_decimal":
+        return unit_price(value, currency)  # "$0.004": the rate parser reads it back to the same cents
     return display(value)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.billing.plan_fields import field_label, product_label
+from app.formatting import plural
+
 STAGES = ("received", "loaded", "ready", "invoiced", "amortized", "scheduled", "sent", "live")
 EDITABLE_STAGES = frozenset({"received", "loaded", "ready"})
 # A Stripe button's action: the stage it needs, and the stage it leaves the row in.
@@ -37,7 +40,7 @@ def readiness_blockers(plan) -> list[str]:
         reasons.append(unsupported_currency_reason(currency))
     open_fields = sorted({w.field for w in plan.warnings if w.resolved_at is None})
     if open_fields:
-        reasons.append(f"{len(open_fields)} warning(s) to resolve: {', '.join(open_fields)}")
+        reasons.append(f"{plural(len(open_fields), 'warning')} to resolve: {', '.join(map(field_label, open_fields))}")
     if not plan.contact_email:
         reasons.append("choose a contact email")
     if not plan.stripe_customer_id:
@@ -55,9 +58,9 @@ def readiness_blockers(plan) -> list[str]:
         reasons.append("include at least one product with an up-front amount")
     for line in included:
         if line.overage is None:
-            reasons.append(f"choose the overage for {line.product_key}")
+            reasons.append(f"choose the overage for {product_label(line.product_key)}")
         elif line.overage == "custom" and line.overage_unit_amount_decimal is None:
-            reasons.append(f"set the custom overage rate for {line.product_key}")
+            reasons.append(f"set the custom overage rate for {product_label(line.product_key)}")
     return reasons
 
 

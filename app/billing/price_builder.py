@@ -1,7 +1,8 @@
 """Bespoke prices: the plan shapes the team supports, and the form's tiers parsed without floats.
 
-Amounts are cents: per-unit as Decimal strings (Stripe's unit_amount_decimal), flat fees as
-whole cents. Parsing is pure; the service adds what needs Stripe (alignment, move_to target).
+People type dollars ("0.00005" per unit, "$1,500" flat); they are read exactly with Decimal and
+kept as Stripe wants them: cents per unit as a Decimal (unit_amount_decimal), flat fees as whole
+cents. Parsing is pure; the service adds what needs Stripe (alignment, move_to target).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.billing.catalog_rules import valid_days_problem
 from app.refusals import Invalid
 
 INTERVALS = ("month", "year")
-MAX_DECIMALS = 12  # Stripe keeps at most 12 decimal places of unit_amount_decimal
+MAX_DECIMALS = 12  # Stripe keeps at most 12 decimal places of unit_amount_decimal (cents)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ SHAPES = {
     "metered": Shape("Standard metered", "Graduated tiers on the product's meter (custom tiers, startup programmes)."),
     "metered_coupon": Shape("Metered, with a discount coupon", "Graduated metered tiers; the coupon goes on the "
                             "customer's subscription from their page (Stripe has no customer-level coupon)."),
-    "flat_first_tier": Shape("Flat first tier, metered after", "Tier 1 is a flat fee (cents) with no per-unit "
+    "flat_first_tier": Shape("Flat first tier, metered after", "Tier 1 is a flat fee with no per-unit "
                              "price; later tiers are metered."),
     "upfront_zero_first": Shape("Up-front payment, $0 first tier, metered after", "The prepaid volume is free in "
                                 "tier 1; the up-front payment itself is invoiced separately (Annual plans)."),
@@ -121,27 +122,39 @@ def _up_to(raw: str, n: int, last: bool, previous: int, errors: list[str]) -> in
     return int(text)
 
 
-def _unit_cents(raw: str, n: int, errors: list[str]) -> Decimal | None:
+def _dollars(raw: str) -> Decimal | None:
+    """"$1,500.25", "0.00005" -> the exact Decimal of dollars; None when it is not a plain amount."""
+    text = raw.strip().removeprefix("$").replace(",", "").strip()
     try:
-        value = Decimal(raw.strip() or "0")
+        value = Decimal(text or "0")
     except InvalidOperation:
-        errors.append(f"Tier {n}: '{raw.strip()}' is not an amount in cents per unit.")
         return None
-    if not value.is_finite() or value < 0:
-        errors.append(f"Tier {n}: the per-unit amount must be zero or more cents.")
+    return value if value.is_finite() else None
+
+
+def _unit_cents(raw: str, n: int, errors: list[str]) -> Decimal | None:
+    dollars = _dollars(raw)
+    if dollars is None:
+        errors.append(f"Tier {n}: '{raw.strip()}' is not an amount in dollars per unit (e.g. 0.00005).")
         return None
-    if -value.as_tuple().exponent > MAX_DECIMALS:
-        errors.append(f"Tier {n}: Stripe keeps at most {MAX_DECIMALS} decimal places of a cent.")
+    if dollars < 0:
+        errors.append(f"Tier {n}: the per-unit amount must be zero or more dollars.")
         return None
-    return value
+    cents = dollars.scaleb(2)
+    if -cents.as_tuple().exponent > MAX_DECIMALS:
+        errors.append(f"Tier {n}: Stripe keeps at most {MAX_DECIMALS + 2} decimal places of a dollar per unit.")
+        return None
+    return cents.normalize() if cents else Decimal(0)
 
 
 def _whole_cents(raw: str, what: str, errors: list[str], positive: bool = False) -> int | None:
-    text = raw.strip().replace(",", "")
-    if not text.isdigit() or (positive and int(text) == 0):
-        errors.append(f"{what} must be a whole number of cents{' above zero' if positive else ''} (got '{raw.strip()}').")
+    dollars = _dollars(raw) if raw.strip() else None
+    cents = dollars.scaleb(2) if dollars is not None else None
+    if cents is None or cents < 0 or cents != cents.to_integral_value() or (positive and cents == 0):
+        errors.append(f"{what} must be an amount in dollars{' above zero' if positive else ''}, "
+                      f"to the cent (got '{raw.strip()}').")
         return None
-    return int(text)
+    return int(cents)
 
 
 def shape_problems(shape: str, tiers: list[BespokeTier]) -> list[str]:
@@ -164,7 +177,7 @@ def shape_problems(shape: str, tiers: list[BespokeTier]) -> list[str]:
 
 @dataclass(frozen=True)
 class BespokeForm:
-    """The builder form as typed: tier rows are (up to, unit cents, flat cents) strings."""
+    """The builder form as typed: tier rows are (up to, dollars per unit, flat dollars) strings."""
 
     product_key: str
     shape: str

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.billing.plan_fields import product_label
+from app.formatting import money, plural
+
 HUNDRED = Decimal(100)
 
 
@@ -129,8 +132,8 @@ def paid(month: date, invoices: list[Invoice], rule: str = "paid") -> Mrr:
             key = line.product_key or "(no product key)"
             products[key] = products.get(key, 0) + line.amount_cents
     total = sum(products.values()) + tax
-    steps = tuple(f"{key}: {cents}¢" for key, cents in sorted(products.items()))
-    steps += (f"sum {sum(products.values())}¢ + tax {tax}¢ = {total}¢",)
+    steps = tuple(f"{product_label(key)}: {money(cents)}" for key, cents in sorted(products.items()))
+    steps += (f"sum {money(sum(products.values()))} + tax {money(tax)} = {money(total)}",)
     return Mrr(total, products, rule, {"invoices": used}, steps)
 
 
@@ -143,7 +146,7 @@ def startup(month: date, invoices: list[Invoice], credits: Credits) -> Mrr:
               "credit_expires_at": credits.expires_on.isoformat() if credits.expires_on else None}
     if on_credits:
         return Mrr(0, {}, "startup", inputs,
-                   (f"{credits.remaining_cents_at_month_end}¢ of credit left at the month's end, expiring "
+                   (f"{money(credits.remaining_cents_at_month_end)} of credit left at the month's end, expiring "
                     f"{inputs['credit_expires_at']}: on credits, MRR 0",))
     counted = paid(month, invoices, rule="startup")
     return Mrr(counted.mrr_cents, counted.product_cents, "startup", inputs | counted.inputs,
@@ -163,10 +166,11 @@ def enterprise_yearly(month: date, prepayments: list[Prepayment], usage: list[Us
             used.append({"invoice_id": pay.invoice_id, "amount_cents": pay.amount_cents,
                          "first_month": pay.first_month.isoformat(), "months": pay.months, "month_index": index})
             note = " (+ the cents that don't divide)" if index == 0 and pay.amount_cents % pay.months else ""
-            steps.append(f"{pay.amount_cents}¢ ÷ {pay.months} months = {share}¢ in month {index + 1}{note}")
+            steps.append(f"{money(pay.amount_cents)} ÷ {plural(pay.months, 'month')} = {money(share)} in month "
+                         f"{index + 1}{note}")
     products = {u.product_key: less_discount(u.list_cents, discount_percent) for u in usage}
-    steps += [f"{u.product_key}: {u.quantity} units at list price {u.list_cents}¢ less {discount_percent or 0}% "
-              f"= {products[u.product_key]}¢" for u in usage]
+    steps += [f"{product_label(u.product_key)}: {plural(u.quantity, 'unit')} at list price {money(u.list_cents)} "
+              f"less {discount_percent or 0}% = {money(products[u.product_key])}" for u in usage]
     inputs = {"prepayments": used, "usage": [u.__dict__ for u in usage],
               "credit_discount_percent": str(discount_percent or 0)}
     return Mrr(mrr, products, "enterprise_yearly", inputs, tuple(steps))
@@ -183,11 +187,12 @@ def enterprise_amortized(month: date, charges: list[RecurringCharge], usage_invo
             continue
         share = split_evenly(charge.amount_cents, charge.interval_months, since % charge.interval_months)
         mrr += share
-        steps.append(f"{charge.amount_cents}¢ every {charge.interval_months} month(s) ÷ {charge.interval_months} "
-                     f"= {share}¢ in month {since % charge.interval_months + 1} of its period")
+        steps.append(f"{money(charge.amount_cents)} every {plural(charge.interval_months, 'month')} ÷ "
+                     f"{charge.interval_months} = {money(share)} in month {since % charge.interval_months + 1} of its period")
     usage = paid(month, usage_invoices)
     products = {k: less_discount(v, discount_percent) for k, v in usage.product_cents.items()}
-    steps += [f"{k}: {usage.product_cents[k]}¢ less {discount_percent or 0}% = {v}¢" for k, v in sorted(products.items())]
+    steps += [f"{product_label(k)}: {money(usage.product_cents[k])} less {discount_percent or 0}% = {money(v)}"
+              for k, v in sorted(products.items())]
     inputs = {"charges": [{"price_id": c.price_id, "amount_cents": c.amount_cents, "interval_months": c.interval_months,
                            "first_month": c.first_month.isoformat()} for c in charges], "usage": usage.inputs,
               "credit_discount_percent": str(discount_percent or 0)}

@@ -44,6 +44,8 @@ class WritePlan:
     action: str
     calls: list[PlannedCall] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    summary: str = ""  # the calls in words, first thing a person reads (app/billing/write_plan_words.py)
+    context: dict = field(default_factory=dict)  # names the planner found for the summary (price names, the invoice)
 
     @property
     def fingerprint(self) -> str:

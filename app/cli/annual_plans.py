@@ -9,8 +9,10 @@ from sqlalchemy import select
 from app import collaborators
 from app.errors import CommandGroup
 from app.extensions import db
+from app.formatting import money
 from app.gateways.contracts import read_details_file
 from app.models import AnnualPlan
+from app.refusals import Invalid
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
 from app.services.contract_webhooks import create_plan_for_document
@@ -171,14 +173,19 @@ def draft_renewals_command(dry_run, plan_id):
 @annual_plans_cli.command("set-period-amount")
 @click.argument("plan_id", type=int)
 @click.argument("year", type=int)
-@click.argument("cents", type=int)
-def set_period_amount_command(plan_id, year, cents):
-    """The amount (cents) of a pro-rata last period the contract does not state."""
+@click.argument("amount")
+def set_period_amount_command(plan_id, year, amount):
+    """The amount in dollars ("$45,000") of a pro-rata last period the contract does not state."""
+    from app.billing.numbers import parse_amount_cents
     from app.services.renewal_review import set_period_amount
 
-    set_period_amount(db.session, CLI_ACTOR, plan_id, year, cents)
+    parsed = parse_amount_cents(amount)
+    if not parsed.ok:
+        raise Invalid(f"the amount must be a positive amount in dollars, such as $45,000 ({parsed.warning})",
+                      field="amount")
+    set_period_amount(db.session, CLI_ACTOR, plan_id, year, parsed.value)
     db.session.commit()
-    click.echo(f"row {plan_id}: year {year} is {cents} cents")
+    click.echo(f"row {plan_id}: year {year} is {money(parsed.value, get_plan(db.session, plan_id).currency)}")
 
 
 @annual_plans_cli.command("rehearse")

@@ -8,7 +8,7 @@ import click
 from app import collaborators
 from app.errors import CommandGroup
 from app.extensions import db
-from app.formatting import money
+from app.formatting import money, plural
 from app.services.audit import Actor
 from app.services.revenue_report import month_report
 from app.services.revenue_snapshot import parse_month_or_refuse, snapshot_month
@@ -26,9 +26,9 @@ def snapshot(month):
     result = snapshot_month(db.session, collaborators.stripe_gateway(), collaborators.catalog(),
                             parse_month_or_refuse(month, utcnow().date()), CLI_ACTOR)
     db.session.commit()
-    click.echo(f"{result.month:%Y-%m}: MRR {money(result.total_mrr_cents)} over {result.customers} customers, "
+    click.echo(f"{result.month:%Y-%m}: MRR {money(result.total_mrr_cents)} over {plural(result.customers, 'customer')}, "
                f"{result.unresolved} unresolved, {result.changed} changed since the last snapshot "
-               f"({result.invoices_read} invoices read in {result.stripe_calls} Stripe calls)")
+               f"({plural(result.invoices_read, 'invoice')} read in {plural(result.stripe_calls, 'Stripe call')})")
 
 
 @revenue_cli.command("show")
@@ -55,6 +55,6 @@ def check(month):
     for row in report["unresolved"]:
         click.echo(f"#{row['customer_id']} {row['name']} ({row['configuration']}): {row['reason']}")
     if report["unresolved"]:
-        click.echo(f"{len(report['unresolved'])} customer(s) unresolved for {report['month']}", err=True)
+        click.echo(f"{plural(len(report['unresolved']), 'customer')} unresolved for {report['month']}", err=True)
         raise SystemExit(1)
     click.echo(f"{report['month']}: every customer counted")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 
 from app import collaborators
+from app.billing.write_plan_words import loaded_sentence
 from app.extensions import db
+from app.formatting import plural
 from app.jobs import JobContext, JobFailed
 from app.services.audit import Actor
 from app.services.contract_loading import load_plan
@@ -26,7 +28,7 @@ def load_annual_plan(ctx: JobContext) -> dict:
                        collaborators.contract_mapping(), collaborators.own_email_domains())
     if result.error:
         raise JobFailed(result.error)  # the row keeps its error
-    ctx.progress(1, 1, f"row {plan_id}: {len(result.plan.open_warnings)} open warnings")
+    ctx.progress(1, 1, f"row {plan_id}: " + loaded_sentence(result.plan, {k: p.name for k, p in collaborators.catalog().products.items()}))
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
 
 
@@ -135,7 +137,7 @@ def draft_renewals_job(ctx: JobContext) -> dict:
         ctx.log(line)
     failed = [o for o in outcomes if o.result == "failed"]
     if failed:  # the drafted years are kept; the failed ones say why on the Renewals view and in the log
-        raise JobFailed(f"{len(failed)} contract year(s) not drafted: " + "; ".join(o.detail for o in failed))
+        raise JobFailed(f"{plural(len(failed), 'contract year')} not drafted: " + "; ".join(o.detail for o in failed))
     return {"lines": lines}
 
 
@@ -183,7 +185,7 @@ def revenue_snapshot_job(ctx: JobContext) -> dict:
     ctx.progress(0, 1, f"reading Stripe's invoices for {ctx.arguments['month']}")
     actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id) if ctx.job.created_by_id else REVENUE_ACTOR
     result = snapshot_month(ctx.session, collaborators.stripe_gateway(), collaborators.catalog(), month, actor)
-    ctx.progress(1, 1, f"MRR {money(result.total_mrr_cents)} over {result.customers} customers, "
+    ctx.progress(1, 1, f"MRR {money(result.total_mrr_cents)} over {plural(result.customers, 'customer')}, "
                        f"{result.unresolved} unresolved, {result.changed} changed ({result.invoices_read} invoices, "
                        f"{result.stripe_calls} Stripe calls)")
     return {"month": ctx.arguments["month"], "total_mrr_cents": result.total_mrr_cents,

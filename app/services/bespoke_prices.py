@@ -12,6 +12,7 @@ from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import misaligned_with, move_to_problem, product_keys
 from app.billing.price_builder import SHAPES, BespokeForm, BespokeRequest, bespoke_request
 from app.billing.stripe_requests import bespoke_price_key, metered_price_params
+from app.formatting import money, tiers_text
 from app.gateways.stripe import StripeGatewayError
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
@@ -45,8 +46,18 @@ def plan_bespoke_price(session, gateway, catalog: Catalog, form: BespokeForm, to
         params = {"product": product_id, "currency": catalog.currency, "nickname": nickname,
                   "unit_amount": request.amount_cents, "recurring": {"interval": request.interval, "usage_type": "licensed"},
                   "metadata": {catalog.product_key_metadata: product.key, **request.metadata}}
-    return BespokePlan(request, "create_price", f"{SHAPES[request.shape].label} price '{nickname}' for {product.name}",
+    return BespokePlan(request, "create_price", _in_words(request, product, params, nickname),
                        params, bespoke_price_key(product.key, params))
+
+
+def _in_words(request: BespokeRequest, product, params: dict, nickname: str) -> str:
+    """What the price charges, in the currency people read: each tier, or the flat amount and its interval."""
+    if "tiers" in params:
+        charges = "; ".join(tiers_text(params["tiers"], params["currency"]))
+        per = f" (per {product.unit_label})" if product.unit_label else ""
+    else:
+        charges, per = f"{money(params['unit_amount'], params['currency'])} a {request.interval}", ""
+    return f"Create a {SHAPES[request.shape].label.lower()} price '{nickname}' for {product.name}{per}: {charges}"
 
 
 def _stripe_problems(gateway, catalog: Catalog, request: BespokeRequest, product_id: str) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from app.billing.catalog_config import Catalog
 from app.billing.catalog_rules import Violation, check_catalog, product_keys
+from app.formatting import plural
 
 
 @dataclass
@@ -31,9 +32,10 @@ class CatalogReport:
     def lines(self) -> list[str]:
         """The report as `flask catalog check` prints it."""
         if not self.violations:
-            return [f"Catalog OK: {len(self.products)} products, {len(self.prices)} prices, no violations."]
+            return [f"Catalog OK: {plural(len(self.products), 'product')}, {plural(len(self.prices), 'price')}, no violations."]
         return [f"[{v.rule}] {v.subject}: {v.message}" for v in self.violations] + [
-            f"{len(self.violations)} violation(s) in {len(self.products)} products and {len(self.prices)} prices."]
+            f"{plural(len(self.violations), 'violation')} in {plural(len(self.products), 'product')} and "
+            f"{plural(len(self.prices), 'price')}."]
 
 
 def read_catalog(gateway, catalog: Catalog) -> CatalogReport:

@@ -34,6 +34,7 @@ from app.billing.stripe_requests import (
     credit_discount_coupon_params,
     customer_change_key,
 )
+from app.formatting import plural
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer
 from app.refusals import Invalid
@@ -143,7 +144,7 @@ def _on_schedule(gateway, schedule: dict, coupon_id: str | None, started: bool,
     params = {"phases": phases_from(schedule, first, coupon_id, kept)}
     if started:
         params["proration_behavior"] = "none"
-        later = f" and its {len(phases) - 1} later phase(s)" if len(phases) > 1 else ""
+        later = f" and its {plural(len(phases) - 1, 'later phase')}" if len(phases) > 1 else ""
         where = f"on the current phase{later} of schedule {schedule['id']}"
     else:
         where = f"on every phase of schedule {schedule['id']} (not started yet)"

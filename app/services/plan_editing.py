@@ -1,13 +1,21 @@
 """A person's edits to a row: one field at a time, validated, versioned and audited."""
 from __future__ import annotations
 
-from app.billing.plan_fields import ROW_FIELDS, display, line_field_spec, split_field, value_to_json
+from app.billing.plan_fields import (
+    ROW_FIELDS,
+    display,
+    field_label,
+    line_field_spec,
+    split_field,
+    value_to_json,
+)
 from app.billing.plan_stages import (
     other_currency,
     readiness_blockers,
     stage_after_edit,
     unsupported_currency_reason,
 )
+from app.formatting import plural
 from app.models import AnnualPlan
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
@@ -28,7 +36,7 @@ def parse_field(name: str, raw: str, money_in: str = "dollars", currency: str = 
     spec = ROW_FIELDS[column] if product is None else line_field_spec(column, money_in, currency)
     parsed = spec.parse(raw)
     if not parsed.ok:
-        raise Invalid(f"{spec.label}: {parsed.warning}")
+        raise Invalid(f"{field_label(name)}: {parsed.warning}")
     return parsed.value
 
 
@@ -48,7 +56,7 @@ def update_field(session, actor: Actor, plan_id: int, name: str, raw: str,
     touch(plan)
     record_audit(session, actor, "annual_plan.field_updated", "annual_plan", plan.id,
                  before={name: value_to_json(before)}, after={name: value_to_json(value)},
-                 note=f"resolved {resolved} warning(s)" if resolved else "")
+                 note=f"resolved {plural(resolved, 'warning')}" if resolved else "")
     session.flush()
     return plan
 
@@ -64,7 +72,7 @@ def confirm_warning(session, actor: Actor, plan_id: int, name: str, expected_ver
         raise Invalid(f"the contract's payment schedule {open_[0].raw!r} is not one the template knows, so this warning "
                       "cannot be confirmed: set the Payment schedule cell to one it knows", field=name)
     if not open_:
-        raise Invalid(f"row {plan.id} has no open warning on '{name}'")
+        raise Invalid(f"row {plan.id} has no open warning on {field_label(name)}")
     _resolve(plan, name, actor, "confirmed")
     plan.stage = stage_after_edit(plan.stage, readiness_blockers(plan))
     touch(plan)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.billing.instalments import pays_in_instalments
-from app.billing.invoice_review import Check, review_checks
+from app.billing.invoice_review import Check, all_pass, review_checks
+from app.billing.write_plan_words import invoice_recipient, send_words
 from app.models import AnnualPlan
 from app.refusals import Invalid
 from app.services.audit import Actor, record_audit
@@ -25,6 +26,17 @@ class InvoiceReview:
     expected: dict[str, int]  # product key -> up-front cents the contract says
     checks: list[Check]
     year: object = None  # the ContractYear under review, None for the row's first-year invoice
+
+    @property
+    def checks_pass(self) -> bool:
+        return all_pass(self.checks)
+
+    @property
+    def send_sentence(self) -> str:
+        """The send button's confirmation: the amount, currency, recipient and due date, from Stripe's copy."""
+        invoice_id = self.invoice.get("id")
+        words = send_words(invoice_id, self.invoice, invoice_recipient(self.invoice, self.plan.contact_email))
+        return f"{words[:1].upper()}{words[1:]}? Stripe emails it at once and it can no longer be edited."
 
 
 def review_invoice(session, gateway, plan_id: int) -> InvoiceReview:

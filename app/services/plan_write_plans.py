@@ -10,6 +10,7 @@ from datetime import date
 from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
 from app.billing.contract_result import due_date
 from app.billing.instalments import pays_in_instalments
+from app.billing.plan_fields import product_label
 from app.billing.plan_stages import (
     customer_currency_refusal,
     readiness_blockers,
@@ -31,6 +32,8 @@ from app.billing.stripe_requests import (
     unix,
     upfront_line,
 )
+from app.billing.write_plan_words import PlanWords, invoice_recipient, plan_sentence
+from app.formatting import plural, unit_price
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
 from app.services.catalog import CatalogNotBootstrapped, catalog_id
@@ -54,7 +57,15 @@ def plan_action(session, gateway, catalog: Catalog, plan: AnnualPlan, action: st
         planner(session, gateway, catalog, plan, write_plan)
     except (CatalogNotBootstrapped, CatalogConfigError, StripeGatewayError) as exc:
         write_plan.refusals.append(str(exc))
+    write_plan.summary = plan_sentence(write_plan.calls, plan_words(catalog, plan, **write_plan.context))
     return write_plan
+
+
+def plan_words(catalog: Catalog, plan: AnnualPlan, **context) -> PlanWords:
+    """The names a row's write plan is told in: its company, the catalog's products, the currency."""
+    return PlanWords(plan.company or plan.document_id, getattr(plan, "currency", None) or catalog.currency,
+                     {k: p.name for k, p in catalog.products.items()},
+                     {k: p.unit_label for k, p in catalog.products.items() if p.unit_label}, **context)
 
 
 def _key(plan, action, step):
@@ -80,7 +91,7 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
         if line.included and line.overage == "custom":
             product = catalog.product(line.product_key)
             if not product.metered:
-                out.refusals.append(f"{line.product_key} is not metered, so it cannot have a custom overage")
+                out.refusals.append(f"{product.name} is not metered, so it cannot have a custom overage")
                 continue
             key = _key(plan, "create_subscription", f"price.{line.product_key}")
             params = metered_price_params(
@@ -90,7 +101,8 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
                 metadata={"annual_plan_id": str(plan.id), "annual_plan_step": key}, currency=plan.currency)
             out.calls.append(PlannedCall(f"price.{line.product_key}", "create_price",
                                          f"Custom metered price for {product.name} at "
-                                         f"{line.overage_unit_amount_decimal}¢/unit ({plan.currency.upper()})",
+                                         f"{unit_price(line.overage_unit_amount_decimal, plan.currency)} per "
+                                         f"{product.unit_label or 'unit'}",
                                          params, key))
     key = _key(plan, "create_subscription", "customer")
     params = customer_metadata_params(plan, key)
@@ -134,16 +146,17 @@ def _plan_amortize(session, gateway, catalog, plan, out: WritePlan) -> None:
                if k not in found or found[k]["amount"] != cents]
     if missing:
         out.refusals.append(f"Stripe's invoice {plan.invoice_id} does not have every expected line yet "
-                            f"(missing or different: {', '.join(missing)}); wait and try again")
+                            f"(missing or different: {', '.join(catalog.product(k).name for k in missing)}); wait and try again")
         return
     period = first_year(plan)
+    out.context["invoice_total"] = sum(found[k]["amount"] for k in expected_lines(plan))
     for product_key in expected_lines(plan):
         line = found[product_key]
         item_id = invoice_item_of(line)
         if line.get("period") != period and item_id:
             key = _key(plan, "amortize", f"period.{product_key}")
             out.calls.append(PlannedCall(f"period.{product_key}", "update_invoice_item",
-                                         f"Set the first contract year on {product_key}'s line",
+                                         f"Set the first contract year on {catalog.product(product_key).name}'s line",
                                          {"period": period}, key, target=item_id))
 
     key = _key(plan, "amortize", "metadata")
@@ -157,22 +170,23 @@ def invoice_item_of(line: dict) -> str | None:
     return details.get("invoice_item")
 
 
-def schedule_prices(session, catalog, plan, refusals: list[str]) -> list[str]:
-    prices = []
+def schedule_prices(session, catalog, plan, refusals: list[str]) -> dict[str, str]:
+    """The schedule's prices, id -> what people call it ("Session replay (custom)")."""
+    prices = {}
     for line in plan.lines:
         if not line.included or line.overage in (None, "none"):
             continue
+        product = catalog.product(line.product_key)
         if line.overage == "custom":
             if not line.price_id:
-                refusals.append(f"{line.product_key} has no custom price yet")
+                refusals.append(f"{product.name} has no custom price yet")
             else:
-                prices.append(line.price_id)
+                prices[line.price_id] = f"{product.name} (custom)"
             continue
-        product = catalog.product(line.product_key)
         if not product.metered:
-            refusals.append(f"{line.product_key} is not metered: set its overage to none")
+            refusals.append(f"{product.name} is not metered: set its overage to none")
             continue
-        prices.append(catalog_id(session, "price", price_lookup_key(product.key, line.overage)))
+        prices[catalog_id(session, "price", price_lookup_key(product.key, line.overage))] = f"{product.name} ({line.overage})"
     if not prices and not refusals:
         refusals.append("nothing to schedule: no included product is metered")
     return prices
@@ -194,6 +208,7 @@ def _plan_schedule(session, gateway, catalog, plan, out: WritePlan) -> None:
         out.refusals += currency_refusals(gateway, catalog, plan)
     if out.refusals:
         return
+    out.context["price_names"] = prices
     coupon_id = None
     if plan.credit_discount_percent and plan.credit_discount_percent > 0:
         coupon_id = _key(plan, "schedule", "discount")
@@ -203,8 +218,8 @@ def _plan_schedule(session, gateway, catalog, plan, out: WritePlan) -> None:
     key = _key(plan, "schedule", "schedule")
     months = plan.term_months
     out.calls.append(PlannedCall("schedule", "create_schedule",
-                                 f"Subscription schedule from {plan.start_date.isoformat()} for {months} months",
-                                 schedule_params(plan, prices, coupon_id, key), key))
+                                 f"Subscription schedule from {plan.start_date.isoformat()} for {plural(months, 'month')}",
+                                 schedule_params(plan, list(prices), coupon_id, key), key))
 
 
 def _plan_send(session, gateway, catalog, plan, out: WritePlan) -> None:
@@ -222,6 +237,7 @@ def _plan_send(session, gateway, catalog, plan, out: WritePlan) -> None:
     if failing:
         out.refusals.append("review checks not passed: " + "; ".join(failing))
         return
+    out.context.update(invoice=invoice, recipient=invoice_recipient(invoice, plan.contact_email))
     for step, verb, summary in (("finalize", "finalize_invoice", "Finalize the draft (it becomes open)"),
                                 ("send", "send_invoice", "Send the invoice to the customer")):
         out.calls.append(PlannedCall(step, verb, summary, {}, _key(plan, "send_invoice", step), target=plan.invoice_id))
@@ -245,7 +261,7 @@ def describe_existing(plan: AnnualPlan) -> list[str]:
     found = []
     if plan.invoice_id:
         found.append(f"invoice {plan.invoice_id} ({plan.invoice_status or 'draft'})")
-    found += [f"custom price {ln.price_id} for {ln.product_key}" for ln in plan.lines if ln.price_id]
+    found += [f"custom price {ln.price_id} for {product_label(ln.product_key)}" for ln in plan.lines if ln.price_id]
     if plan.credits_customer_id:
         found.append(f"credits customer {plan.credits_customer_id} with instalment schedule {plan.credits_schedule_id}")
     if plan.subscription_schedule_id:

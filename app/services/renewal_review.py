@@ -60,7 +60,7 @@ def set_period_amount(session, actor: Actor, plan_id: int, number: int, cents: i
     if year.status != "due":
         raise Invalid(f"year {number} is already {year.status}: its amount is fixed", field="amount")
     if cents <= 0:
-        raise Invalid("the amount must be a positive number of cents", field="amount")
+        raise Invalid("the amount must be a positive amount in dollars, such as $45,000", field="amount")
     before, year.amount_cents = year.amount_cents, cents
     for warning in plan.warnings_for(LAST_PERIOD_FIELD):
         warning.resolved_at, warning.resolved_by, warning.resolution = utcnow(), actor.label, "edited"

@@ -75,7 +75,7 @@ def lay_out_years(session, plan: AnnualPlan) -> list[ContractYear]:
             plan.warnings.append(PlanWarning(field=LAST_PERIOD_FIELD, raw=f"{plan.term_months} months", message=(
                 f"the term ends with a {period.months}-month period from {period.starts_on.isoformat()} whose amount "
                 f"the contract does not state: set it (flask annual-plans set-period-amount {plan.id} {period.number} "
-                "CENTS) before it is drafted")))
+                "AMOUNT, in dollars such as $45,000) before it is drafted")))
     session.flush()
     return [existing[n] for n in sorted(existing)]
 

@@ -22,7 +22,7 @@ from app.billing.stripe_requests import (
     startup_credit_params,
     startup_metadata_params,
 )
-from app.formatting import money
+from app.formatting import money, plural
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer
 from app.refusals import Invalid
@@ -99,7 +99,7 @@ def plan_startup(session, gateway, catalog: Catalog, customer_id: int, raw_credi
                                                         catalog.currency, request.expires_on), key("credit")))
     moves = _startup_moves(gateway, sub)
     if moves:
-        plan.calls.append(PlannedCall("prices", "update_subscription", f"{len(moves)} item(s) onto the products' "
+        plan.calls.append(PlannedCall("prices", "update_subscription", f"{plural(len(moves), 'item')} onto the products' "
                                       "startup prices, without proration", item_prices_params(moves), key("prices"),
                                       target=sub["id"]))
     return StartupPreview(customer, request, plan)

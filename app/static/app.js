@@ -21,10 +21,44 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// Confirmations: an element with data-confirm (a form, or the button that submits it) asks first in the
+// page's own dialog (base.html), restating what will happen; "{name}" in the text reads the form's field
+// `name` (a select's chosen option, an input's value), so the restatement names what was chosen.
+function confirmTextOf(element, submitter) {
+  const holder = [submitter, element].find((el) => el && el.dataset && el.dataset.confirm);
+  if (!holder) return null;
+  const form = holder.form || holder.closest("form");
+  return holder.dataset.confirm.replace(/\{(\w+)\}/g, (placeholder, name) => {
+    const field = form && form.elements[name];
+    if (!field) return placeholder;
+    if (field.tagName === "SELECT") return field.selectedOptions.length ? field.selectedOptions[0].text.trim() : "";
+    return field.value.trim();
+  });
+}
+
+function askFirst(text, proceed) {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog || !dialog.showModal) { if (window.confirm(text)) proceed(); return; }
+  dialog.querySelector("#confirm-text").textContent = text;
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => { if (dialog.returnValue === "confirm") proceed(); }, { once: true });
+  dialog.showModal();
+}
+
+document.addEventListener("htmx:confirm", (event) => {
+  const submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
+  const text = confirmTextOf(event.detail.elt, submitter) || event.detail.question;
+  if (!text) return;
+  event.preventDefault();
+  askFirst(text, () => event.detail.issueRequest(true));
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+  const text = form.hasAttribute("hx-post") ? null : confirmTextOf(form, event.submitter);
+  if (text && !form.dataset.confirmed) {
     event.preventDefault();
+    askFirst(text, () => { form.dataset.confirmed = "yes"; form.requestSubmit(event.submitter); });
     return;
   }
   if (form.dataset.busyLabel) {

@@ -52,7 +52,7 @@ def test_valid_edit_saves_rerenders_the_row_and_audits(client, db, login_as, acm
 @pytest.mark.parametrize("field, value, message", [
     ("start_date", "03/04/2027", "Start"),
     ("term_months", "TBD", "Term"),
-    ("line.product_analytics.volume", "1.000.000", "Volume"),
+    ("line.product_analytics.volume", "1.000.000", "Product analytics: included volume"),
     ("line.product_analytics.upfront_amount_cents", "€5,000", "another currency"),
     ("credit_discount_percent", "150%", "Discount"),
     ("contact_email", "not-an-email", "not an email address"),

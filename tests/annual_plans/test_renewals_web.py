@@ -84,7 +84,8 @@ def test_an_18_month_term_flags_its_pro_rata_end_until_a_person_states_it(app, d
     refused = run("draft-renewals")
     assert refused.exit_code == 1 and "does not state the amount of its last 6-month period" in refused.output
     assert year_invoices(stripe_emulator, plan.id, 2) == []
-    assert run("set-period-amount", plan.id, 2, 4500000).exit_code == 0
+    set_amount = run("set-period-amount", plan.id, 2, "$45,000")
+    assert set_amount.exit_code == 0 and f"row {plan.id}: year 2 is $45,000.00" in set_amount.output
     result = run("draft-renewals")
     assert result.exit_code == 0, result.output
     [invoice] = year_invoices(stripe_emulator, plan.id, 2)
@@ -97,16 +98,21 @@ def test_an_18_month_term_flags_its_pro_rata_end_until_a_person_states_it(app, d
     assert db.session.scalar(db.select(ContractYear).filter_by(plan_id=plan.id, number=2)).status == "drafted"
 
 
-@pytest.mark.parametrize("cents, message", [(0, "positive number of cents")])
-def test_a_bad_period_amount_is_refused(app, db, ready_plan, run, nothing_written, cents, message):
+@pytest.mark.parametrize("amount, message", [
+    ("0", "positive amount in dollars, such as $45,000"),
+    ("4500000 cents", "positive amount in dollars, such as $45,000 ("),
+    ("€45.000", "positive amount in dollars, such as $45,000 ("),
+])
+def test_a_bad_period_amount_is_refused(app, db, ready_plan, run, nothing_written, amount, message):
     plan = ready_plan("massive-dynamic-36m")
     plan.term_months = 18
     db.session.commit()
     press(app, db, plan.id, "create_subscription")
     db.session.commit()
     with nothing_written():
-        result = run("set-period-amount", plan.id, 2, cents)
-    assert result.exit_code == 1 and result.output.strip() == f"Error: the amount must be a {message}"
+        result = run("set-period-amount", plan.id, 2, amount)
+    assert result.exit_code == 1 and result.output.strip().startswith(f"Error: the amount must be a {message}")
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_a_row_whose_year_one_is_not_sent_offers_no_draft(client, db, login_as, ready_plan):

@@ -70,4 +70,4 @@ def test_initech_needs_review_guesses_nothing(client, db, login_as):
     assert lines["product_analytics"]["volume"] is None and lines["session_replay"]["upfront_amount_cents"] is None
     assert data["stage"] == "loaded"
     row = client.get("/annual-plans").get_data(as_text=True)
-    assert "Not ready:" in row and "warning(s) to resolve" in row
+    assert "Not ready:" in row and "warnings to resolve" in row

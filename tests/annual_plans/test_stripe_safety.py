@@ -34,7 +34,9 @@ def test_unresolved_warnings_are_refused(client, db, login_as, catalog, stripe_e
     plan = loaded_sample(client, db, "initech-needs-review")
     login_as("cs")
     response = client.post(f"/annual-plans/{plan.id}/actions/create_subscription")
-    assert response.status_code == 422 and "warning(s) to resolve" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "warnings to resolve" in body
+    assert "Product analytics: included volume" in body and "line.product_analytics" not in body
     assert _count(stripe_emulator, "invoice") == 0
 
 

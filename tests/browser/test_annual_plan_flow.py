@@ -14,7 +14,7 @@ def _shot(page, name):
 
 def _confirm(page, button_label):
     page.locator("a.button[data-action]", has_text=button_label).first.click()
-    page.wait_for_selector("text=The Stripe calls this will make")
+    page.wait_for_selector("text=What this will do")
     _shot(page, button_label.split()[0].lower())
     page.click("button:has-text('Confirm')")
     page.wait_for_selector(".flash-success")
@@ -51,6 +51,8 @@ def test_loaded_row_to_sent(signed_in, live_server):
     page.fill("#customer input[name=tax_id_type]", "us_ein")
     page.fill("#customer input[name=tax_id_value]", "12-3456789")
     page.click("text=Create customer in Stripe")
+    assert "Create the Stripe customer Flowco Industries" in page.locator("#confirm-text").inner_text()
+    page.locator("#confirm-dialog button", has_text="Confirm").click()
     page.wait_for_selector("text=This row bills")
     assert "ready" in page.locator("h1 .badge").inner_text()
 
@@ -65,7 +67,8 @@ def test_loaded_row_to_sent(signed_in, live_server):
     _shot(page, "review")
     assert page.locator("ul.checklist li.fail").count() == 0, page.locator("ul.checklist").inner_text()
     page.click("text=Send invoice…")
-    page.wait_for_selector("text=The Stripe calls this will make")
+    page.wait_for_selector("text=What this will do")
+    assert "Finalize and send invoice in_" in page.locator(".plan-sentence").inner_text()
     page.click("button:has-text('Confirm')")
     page.wait_for_selector(".flash-success")
     assert "sent" in page.locator("h1 .badge").inner_text()

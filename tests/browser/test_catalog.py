@@ -34,7 +34,7 @@ def test_build_a_bespoke_price_after_seeing_its_stripe_call(signed_in, stripe_v1
     page = signed_in
     page.goto("/catalog")
     page.select_option("#price-builder select[name=product_key]", "session_replay")
-    for n, (up_to, unit) in enumerate([("5000", "0"), ("", "0.2")]):
+    for n, (up_to, unit) in enumerate([("5000", "0"), ("", "0.002")]):  # dollars per recording
         page.locator("#price-builder input[name=up_to]").nth(n).fill(up_to)
         page.locator("#price-builder input[name=unit]").nth(n).fill(unit)
     page.click("#price-builder button:has-text('Show the Stripe call')")

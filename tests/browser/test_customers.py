@@ -16,14 +16,14 @@ def test_edit_plans_map_and_see_the_features_change(signed_in):
     page = signed_in
     _open(page, "Puffin")
     assert "Free" in page.locator("#plan-price-session_replay_free").inner_text()  # each plan's catalog price
-    assert "recordings_file_export" not in page.locator("#features").inner_text()
+    assert "Recordings file export" not in page.locator("#features").inner_text()
     page.select_option("select[name='plan.session_replay']", "session_replay_paid")
     page.click("#plans button[type=submit]")
     page.locator("#plans [role=status]", has_text="Plans saved").wait_for()
-    page.locator("#features li", has_text="recordings_file_export").wait_for()  # refreshed by customer-changed
+    page.locator("#features li", has_text="Recordings file export").wait_for()  # refreshed by customer-changed
     page.select_option("select[name='plan.session_replay']", "session_replay_free")
     page.click("#plans button[type=submit]")  # a second save: the version moved on out of band
-    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('recordings_file_export')")
+    page.wait_for_function("() => !document.querySelector('#features').innerText.includes('Recordings file export')")
     assert "Someone changed" not in page.locator("#plans").inner_text()
 
 
@@ -33,6 +33,13 @@ def test_apply_a_coupon(signed_in):
     assert "no coupon" in page.locator("#coupon").inner_text()
     page.select_option("#coupon select[name=coupon]", "demo-partner-20")
     page.click("#coupon button:has-text('Apply coupon')")
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for()  # asks first, naming the chosen coupon and the customer
+    assert "Apply the coupon Partner 20%" in dialog.inner_text() and "Hedgehog" in dialog.inner_text()
+    dialog.locator("button", has_text="Cancel").click()
+    assert not dialog.is_visible() and "no coupon" in page.locator("#coupon").inner_text()  # nothing sent
+    page.click("#coupon button:has-text('Apply coupon')")
+    dialog.locator("button", has_text="Confirm").click()
     page.locator("#coupon [role=status]", has_text="Coupon demo-partner-20 applied").wait_for()
     assert "Partner 20%" in page.locator("#coupon").inner_text()
     page.locator("#caps td", has_text="$250.00").wait_for()  # the $200 limit now allows $250 of list price
@@ -76,7 +83,7 @@ def test_start_a_startup_plan(signed_in):
     page.fill("#startup input[name=credit]", "$5,000")
     page.fill("#startup input[name=expires_on]", "2030-06-30")
     page.click("#startup button:has-text('Show the Stripe calls')")
-    page.locator("#startup ol.calls li", has_text="$5,000.00 promotional credit").wait_for()
+    page.locator("#startup .plan-sentence", has_text="$5,000.00 promotional credit").wait_for()  # the calls fold below
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "customer-startup-plan.png"), full_page=True)
     page.click("#startup button:has-text('Confirm: start the startup plan')")

@@ -28,6 +28,7 @@ def test_renewals_view_drafts_reviews_and_sends_year_two(signed_in, live_server,
         assert "Year 2 of 3 starts" in row.inner_text() and "2028-02-15" in row.inner_text()
         assert "$90,000.00" in row.inner_text() and row.get_attribute("data-status") == "due"
         row.locator("button", has_text="Draft now").click()
+        page.locator("#confirm-dialog button", has_text="Confirm").click()
         page.locator(".flash", has_text=f"Year 2 of row {plan_id}: draft invoice in_").wait_for()
         row = page.locator(f"#renewal-{plan_id}-2-year")
         assert row.get_attribute("data-status") == "drafted"
@@ -36,6 +37,9 @@ def test_renewals_view_drafts_reviews_and_sends_year_two(signed_in, live_server,
         assert "contract year 2 (2028-02-15 → 2029-02-15)" in page.locator("h1").inner_text()
         assert page.locator("ul.checklist li.fail").count() == 0
         page.click("button:has-text(\"Send year 2's invoice\")")
+        restated = page.locator("#confirm-text").inner_text()
+        assert "send invoice in_" in restated and "$90,000.00 (USD)" in restated and ", due 2028-" in restated
+        page.locator("#confirm-dialog button", has_text="Confirm").click()
         page.locator(".flash", has_text="Year 2's invoice was sent.").wait_for()
         page.goto("/annual-plans/renewals")
         assert page.locator(f"#renewal-{plan_id}-2-year").get_attribute("data-status") == "sent"

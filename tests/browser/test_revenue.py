@@ -12,7 +12,7 @@ def test_read_the_months_revenue_and_open_a_figures_why(signed_in):
     row.locator("a.figure").first.click()
     panel = page.locator("#why")
     panel.locator("h4", has_text="Rule: enterprise yearly").wait_for()
-    assert "5880000¢ ÷ 12 months = 490000¢" in panel.inner_text()
+    assert "$58,800.00 ÷ 12 months = $4,900.00" in panel.inner_text()
     assert panel.locator("a[href*='dashboard.stripe.com/test/invoices/in_']").count() == 1
 
 

@@ -7,7 +7,7 @@ PA_BOUNDS = ["1000000", "2000000", "15000000", "50000000", ""]
 
 
 def form(product="product_analytics", shape="metered", bounds=PA_BOUNDS, units=None, flats=None, **extra):
-    units = units or ["0", "0.004", "0.003", "0.002", "0.001"][:len(bounds)]
+    units = units or ["0", "0.00004", "0.00003", "0.00002", "0.00001"][:len(bounds)]  # dollars per unit
     flats = flats or [""] * len(bounds)
     return {"product_key": product, "shape": shape, "up_to": bounds, "unit": units, "flat": flats, **extra}
 
@@ -53,7 +53,7 @@ def test_pressing_confirm_twice_makes_one_price(client, login_as, catalog, strip
 
 def test_flat_upfront_price_is_licensed(client, login_as, catalog, stripe_client):
     login_as("finance")
-    data = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "2000000", "interval": "year"}
+    data = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year"}
     html = client.post("/catalog/prices/preview", data=data).get_data(as_text=True)
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     created = client.post("/catalog/prices", data=data | {"fingerprint": fingerprint}).get_data(as_text=True)
@@ -79,15 +79,16 @@ def test_misaligned_tiers_are_refused_in_place_and_nothing_is_written(client, lo
     (form(shape="hybrid"), "supported plan shapes"),
     (form(bounds=["2000000", "1000000", "", "", ""]), "Tier 2: &#39;up to&#39; must be a whole number of units above 2,000,000"),
     (form(bounds=["100", "200"]), "The last tier (tier 2) must go up to infinity"),
-    (form(units=["0", "0.5.1", "0", "0", "0"]), "Tier 2: &#39;0.5.1&#39; is not an amount in cents per unit"),
-    (form(units=["0", "-1", "0", "0", "0"]), "Tier 2: the per-unit amount must be zero or more cents"),
+    (form(units=["0", "0.5.1", "0", "0", "0"]), "Tier 2: &#39;0.5.1&#39; is not an amount in dollars per unit"),
+    (form(units=["0", "-1", "0", "0", "0"]), "Tier 2: the per-unit amount must be zero or more dollars"),
     (form(shape="flat_first_tier"), "Tier 1 must have a flat amount above zero"),
-    (form(flats=["", "1.5", "", "", ""]), "Tier 2&#39;s flat amount must be a whole number of cents"),
+    (form(flats=["", "1.505", "", "", ""]), "Tier 2&#39;s flat amount must be an amount in dollars, to the cent"),
     (form(plan="startup"), "plan=startup but no valid_days"),
     (form(valid_days="0"), "valid_days=&#39;0&#39; is not a whole number"),
     (form(move_to_price_id="price_nope"), "price_nope, which does not exist"),
     (form(product="enterprise"), "enterprise has no meter"),
-    ({"product_key": "enterprise", "shape": "flat_upfront", "amount": "12.50"}, "The flat amount must be a whole number"),
+    ({"product_key": "enterprise", "shape": "flat_upfront", "amount": "12.505"}, "The flat amount must be an amount in dollars above zero"),
+    ({"product_key": "enterprise", "shape": "flat_upfront", "amount": "2000000¢"}, "The flat amount must be an amount in dollars"),
 ])
 def test_bad_input_is_a_422_in_place(client, login_as, catalog, stripe_emulator, data, message):
     login_as("finance")
@@ -110,7 +111,7 @@ def test_a_changed_form_after_preview_is_refused(client, login_as, catalog, stri
     html = client.post("/catalog/prices/preview", data=form()).get_data(as_text=True)
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     before = prices_in(stripe_emulator)
-    response = client.post("/catalog/prices", data=form(units=["0", "0.1", "0.1", "0.1", "0.1"], fingerprint=fingerprint))
+    response = client.post("/catalog/prices", data=form(units=["0", "0.001", "0.001", "0.001", "0.001"], fingerprint=fingerprint))
     assert response.status_code == 422 and "not the price that was previewed" in response.get_data(as_text=True)
     assert prices_in(stripe_emulator) == before
 
@@ -120,3 +121,14 @@ def test_viewers_cannot_create_prices(client, login_as, catalog, nothing_written
     with nothing_written():
         assert client.post("/catalog/prices/preview", data=form()).status_code == 403
         assert client.post("/catalog/prices", data=form()).status_code == 403
+
+
+def test_the_preview_says_the_price_in_dollars_first(client, login_as, catalog):
+    login_as("finance")
+    html = client.post("/catalog/prices/preview", data=form()).get_data(as_text=True)
+    assert ("Create a standard metered price &#39;Custom - " in html and "for Product analytics (per event): "
+            "up to 1,000,000: $0.00 each; up to 2,000,000: $0.00004 each; up to 15,000,000: $0.00003 each; "
+            "up to 50,000,000: $0.00002 each; above 50,000,000: $0.00001 each" in html)
+    flat = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year"}
+    html = client.post("/catalog/prices/preview", data=flat).get_data(as_text=True)
+    assert "for Enterprise: $20,000.00 a year" in html and "¢" not in html

@@ -17,7 +17,7 @@ def test_a_paid_customer_on_a_custom_price_is_listed_with_the_reason(client, log
     assert f'id="customer-{odd.id}"' in report and f'id="customer-{ok.id}"' not in report
     assert "exactly one active subscription; Stripe has 2" in report
     page = client.get(f"/customers/{odd.id}").get_data(as_text=True)
-    assert "Billing configuration: paid" in page and "Stripe has 2" in page
+    assert "Billing configuration: Paid" in page and "Stripe has 2" in page
     assert "Stripe matches this configuration" in client.get(f"/customers/{ok.id}").get_data(as_text=True)
 
 

@@ -240,7 +240,7 @@ def test_a_later_phase_keeps_it_and_a_past_phase_is_left_alone(client, login_as,
     login_as("cs")
     response = _post(client, customer, "15")
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert f"on the current phase and its 1 later phase(s) of schedule {schedule.id}" in response.get_data(as_text=True)
+    assert f"on the current phase and its 1 later phase of schedule {schedule.id}" in response.get_data(as_text=True)
     phases = stripe_client.v1.subscription_schedules.retrieve(schedule.id).to_dict()["phases"]
     assert [[d["coupon"] for d in p["discounts"]] for p in phases] == [[], ["credit-discount-15"], ["credit-discount-15"]]
     assert [p["end_date"] for p in phases] == [start + month, start + 3 * month, start + 6 * month]

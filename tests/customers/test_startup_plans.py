@@ -74,7 +74,9 @@ def test_the_preview_shows_the_stripe_calls_and_writes_nothing(client, login_as,
     assert response.status_code == 200
     assert "Startup metadata: credit expires 2027-12-31" in body
     assert "$50,000.00 promotional credit on metered usage, expiring 2027-12-31" in body
-    assert "1 item(s) onto the products&#39; startup prices" in body and "Confirm: start the startup plan" in body
+    assert "1 item onto the products&#39; startup prices" in body and "Confirm: start the startup plan" in body
+    assert (f"Start a startup plan for {customer.name}: $50,000.00 of credit until 2027-12-31; startup metadata: "
+            "credit expires 2027-12-31; $50,000.00 promotional credit on metered usage") in body.replace("&#39;", "'")
 
 
 def test_starting_a_startup_plan_sets_metadata_grants_the_credit_and_moves_to_startup_prices(

@@ -56,7 +56,7 @@ def test_a_figure_opens_its_rule_inputs_and_arithmetic(client, login_as, db, sna
     invoice_id = db.session.scalar(select(RevenueLine).where(RevenueLine.customer_id == yearly)).inputs[
         "prepayments"][0]["invoice_id"]
     assert "Rule: enterprise yearly" in body and "spread evenly" in body
-    assert "5880000¢ ÷ 12 months = 490000¢ in month 1" in body
+    assert "$58,800.00 ÷ 12 months = $4,900.00 in month 1" in body
     assert f'href="https://dashboard.stripe.com/test/invoices/{invoice_id}"' in body
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from app.billing.plan_fields import (
     dollars,
+    edit_text,
     format_cell,
     split_field,
     value_from_json,
@@ -55,9 +56,9 @@ def test_a_complete_row_has_no_blockers():
     ({"organization_ids": []}, "no organisation: usage would never be billed"),
     ({"lines": [Line("x", included=False)]}, "include at least one product with an up-front amount"),
     ({"lines": [Line("x", upfront_amount_cents=None)]}, "include at least one product"),
-    ({"lines": [Line("x"), Line("y", overage=None)]}, "choose the overage for y"),
-    ({"lines": [Line("x", overage="custom")]}, "set the custom overage rate for x"),
-    ({"warnings": [Warning_("currency"), Warning_("term_months", datetime(2026, 1, 1))]}, "1 warning(s) to resolve: currency"),
+    ({"lines": [Line("x"), Line("y", overage=None)]}, "choose the overage for Y"),
+    ({"lines": [Line("x", overage="custom")]}, "set the custom overage rate for X"),
+    ({"warnings": [Warning_("currency"), Warning_("term_months", datetime(2026, 1, 1))]}, "1 warning to resolve: Currency"),
 ])
 def test_each_blocker(change, reason):
     blockers = readiness_blockers(Plan(**change))
@@ -127,6 +128,12 @@ def test_json_round_trip_keeps_values_exact():
 def test_formatting():
     assert dollars(10250000) == "$102,500.00" and dollars(-5) == "-$0.05"
     assert format_cell("line.p.volume", 60000000) == "60,000,000"
-    assert format_cell("line.p.overage_unit_amount_decimal", Decimal("0.400")) == "0.4¢"
+    assert format_cell("line.p.overage_unit_amount_decimal", Decimal("0.400")) == "$0.004"
     assert format_cell("payment_terms_days", 45) == "Net 45"
     assert split_field("line.session_replay.volume") == ("session_replay", "volume")
+
+
+@pytest.mark.parametrize("rate", [Decimal("0.4"), Decimal("0.0025"), Decimal("12.5"), Decimal("0.000001")])
+def test_a_rate_edits_as_dollars_and_reads_back_to_the_same_cents(rate):
+    text = edit_text("line.p.overage_unit_amount_decimal", rate)
+    assert text.startswith("$") and parse_field("line.p.overage_unit_amount_decimal", text) == rate

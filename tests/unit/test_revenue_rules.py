@@ -37,7 +37,7 @@ def test_paid_is_the_months_lines_after_discounts_plus_tax():
     mrr = paid(MARCH, [march, february])
     assert (mrr.mrr_cents, mrr.product_cents) == (20_814, {"product_analytics": 12_345, "session_replay": 5_000})
     assert [i["invoice_id"] for i in mrr.inputs["invoices"]] == ["in_1"]
-    assert mrr.arithmetic[-1] == "sum 17345¢ + tax 3469¢ = 20814¢"
+    assert mrr.arithmetic[-1] == "sum $173.45 + tax $34.69 = $208.14"
 
 
 def test_a_year_paid_up_front_spreads_evenly_and_the_odd_cents_go_to_the_first_month():

@@ -66,7 +66,7 @@ def _run(plan_id: int, action: str):
 def review(plan_id: int):
     found = review_invoice(db.session, collaborators.stripe_gateway(), plan_id)
     return render_template("annual_plans/review.html", plan=found.plan, invoice=found.invoice, lines=found.lines,
-                           expected=found.expected, checks=found.checks)
+                           expected=found.expected, checks=found.checks, checks_pass=found.checks_pass)
 
 
 @bp.post("/<int:plan_id>/tax-id-not-needed")

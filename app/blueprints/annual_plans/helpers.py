@@ -7,8 +7,16 @@ from flask_login import current_user
 from app import collaborators
 from app.billing.contract_result import due_date
 from app.billing.instalments import pays_in_instalments
-from app.billing.plan_fields import display, dollars, edit_text, format_cell, value_from_json
+from app.billing.plan_fields import (
+    display,
+    dollars,
+    edit_text,
+    field_label,
+    format_cell,
+    value_from_json,
+)
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
+from app.billing.write_plan_words import loaded_sentence
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.cell_html import display_cell, display_cells
 from app.extensions import db
@@ -59,6 +67,15 @@ def contract_year(plan: AnnualPlan) -> str:
     return year_label(plan.start_date, plan.term_months, utcnow().date()) if (plan.term_months or 0) > 12 else ""
 
 
+def product_names() -> dict[str, str]:
+    return {key: product.name for key, product in collaborators.catalog().products.items()}
+
+
+def label_of_field(name: str) -> str:
+    """`field_label` with the catalog's product names: what pages show for a field."""
+    return field_label(name, product_names())
+
+
 def row_context(plan: AnnualPlan) -> dict:
     return {"plan": plan, "products": collaborators.product_keys()}
 
@@ -67,7 +84,7 @@ def row_context(plan: AnnualPlan) -> dict:
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
     plan_row=plan_row, format_cell=format_cell, edit_text=edit_text, field_id=field_id, get_value=get_value,
     dollars=dollars, display=display, due_date=due_date, own_domains=collaborators.own_email_domains,
-    display_cell=display_cell, display_cells=display_cells, contract_year=contract_year))
+    display_cell=display_cell, display_cells=display_cells, contract_year=contract_year, field_label=label_of_field))
 
 
 def render_row(plan: AnnualPlan, status: int = 200, editing: str | None = None,
@@ -113,7 +130,9 @@ def show_context(plan: AnnualPlan) -> dict:
     from app.services.rehearsal_runs import last_rehearsal
     from app.services.renewals import years_of
 
+    loaded = loaded_sentence(plan, product_names(), getattr(plan, "currency", None) or collaborators.catalog().currency)
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
+            "loaded": loaded if plan.provenance else "",
             "contract_years": years_of(db.session, plan.id), "rehearsal": last_rehearsal(db.session, plan.id),
             "job": None,
             "editing": None, "error": None, "typed": None, **row_context(plan)}

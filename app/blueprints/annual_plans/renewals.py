@@ -40,7 +40,8 @@ def draft_year(plan_id: int, number: int):
 def _year_review_page(plan_id: int, number: int, error: str | None = None):
     found = review_year_invoice(db.session, collaborators.stripe_gateway(), plan_id, number)
     return render_template("annual_plans/review.html", plan=found.plan, invoice=found.invoice, lines=found.lines,
-                           expected=found.expected, checks=found.checks, year=found.year, error=error)
+                           expected=found.expected, checks=found.checks, year=found.year, error=error,
+                           checks_pass=found.checks_pass, send_sentence=found.send_sentence)
 
 
 @bp.get("/<int:plan_id>/years/<int:number>/review")
