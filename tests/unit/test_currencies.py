@@ -88,7 +88,7 @@ def test_gbp_stripe_parameters_name_the_rows_currency():
 
 @pytest.mark.parametrize("cents, currency, shown", [
     (1200000, "gbp", "£12,000.00"), (2400000, "eur", "€24,000.00"), (10250000, "usd", "$102,500.00"),
-    (1250, "chf", "12.50 CHF"), (None, "eur", "—"),
+    (1250, "chf", "CHF12.50"), (None, "eur", "—"),
 ])
 def test_money_in_its_currency(cents, currency, shown):
     assert money(cents, currency) == shown
