@@ -63,6 +63,8 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         for line in result.failure_lines:
             click.echo(line)
     click.echo(result.summary)
+    for reason in result.reasons:
+        click.echo(f"  {reason}")
     if result.errors or result.failed:
         raise SystemExit(1)
 
