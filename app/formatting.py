@@ -57,8 +57,16 @@ def spreadsheet_row(values) -> list:
     return [spreadsheet_cell(" ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in values]
 
 
+WEBHOOK_SOURCES = {"pandadoc": "PandaDoc", "stripe": "Stripe"}
+
+
+def webhook_source(source: str) -> str:
+    return WEBHOOK_SOURCES.get(source, source)
+
+
 def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
     app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
+    app.add_template_filter(webhook_source, "webhook_source")

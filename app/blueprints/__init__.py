@@ -25,6 +25,7 @@ NAVIGATION = [
     ("usage.index", "Usage"),
     ("revenue.index", "Revenue"),
     ("jobs.index", "Jobs"),
+    ("webhooks.index", "Webhooks"),
     ("audit.index", "Audit"),
     ("users.index", "Users"),
 ]

@@ -95,3 +95,13 @@ def test_the_rerun_button_is_drawn_to_follow_its_date_field(client, db, login_as
     login_as("cs")
     html = client.get("/usage").get_data(as_text=True)
     assert 'class="rerun-button"' in html and "usage.js" in html and "uPlot-1.6.32.iife.min.js" in html
+
+
+def test_the_instances_late_resend_is_accepted_and_clears_the_gap(client, db, login_as, post):
+    _, gap_day = _steady_week_then_gap(db)
+    late = [{"organization_id": f"o{n}", "instance": "US", "date": gap_day.isoformat(),
+             "usage": {"product_analytics": 1}} for n in range(5)]
+    assert post("reports", {"reports": late}).status_code == 202
+    login_as("viewer")
+    html = client.get("/usage").get_data(as_text=True)
+    assert "sent no usage reports" not in html and 'class="num gap"' not in html
