@@ -57,6 +57,24 @@ def spreadsheet_row(values) -> list:
     return [spreadsheet_cell(" ".join(map(str, v)) if isinstance(v, list | tuple) else v) for v in values]
 
 
+# Each job state's mark beside its word, so states differ by more than colour.
+STATUS_MARKS = {"queued": "◷", "running": "▶", "succeeded": "✓", "failed": "✕", "processed": "✓", "ignored": "–",
+                "received": "◷"}
+
+
+def status_mark(status: str) -> str:
+    return STATUS_MARKS.get(status, "•")
+
+
+def job_parameters(arguments: dict | None) -> str:
+    """A job's arguments as people read them: "date: 2027-05-12 · org ids: org-1, org-2"."""
+    shown = []
+    for name, value in (arguments or {}).items():
+        text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        shown.append(f"{name.replace('_', ' ')}: {text or '—'}")
+    return " · ".join(shown)
+
+
 WEBHOOK_SOURCES = {"pandadoc": "PandaDoc", "stripe": "Stripe"}
 
 
@@ -70,3 +88,5 @@ def init_app(app) -> None:
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(webhook_source, "webhook_source")
+    app.add_template_filter(status_mark, "status_mark")
+    app.add_template_filter(job_parameters, "job_parameters")
