@@ -1,9 +1,13 @@
 """How numbers and dates read on the pages: money from integer cents, Stripe's timestamps as dates."""
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+
+from app.billing.plan_fields import ROW_FIELDS
 
 
 def money(cents) -> str:
@@ -75,6 +79,50 @@ def job_parameters(arguments: dict | None) -> str:
     return " · ".join(shown)
 
 
+LINE_LABELS = {"included": "included", "volume": "included volume", "upfront_amount_cents": "up-front amount",
+               "overage": "overage", "overage_unit_amount_decimal": "overage rate"}
+
+
+def field_label(name: str, product_names: Mapping[str, str] | None = None) -> str:
+    """A field as people read it: "line.product_analytics.overage_unit_amount_decimal" -> "Product analytics:
+    overage rate", "start_date" -> "Start" (the grid's label), "invoice_status" -> "Invoice status"."""
+    if name.startswith("line."):
+        _, product_key, *rest = name.split(".")
+        product = (product_names or {}).get(product_key) or product_key.replace("_", " ").capitalize()
+        column = rest[0] if rest else ""
+        return f"{product}: {LINE_LABELS.get(column, column.replace('_', ' '))}" if column else product
+    if name in ROW_FIELDS:
+        return ROW_FIELDS[name].label
+    return name.replace("_", " ").capitalize()
+
+
+AUDIT_VALUE_SHOWN = 160  # characters of a long value shown before the rest is folded
+
+
+def audit_value(value) -> str:
+    """A recorded value as text: none as "—", lists joined, anything nested as compact JSON."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
+def audit_changes(before, after) -> list[dict]:
+    """An entry's before/after as "field: before → after" lines, in the order the service recorded them;
+    `before` is None for a value that was only set (creations, results)."""
+    before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
+    names = list(before) + [n for n in after if n not in before]
+    return [{"label": field_label(name), "name": name,
+             "before": audit_value(before[name]) if name in before else None,
+             "after": audit_value(after[name]) if name in after else None} for name in names]
+
+
 WEBHOOK_SOURCES = {"pandadoc": "PandaDoc", "stripe": "Stripe"}
 
 
@@ -90,3 +138,5 @@ def init_app(app) -> None:
     app.add_template_filter(webhook_source, "webhook_source")
     app.add_template_filter(status_mark, "status_mark")
     app.add_template_filter(job_parameters, "job_parameters")
+    app.jinja_env.globals.update(audit_changes=audit_changes, field_label=field_label,
+                                 audit_value_shown=AUDIT_VALUE_SHOWN)
