@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from markupsafe import Markup
+
 from app.billing.plan_fields import ROW_FIELDS
 
 
@@ -28,13 +30,36 @@ def date_from_unix(value) -> str:
 
 
 STRIPE_DASHBOARD_PATHS = {"in": "invoices", "cus": "customers", "price": "prices", "sub": "subscriptions",
-                          "prod": "products", "credgr": "billing/credit-grants"}
+                          "sub_sched": "subscription_schedules", "prod": "products", "credgr": "billing/credit-grants",
+                          "evt": "events", "mtr": "billing/meters"}
+PANDADOC_DOCUMENT_URL = "https://app.pandadoc.com/a/#/documents/{document_id}"
 
 
 def stripe_dashboard_url(object_id: str, live: bool) -> str | None:
     """Where a person opens a Stripe object (test or live dashboard); None for a kind it has no page for."""
-    path = STRIPE_DASHBOARD_PATHS.get(object_id.split("_")[0])
+    prefix = object_id.rsplit("_", 1)[0] if "_" in object_id else ""
+    path = STRIPE_DASHBOARD_PATHS.get(prefix)
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}/{object_id}" if path else None
+
+
+def stripe_id_html(object_id: str | None, live: bool, text: str | None = None) -> Markup:
+    """A Stripe id as code, linked to its dashboard page when Stripe has one; `text` shows instead (a number)."""
+    if not object_id:
+        return Markup("")
+    url = stripe_dashboard_url(object_id, live)
+    code = Markup("<code>{}</code>").format(text or object_id)
+    if url is None:
+        return code
+    return Markup('<a class="stripe-id" href="{}" target="_blank" rel="noopener" title="Open {} in Stripe">{}</a>').format(
+        url, object_id, code)
+
+
+def pandadoc_document_html(document_id: str | None) -> Markup:
+    """A contract's document id, linked to the document in PandaDoc."""
+    if not document_id:
+        return Markup("")
+    return Markup('<a class="pandadoc-id" href="{}" target="_blank" rel="noopener" title="Open the contract in PandaDoc">'
+                  '<code>{}</code></a>').format(PANDADOC_DOCUMENT_URL.format(document_id=document_id), document_id)
 
 
 # What a spreadsheet may read as the start of a formula (OWASP "CSV injection").
@@ -133,7 +158,9 @@ def webhook_source(source: str) -> str:
 def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
     app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars,
-                                 stripe_link=lambda object_id: stripe_dashboard_url(object_id, live))
+                                 stripe_link=lambda object_id: stripe_dashboard_url(object_id, live),
+                                 stripe_id=lambda object_id, text=None: stripe_id_html(object_id, live, text),
+                                 pandadoc_document=pandadoc_document_html)
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(webhook_source, "webhook_source")
     app.add_template_filter(status_mark, "status_mark")
