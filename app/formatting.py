@@ -35,18 +35,19 @@ STRIPE_DASHBOARD_PATHS = {"in": "invoices", "cus": "customers", "price": "prices
 PANDADOC_DOCUMENT_URL = "https://app.pandadoc.com/a/#/documents/{document_id}"
 
 
-def stripe_dashboard_url(object_id: str, live: bool) -> str | None:
-    """Where a person opens a Stripe object (test or live dashboard); None for a kind it has no page for."""
+def stripe_dashboard_url(object_id: str, live: bool, path: str | None = None) -> str | None:
+    """Where a person opens a Stripe object (test or live dashboard); None for a kind it has no page for.
+    `path` names the kind of an id with no prefix (a coupon's id is its own name)."""
     prefix = object_id.rsplit("_", 1)[0] if "_" in object_id else ""
-    path = STRIPE_DASHBOARD_PATHS.get(prefix)
+    path = path or STRIPE_DASHBOARD_PATHS.get(prefix)
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}/{object_id}" if path else None
 
 
-def stripe_id_html(object_id: str | None, live: bool, text: str | None = None) -> Markup:
+def stripe_id_html(object_id: str | None, live: bool, text: str | None = None, path: str | None = None) -> Markup:
     """A Stripe id as code, linked to its dashboard page when Stripe has one; `text` shows instead (a number)."""
     if not object_id:
         return Markup("")
-    url = stripe_dashboard_url(object_id, live)
+    url = stripe_dashboard_url(object_id, live, path)
     code = Markup("<code>{}</code>").format(text or object_id)
     if url is None:
         return code
@@ -159,7 +160,8 @@ def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
     app.jinja_env.globals.update(money=money, limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live),
-                                 stripe_id=lambda object_id, text=None: stripe_id_html(object_id, live, text),
+                                 stripe_id=lambda object_id, text=None, path=None: stripe_id_html(object_id, live,
+                                                                                                   text, path),
                                  pandadoc_document=pandadoc_document_html)
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(webhook_source, "webhook_source")

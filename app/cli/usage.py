@@ -93,7 +93,8 @@ def check(raw_date):
     result = check_usage_day(db.session, usage_day_of(report_date))
     click.echo(f"Usage day {result.day} (reported on {report_date})")
     for gap in result.gaps:
-        click.echo(f"GAP: {gap.message}; re-run: flask usage send-reports --date {gap.rerun_date}")
+        click.echo(f"GAP: {gap.message}; the {gap.instance} instance re-sends its reports: {gap.resend_command}; "
+                   f"then re-run here: flask usage send-reports --date {gap.rerun_date}")
     for instance, orgs in result.missing.items():
         click.echo(f"MISSING ({instance}): {len(orgs)} organisations had usage the day before and no report: "
                    f"{', '.join(orgs[:20])}")

@@ -22,6 +22,11 @@ def test_dashboard_urls(object_id, live, url):
     assert stripe_dashboard_url(object_id, live) == url
 
 
+def test_a_coupon_is_linked_by_its_kind():
+    assert str(stripe_id_html("credit-discount-20", True, path="coupons")).startswith(
+        '<a class="stripe-id" href="https://dashboard.stripe.com/coupons/credit-discount-20"')
+
+
 def test_an_id_without_a_page_is_shown_as_code_and_markup_is_escaped():
     assert str(stripe_id_html("txi_1", False)) == "<code>txi_1</code>"
     assert "&lt;b&gt;" in str(stripe_id_html("cus_<b>", False))
