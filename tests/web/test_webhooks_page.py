@@ -23,7 +23,7 @@ def _audit(db):
 
 
 def _handle_again(client, event):
-    return client.post(f"/webhooks/{event.id}/handle-again", headers={"HX-Request": "true"})
+    return client.post(f"/webhooks/deliveries/{event.id}/handle-again", headers={"HX-Request": "true"})
 
 
 def test_the_page_needs_a_login(client, db):
@@ -38,8 +38,8 @@ def test_the_page_lists_each_delivery_with_its_status_and_error(client, db, logi
     html = client.get("/webhooks").get_data(as_text=True)
     assert 'href="/webhooks"' in html  # in the navigation
     assert "pd-broken" in html and "OperationalError: database is locked" in html and "evt_ok" in html
-    assert '<span class="badge status-failed">failed</span>' in html
-    assert '<span class="badge status-processed">processed</span>' in html
+    assert '<span class="badge status-failed"><span aria-hidden="true">✕</span> failed</span>' in html
+    assert '<span class="badge status-processed"><span aria-hidden="true">✓</span> processed</span>' in html
     assert "Handle again</button>" not in html  # a viewer may not
 
 
@@ -128,4 +128,4 @@ def test_a_viewer_cannot_handle_again_and_nothing_is_written(client, db, login_a
 def test_an_unknown_delivery_is_404(client, db, login_as, nothing_written):
     login_as("cs")
     with nothing_written():
-        assert client.post("/webhooks/999/handle-again").status_code == 404
+        assert client.post("/webhooks/deliveries/999/handle-again").status_code == 404

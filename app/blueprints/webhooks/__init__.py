@@ -39,7 +39,7 @@ def _row_refused(exc, event_id: int):
                            refused=True)
 
 
-@bp.post("/<int:event_id>/handle-again")
+@bp.post("/deliveries/<int:event_id>/handle-again")
 @require("webhooks.handle")
 @on_refusal(_row_refused)
 def handle_again(event_id: int):
