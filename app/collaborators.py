@@ -130,6 +130,12 @@ def meter_gateway() -> StripeGateway:
                          http=current_app.extensions["stripe_http"])
 
 
+def rehearsal_options() -> dict:
+    """What a rehearsal needs of the configuration: the key (a live one is refused) and the renewals' lead time."""
+    return {"api_key": current_app.config.get("STRIPE_SECRET_KEY") or "",
+            "lead_days": current_app.config["RENEWAL_LEAD_DAYS"]}
+
+
 def oidc_provider() -> OidcProvider | None:
     """The identity provider for single sign-on, or None when OIDC_ISSUER is not set."""
     cfg = current_app.config
@@ -137,3 +143,10 @@ def oidc_provider() -> OidcProvider | None:
         return None
     return OidcProvider(OidcSettings(cfg["OIDC_ISSUER"], cfg["OIDC_CLIENT_ID"], cfg["OIDC_CLIENT_SECRET"],
                                      cfg["OIDC_GROUPS_CLAIM"], cfg["OIDC_SCOPES"], cfg["OIDC_PROVIDER_NAME"]))
+
+
+def notification_channels() -> dict:
+    """Email and Slack as configured now (SMTP_*, SLACK_WEBHOOK_URL); a channel not set is absent."""
+    from app.gateways.notify import build_channels
+
+    return build_channels(current_app.config)

@@ -43,6 +43,13 @@ SETTINGS = {
     "PASSWORD_LOGIN": False,
     "TRUST_PROXY": False,
     "HSTS": False,
+    "SMTP_HOST": False,
+    "SMTP_PORT": False,
+    "SMTP_USERNAME": False,
+    "SMTP_PASSWORD": True,
+    "SMTP_STARTTLS": False,
+    "SMTP_FROM": False,
+    "SLACK_WEBHOOK_URL": True,
 }
 
 
@@ -148,6 +155,22 @@ def _sso_settings() -> dict:
     return settings
 
 
+def _notification_settings() -> dict:
+    """Where people are told: email when SMTP_HOST is set, Slack when SLACK_WEBHOOK_URL is."""
+    port = os.environ.get("SMTP_PORT", "").strip() or "587"
+    if not port.isdigit():
+        raise ConfigError(f"SMTP_PORT must be a port number, not '{port}'")
+    return {
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": int(port),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "").strip() or "billing-console@localhost",
+        "SLACK_WEBHOOK_URL": os.environ.get("SLACK_WEBHOOK_URL", "").strip(),
+    }
+
+
 def from_env(overrides: dict | None = None) -> dict:
     """Build the Flask config dict; production refuses unsafe settings."""
     load_dotenv(ROOT / ".env", override=False)
@@ -196,6 +219,7 @@ def from_env(overrides: dict | None = None) -> dict:
         "BILLING_CONFIG_PATH": os.environ.get("BILLING_CONFIG_PATH", str(ROOT / "config" / "billing.toml")),
         "CONTRACT_MAPPING_PATH": os.environ.get("CONTRACT_MAPPING_PATH", str(ROOT / "config" / "contract_mapping.toml")),
         "OWN_EMAIL_DOMAINS": _domains("OWN_EMAIL_DOMAINS"),
+        **_notification_settings(),
         **_sso_settings(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

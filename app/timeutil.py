@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -20,9 +22,22 @@ log = logging.getLogger(__name__)
 _frozen: datetime | None = None
 
 
+class PinnedClock:
+    """The business's now for one context (a rehearsal runs the product on a Stripe test clock's time)."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+
+_pinned: ContextVar[PinnedClock | None] = ContextVar("pinned_clock", default=None)
+
+
 def utcnow() -> datetime:
     """Now in UTC without tzinfo (SQLite and PostgreSQL store it the same way): the business's now
     (dates people see, usage days, trials, expiry, due dates)."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned.moment
     if _frozen is not None:
         return _frozen
     clock = current_app.extensions.get(CLOCK_EXTENSION) if has_app_context() else None
@@ -39,6 +54,18 @@ def freeze(moment: datetime | None) -> None:
     """Pin the clock (tests and demos); None releases it."""
     global _frozen
     _frozen = moment
+
+
+@contextmanager
+def pinned(moment: datetime) -> Iterator[PinnedClock]:
+    """`utcnow()` is the pin's moment (moved with `pin.moment = ...`) in this context only: other
+    requests and jobs of the process keep their clock, and `system_utcnow()` (locks, throttles) is untouched."""
+    pin = PinnedClock(moment)
+    token = _pinned.set(pin)
+    try:
+        yield pin
+    finally:
+        _pinned.reset(token)
 
 
 def _system() -> datetime:

@@ -25,6 +25,9 @@ CHECKPOINTS = {
                           "fails alone and those before it stay ended (services/startup_plans.py)",
     "renewal_drafted": "drafting later contract years, each row is committed on its own, so one that fails "
                        "fails alone and the years drafted before it stay drafted (services/renewals.py)",
+    "notification_sent": "a notification's deliveries are durable before any is sent, each is claimed before its "
+                         "server is called and its result kept right after, so nobody is told twice "
+                         "(services/notification_delivery.py)",
     "job_progress": "a job's progress and log are committed while it runs, so its page can show them "
                     "(app/jobs)",
 }

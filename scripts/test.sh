@@ -18,15 +18,17 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || { [ "$CI" = true ] && { echo "FAIL: no /usr/bin/chromium under CI"; exit 1; }; echo "(no chromium: browser tests will be skipped)"; }
 }
 
-ensure_oidc_provider() {  # the SSO tests' OpenID provider, from the npm registry at its locked version
+ensure_node_tools() {  # test-only Node tools at their locked versions: the SSO tests' OpenID provider, axe-core
   if command -v node >/dev/null && command -v npm >/dev/null; then
-    echo "== installing oidc-provider for the SSO tests (npm ci --prefix tests/oidc)"
-    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error >/tmp/oidc-npm-ci.log 2>&1 \
-      || { echo "FAIL: npm ci --prefix tests/oidc: see /tmp/oidc-npm-ci.log"; exit 1; }
+    for tool in oidc axe; do
+      echo "== installing tests/$tool (npm ci --prefix tests/$tool)"
+      npm ci --prefix "tests/$tool" --no-audit --no-fund --loglevel=error >"/tmp/$tool-npm-ci.log" 2>&1 \
+        || { echo "FAIL: npm ci --prefix tests/$tool: see /tmp/$tool-npm-ci.log"; exit 1; }
+    done
   elif [ "$CI" = true ]; then
-    echo "FAIL: node and npm are needed under CI for the SSO tests (tests/oidc)"; exit 1
+    echo "FAIL: node and npm are needed under CI for the SSO and accessibility tests (tests/oidc, tests/axe)"; exit 1
   else
-    echo "(no node/npm: the SSO tests will be skipped)"
+    echo "(no node/npm: the SSO and accessibility tests will be skipped)"
   fi
 }
 
@@ -56,7 +58,7 @@ run_pytest() {  # run_pytest LABEL ARGS...
 }
 
 ensure_chromium
-ensure_oidc_provider
+ensure_node_tools
 run_pytest "SQLite + SqliteHuey (every test, browser included)" -q
 
 if ! answers 127.0.0.1 5432 && [ "$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null; then

@@ -21,6 +21,7 @@ from app.billing.contract_result import (
     due_date,
     upfront_total_cents,
 )
+from app.billing.instalments import ANNUAL
 from app.billing.mapping_config import (
     DEFAULT_MAPPING_PATH,
     ContractMapping,
@@ -48,6 +49,7 @@ def map_contract(
     loader = _Loader(details, mapping)
     row = {column: loader.column(column, source) for column, source in mapping.columns.items()}
     row.setdefault("organization_ids", ())
+    row.setdefault("payment_schedule", ANNUAL)
     lines = tuple(loader.line(product) for product in mapping.products)
     contact, candidates = loader.contacts(own_email_domains)
     loader.check_document(lines)

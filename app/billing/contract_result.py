@@ -56,6 +56,7 @@ class MappedContract:
     lines: tuple[MappedLine, ...]
     warnings: tuple[ContractWarning, ...]
     provenance: tuple[Provenance, ...]
+    payment_schedule: str | None = "annual"  # app/billing/instalments.py; None when the contract's is unknown
 
     def line(self, product_key: str) -> MappedLine | None:
         return next((ln for ln in self.lines if ln.product_key == product_key), None)

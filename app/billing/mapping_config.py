@@ -23,8 +23,9 @@ ROW_COLUMNS: dict[str, tuple[str, ...]] = {
     "payment_terms_days": ("payment_terms_days",),
     "credit_discount_percent": ("percent",),
     "organization_ids": ("organisation_ids",),
+    "payment_schedule": ("payment_schedule",),
 }
-OPTIONAL_COLUMNS = frozenset({"organization_ids"})  # templates added them later: older documents lack them
+OPTIONAL_COLUMNS = frozenset({"organization_ids", "payment_schedule"})  # templates added them later: older documents lack them
 LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "included": ("checkbox",),
     "volume": ("volume",),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 
+from app.billing.instalments import parse_payment_schedule
 from app.billing.numbers import (
     parse_amount_cents,
     parse_rate_cents,
@@ -22,7 +23,7 @@ from app.billing.parsed import Parsed, Refusal, accept, as_text, refuse, tidy
 __all__ = [
     "NORMALISERS", "OVERAGE_KINDS", "Parsed", "parse_amount_cents", "parse_checkbox",
     "parse_date", "parse_organisation_ids", "parse_overage_kind", "parse_payment_terms_days", "parse_percent",
-    "parse_rate_cents", "parse_term_months", "parse_text", "parse_volume",
+    "parse_payment_schedule", "parse_rate_cents", "parse_term_months", "parse_text", "parse_volume",
 ]
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
@@ -215,4 +216,5 @@ NORMALISERS: dict[str, Normaliser | None] = {
     "rate_cents": parse_rate_cents,
     "overage_kind": None,
     "organisation_ids": parse_organisation_ids,
+    "payment_schedule": parse_payment_schedule,
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from app.billing.instalments import PAYMENT_SCHEDULE_KEYS, parse_payment_schedule, schedule_label
 from app.billing.normalize import (
     OVERAGE_KINDS,
     parse_amount_cents,
@@ -99,6 +100,12 @@ def _organisations(raw: str) -> Parsed:
     return parsed if not parsed.ok else accept(parsed.raw, list(parsed.value))
 
 
+def _payment_schedule(raw: str) -> Parsed:
+    """A person picks one the template knows; empty is not "annual" here, as it is in a contract."""
+    text = as_text(raw).strip()
+    return parse_payment_schedule(text) if text else refuse(text, "choose a payment schedule")
+
+
 def _optional(parser: Callable[[str], Parsed]) -> Callable[[str], Parsed]:
     def parse(raw: str) -> Parsed:
         text = as_text(raw).strip()
@@ -118,6 +125,7 @@ ROW_FIELDS = {
         FieldSpec("payment_terms_days", "Payment terms (days)", parse_payment_terms_days),
         FieldSpec("credit_discount_percent", "Discount %", parse_percent),
         FieldSpec("organization_ids", "Organisations", _organisations),
+        FieldSpec("payment_schedule", "Payment schedule", _payment_schedule, "select", PAYMENT_SCHEDULE_KEYS),
     )
 }
 
@@ -173,7 +181,7 @@ def dollars(cents: int | None) -> str:
 
 
 ROW_VALUE_FIELDS = ("company", "contact_email", "start_date", "term_months", "payment_terms_days",
-                    "credit_discount_percent", "organization_ids")
+                    "credit_discount_percent", "organization_ids", "payment_schedule")
 _INT_FIELDS = {"term_months", "payment_terms_days", "volume", "upfront_amount_cents"}
 _DECIMAL_FIELDS = {"credit_discount_percent", "overage_unit_amount_decimal"}
 
@@ -229,6 +237,8 @@ def format_cell(name: str, value) -> str:
         return f"Net {value}"
     if column == "term_months":
         return f"{value} mo"
+    if column == "payment_schedule":
+        return schedule_label(value)
     return display(value)
 
 
@@ -239,4 +249,6 @@ def edit_text(name: str, value) -> str:
     column = name.rsplit(".", 1)[-1]
     if column == "upfront_amount_cents":
         return dollars(value)
+    if column == "payment_schedule":
+        return schedule_label(value)
     return display(value)

@@ -47,6 +47,8 @@ def readiness_blockers(plan) -> list[str]:
         reasons.append("set the start date")
     if not plan.term_months:
         reasons.append("set the term")
+    if getattr(plan, "payment_schedule", "annual") is None:
+        reasons.append("set the payment schedule")
     if not plan.organization_ids:
         reasons.append("no organisation: usage would never be billed; set the organisation ids")
     included = [ln for ln in plan.lines if ln.included]
@@ -81,8 +83,18 @@ def stage_on_subscription(stage: str, subscription_id: str | None) -> str:
     return "live" if subscription_id and stage in ("scheduled", "sent") else stage
 
 
-def button_blocker(button: Button, stage: str, blockers: list[str]) -> str | None:
+def stage_after_action(action: str, instalments: bool) -> str:
+    """Where a button leaves the row: a row paid in instalments has no up-front invoice, so Create
+    Annual Subscription takes it past Amortize Invoice straight to Schedule Subscription."""
+    if action == "create_subscription" and instalments:
+        return "amortized"
+    return ACTION_STAGES[action][1]
+
+
+def button_blocker(button: Button, stage: str, blockers: list[str], instalments: bool = False) -> str | None:
     """The reason shown on a disabled button, or None when it may be pressed."""
+    if button.action == "amortize" and instalments:
+        return "does not apply: paid in instalments, so there is no up-front invoice to amortize"
     if stage not in button.stages:
         allowed = " or ".join(s for s in STAGES if s in button.stages)
         return f"only when the row is {allowed} (it is {stage})"

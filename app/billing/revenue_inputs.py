@@ -67,6 +67,10 @@ def month_start_ts(month: date) -> int:
     return int(datetime(month.year, month.month, 1, tzinfo=UTC).timestamp())
 
 
+def day_start_ts(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
 def counted(invoice: dict) -> bool:
     return invoice.get("status") in COUNTED_STATUSES
 
@@ -170,9 +174,9 @@ def credits_at_month_end(facts: CustomerFacts, month: date) -> int:
     return (facts.credit_remaining_now or 0) + taken_later
 
 
-def _bills_in(invoice: dict, month: date) -> bool:
+def _bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
     """Whether any line's service period starts in the month (the rules read only those lines)."""
-    start, end = month_start_ts(month), month_start_ts(revenue.month_end(month))
+    start, end = bounds
     return any(start <= ((line.get("period") or {}).get("start") or invoice["created"]) < end
                for line in invoice["lines"]["data"])
 
@@ -180,7 +184,8 @@ def _bills_in(invoice: dict, month: date) -> bool:
 def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts],
                  product_keys: dict[str, str]) -> Mrr | Unresolved:
     """The month's MRR by the customer's configuration, or why it cannot be counted."""
-    within = [i for i in facts.invoices if _bills_in(i, month)]  # a year of invoices, one or two for the month
+    bounds = month_start_ts(month), month_start_ts(revenue.month_end(month))
+    within = [i for i in facts.invoices if _bills_in(i, bounds)]  # a year of invoices, one or two for the month
     rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in within]
     config = facts.configuration
     if config == "free":

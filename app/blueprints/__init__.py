@@ -9,13 +9,14 @@ from app.blueprints.catalog import bp as catalog
 from app.blueprints.customers import bp as customers
 from app.blueprints.health import bp as health
 from app.blueprints.jobs import bp as jobs
+from app.blueprints.notifications import bp as notifications
 from app.blueprints.revenue import bp as revenue
 from app.blueprints.usage import bp as usage
 from app.blueprints.users import bp as users
 from app.blueprints.webhooks import bp as webhooks
 
 BLUEPRINTS = [auth, health, webhooks, api, annual_plans, customers, catalog, usage, revenue, jobs, audit, users,
-              api_tokens, account]
+              api_tokens, account, notifications]
 
 NAVIGATION = [
     ("annual_plans.index", "Annual plans"),
@@ -26,6 +27,7 @@ NAVIGATION = [
     ("revenue.index", "Revenue"),
     ("jobs.index", "Jobs"),
     ("webhooks.index", "Webhooks"),
+    ("notifications.index", "Notifications"),
     ("audit.index", "Audit"),
     ("users.index", "Users"),
 ]

@@ -179,3 +179,25 @@ def set_period_amount_command(plan_id, year, cents):
     set_period_amount(db.session, CLI_ACTOR, plan_id, year, cents)
     db.session.commit()
     click.echo(f"row {plan_id}: year {year} is {cents} cents")
+
+
+@annual_plans_cli.command("rehearse")
+@click.argument("plan_id", type=int)
+@click.option("--usage", "usage_file", type=click.File("r"), help='JSON {"product_key": {"YYYY-MM": quantity}}; '
+              "default: each product's included annual volume, a twelfth a month")
+@click.option("--json", "as_json", is_flag=True, help="The result as JSON (row_id, months, credits_run_out, findings)")
+def rehearse_command(plan_id, usage_file, as_json):
+    """Play the row's whole term on a Stripe test clock and show every invoice it produces."""
+    from app.billing.rehearsal_report import report_lines
+    from app.billing.rehearsal_usage import UsageFileError, parse_usage_file
+    from app.refusals import Invalid
+    from app.services.rehearsal import rehearse_plan
+
+    try:
+        usage = parse_usage_file(usage_file.read()) if usage_file else None
+    except UsageFileError as exc:
+        raise Invalid(str(exc), field="usage") from exc
+    report = rehearse_plan(db.session, collaborators.stripe_gateway(), collaborators.meter_gateway(),
+                           collaborators.catalog(), CLI_ACTOR, plan_id, usage=usage, **collaborators.rehearsal_options())
+    db.session.commit()
+    click.echo(json.dumps(report, indent=2) if as_json else "\n".join(report_lines(report)))

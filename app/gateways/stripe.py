@@ -210,6 +210,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
                 return None
             raise
 
+    def preview_schedule_invoice(self, schedule_id: str) -> dict:
+        """The first invoice a schedule that has not started will issue (or its next one once it has)."""
+        return self._call(self.v1.invoices.create_preview, params={"schedule": schedule_id})
+
     def list_coupons(self) -> list[dict]:
         return self.list_all(self.v1.coupons.list)
 
@@ -259,6 +263,10 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
 
     def invoice_lines(self, invoice_id: str) -> list[dict]:
         return self.list_all(self.v1.invoices.line_items.list, invoice_id)
+
+    def customer_invoices(self, customer_id: str) -> list[dict]:
+        """Every invoice of a customer, newest first (drafts included)."""
+        return self.list_all(self.v1.invoices.list, params={"customer": customer_id})
 
     def list_invoices(self, params: dict) -> list[dict]:
         return self._call(self.v1.invoices.list, params=params)["data"]
@@ -318,6 +326,22 @@ class StripeGateway(CatalogVerbs, BulkReadVerbs, MeterVerbs):
 
     def advance_test_clock(self, clock_id: str, frozen_time: int) -> dict:
         return self._call(self.v1.test_helpers.test_clocks.advance, clock_id, params={"frozen_time": frozen_time})
+
+    def retrieve_test_clock(self, clock_id: str) -> dict:
+        return self._call(self.v1.test_helpers.test_clocks.retrieve, clock_id)
+
+    def delete_test_clock(self, clock_id: str) -> dict:
+        """Stripe deletes every object on the clock with it (customers, subscriptions, invoices, grants)."""
+        return self._call(self.v1.test_helpers.test_clocks.delete, clock_id)
+
+    def clock_customers(self, clock_id: str) -> list[dict]:
+        """A test clock's customers: Stripe lists them only when asked by `test_clock`."""
+        return self.list_all(self.v1.customers.list, params={"test_clock": clock_id})
+
+    def pay_invoice_out_of_band(self, invoice_id: str, key: str) -> dict:
+        """Mark an open invoice paid without moving money (a rehearsal's customer pays on time)."""
+        return self._call(self.v1.invoices.pay, invoice_id, params={"paid_out_of_band": True},
+                          options={"idempotency_key": key})
 
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call(self.v1.subscriptions.retrieve, subscription_id)

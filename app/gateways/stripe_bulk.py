@@ -34,10 +34,13 @@ class BulkReadVerbs:
     def schedule_pages(self) -> Iterator[list[dict]]:
         return self._pages("/v1/subscription_schedules", self.v1.subscription_schedules.list, {})
 
-    def invoice_pages(self, created_since: int | None = None, created_before: int | None = None) -> Iterator[list[dict]]:
-        """Every invoice (created in [`created_since`, `created_before`), unix seconds, as given), newest first."""
+    def invoice_pages(self, created_since: int | None = None, created_before: int | None = None,
+                      customer: str | None = None) -> Iterator[list[dict]]:
+        """Every invoice (of `customer` when given; created in [`created_since`, `created_before`), unix seconds,
+        as given), newest first."""
         created = {k: v for k, v in (("gte", created_since), ("lt", created_before)) if v is not None}
-        return self._pages("/v1/invoices", self.v1.invoices.list, {"created": created} if created else {})
+        params = {"created": created} if created else {}
+        return self._pages("/v1/invoices", self.v1.invoices.list, params | ({"customer": customer} if customer else {}))
 
     def price_pages(self, type_: str | None = None) -> Iterator[list[dict]]:
         """Every price (of `type_`, recurring or one_time, when given), active or archived: old invoices name

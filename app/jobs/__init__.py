@@ -74,6 +74,7 @@ class JobContext:
 def run_job(session, job_id: int, kinds: dict) -> None:
     """The job boundary: it commits (handlers don't); a failure is recorded on the row, not raised."""
     from app.models import Job
+    from app.services.notifications import notify_failed_job
 
     if not _claim(session, job_id):
         return  # a duplicate delivery of a job that ran or is running
@@ -99,6 +100,7 @@ def run_job(session, job_id: int, kinds: dict) -> None:
     else:
         job.status, job.error = "failed", error
         job.append_log(f"failed: {reason}")
+        notify_failed_job(session, job)
     job.finished_at = utcnow()
     session.commit()
 

@@ -30,6 +30,24 @@ def load_annual_plan(ctx: JobContext) -> dict:
     return {"plan_id": plan_id, "stage": result.plan.stage, "warnings": len(result.plan.open_warnings)}
 
 
+def rehearse_plan_job(ctx: JobContext) -> dict:
+    """Arguments: {"plan_id": id}. The row's whole term on a Stripe test clock (a 36-month term takes seconds)."""
+    from app.refusals import Refusal
+    from app.services.rehearsal import rehearse_plan
+
+    plan_id = int(ctx.arguments["plan_id"])
+    actor = Actor(label=f"job:{ctx.job.id}", user_id=ctx.job.created_by_id)
+    ctx.progress(0, 0, f"rehearsing row {plan_id} on a Stripe test clock")
+    try:
+        report = rehearse_plan(ctx.session, collaborators.stripe_gateway(), collaborators.meter_gateway(),
+                               collaborators.catalog(), actor, plan_id, progress=ctx.progress,
+                               **collaborators.rehearsal_options())
+    except Refusal as exc:
+        raise JobFailed(str(exc)) from exc
+    ctx.log(f"credits run out: {report['credits_run_out'] or 'not in the term'}; {len(report['findings'])} findings")
+    return {"plan_id": plan_id, "credits_run_out": report["credits_run_out"], "findings": len(report["findings"])}
+
+
 def sync_customers_job(ctx: JobContext) -> dict:
     """Arguments: {"customer_ids": [...]} or {"all": true} (every customer with a Stripe id)."""
     from sqlalchemy import select
@@ -194,3 +212,24 @@ def sweep_stopped_jobs_now() -> list[str]:
                                current_app.config["JOB_MAX_REQUEUES"])
     db.session.commit()
     return lines
+
+
+def notification_checks_daily() -> None:
+    """Once a day: usage gaps of yesterday, invoices past due, renewals within RENEWAL_LEAD_DAYS, each told once."""
+    from flask import current_app
+
+    from app.billing.usage_days import local_today
+    from app.services.notification_checks import check_for_notifications
+
+    now = utcnow()
+    check_for_notifications(db.session, now.date(), local_today(now, collaborators.usage_zone()),
+                            current_app.config["RENEWAL_LEAD_DAYS"])
+    db.session.commit()
+
+
+def deliver_notifications_now() -> None:
+    """Every minute: new events get their deliveries, then each due one is sent (failed ones again, later)."""
+    from app.services.notification_delivery import deliver_notifications
+
+    deliver_notifications(db.session, collaborators.notification_channels(), utcnow())
+    db.session.commit()

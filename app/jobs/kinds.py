@@ -39,10 +39,12 @@ class PeriodicTask:
 # - usage.send_reports: meter events carry deterministic identifiers, sent rows are skipped;
 # - customers.end_startup_plans: each customer is committed when ended and then no longer selected; keyed writes;
 # - revenue.snapshot: reads Stripe, then writes the month's rows in one transaction; taken again it writes the same;
+# - annual_plans.rehearse: each run makes its own test clock (deleted at the end) and writes only its result;
 # - worker.selftest: writes nothing but its own progress.
 KINDS: dict[str, JobKind] = {k.kind: k for k in (
     JobKind("annual_plans.load", "Load from contract", handlers.load_annual_plan),
     JobKind("annual_plans.draft_renewals", "Draft later contract years' invoices", handlers.draft_renewals_job),
+    JobKind("annual_plans.rehearse", "Rehearse a row's term on a Stripe test clock", handlers.rehearse_plan_job),
     JobKind("customers.sync", "Sync customers with Stripe", handlers.sync_customers_job),
     JobKind("catalog.expire_prices", "Move subscriptions off expired prices", handlers.expire_prices_job),
     JobKind("usage.send_reports", "Send usage to Stripe", handlers.send_usage_reports_job),
@@ -63,6 +65,9 @@ PERIODIC: tuple[PeriodicTask, ...] = (
                  handlers.end_startup_plans_daily),
     PeriodicTask("nightly_usage_send", "hourly at :05 UTC, acting after midnight in USAGE_TIMEZONE",
                  crontab(minute="5"), handlers.nightly_usage_send),
+    PeriodicTask("notification_checks_daily", "daily at 06:15 UTC", crontab(hour="6", minute="15"),
+                 handlers.notification_checks_daily),
+    PeriodicTask("deliver_notifications", "every minute", crontab(minute="*"), handlers.deliver_notifications_now),
     PeriodicTask("revenue_snapshot_nightly", "daily at 05:10 UTC (and the month before on the 3rd)",
                  crontab(hour="5", minute="10"), handlers.revenue_snapshot_nightly),
 )

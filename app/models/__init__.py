@@ -6,7 +6,9 @@ from app.models.catalog import CatalogItem
 from app.models.contract_year import ContractYear
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
 from app.models.job import Job
+from app.models.notification import Notification, NotificationDelivery, NotificationPreference
 from app.models.rate_bucket import RateBucket
+from app.models.rehearsal import PlanRehearsal
 from app.models.revenue import RevenueLine, RevenueMonth
 from app.models.stripe_operation import StripeOperation
 from app.models.usage import MeterEventSend, UsageEvent, UsageReport, UsageRun
@@ -15,7 +17,8 @@ from app.models.webhook import WebhookEvent
 
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "ContractYear", "Customer",
-    "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
-    "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
+    "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure", "Notification", "NotificationDelivery",
+    "NotificationPreference", "PlanRehearsal", "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth",
+    "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

@@ -33,6 +33,10 @@ class AnnualPlan(db.Model):
     credit_discount_percent: Mapped[Decimal | None] = mapped_column(DecimalString, default=Decimal(0))
     # the product's organisations this contract bills: the go-live customer carries them, so usage is sent
     organization_ids: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # how the yearly commitment is paid (app/billing/instalments.py); None: the contract's value is unknown
+    payment_schedule: Mapped[str | None] = mapped_column(String(20), default="annual", server_default="annual")
+    credits_customer_id: Mapped[str | None] = mapped_column(String(64))  # instalments: the pair's credits half
+    credits_schedule_id: Mapped[str | None] = mapped_column(String(64))  # instalments: charged on the credits half
     invoice_id: Mapped[str | None] = mapped_column(String(64))
     subscription_schedule_id: Mapped[str | None] = mapped_column(String(64))
     subscription_id: Mapped[str | None] = mapped_column(String(64))

@@ -13,6 +13,7 @@ from app.models import AnnualPlan, WebhookEvent
 from app.refusals import BadRequest, Unauthenticated
 from app.services.audit import Actor, record_audit
 from app.services.jobs import start_job
+from app.services.notifications import notify_failed_webhook
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
 
@@ -67,6 +68,7 @@ def handle_pandadoc_event(session, event: WebhookEvent, raw_body: bytes) -> Webh
         notifications = _notifications(raw_body)
     except BadRequest as exc:
         event.status, event.error = "failed", str(exc)
+        notify_failed_webhook(session, event)
         raise
     outcome = WebhookOutcome()
     for note in notifications:

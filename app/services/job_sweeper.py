@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 
 from app.models import Job
 from app.services.audit import Actor, record_audit
+from app.services.notifications import notify_failed_job
 from app.timeutil import system_utcnow, utcnow
 
 SWEEPER = Actor.system("job-sweeper")
@@ -56,4 +57,5 @@ def _fail(session, job: Job, actor: Actor) -> str:
         return f"job {job.id}: beat again, left running"
     job.append_log(f"failed: {error}")
     record_audit(session, actor, "job.failed", "job", job.id, before={"worker": worker}, after={"error": error})
+    notify_failed_job(session, job)
     return f"job {job.id}: {error}"

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.billing.catalog_config import Catalog
-from app.billing.plan_stages import ACTION_STAGES
+from app.billing.instalments import pays_in_instalments
+from app.billing.plan_stages import ACTION_STAGES, stage_after_action
 from app.billing.stripe_requests import PlannedCall, WritePlan
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan, StripeOperation
@@ -19,7 +20,7 @@ from app.refusals import Invalid, NotFound, StripeFailed
 from app.services.audit import Actor, record_audit
 from app.services.plan_locks import row_lock
 from app.services.plan_values import get_plan, touch
-from app.services.plan_write_plans import INVOICE, describe_existing, plan_action
+from app.services.plan_write_plans import describe_existing, plan_action
 from app.services.renewals import lay_out_years
 from app.services.stripe_writes import write_planned
 from app.unit_of_work import checkpoint
@@ -65,7 +66,7 @@ def run_action(session, gateway, catalog: Catalog, actor: Actor, plan_id: int, a
                                http_status=exc.http_status) from exc
         plan = get_plan(session, plan_id)
         _apply_results(plan, action, results)
-        if action == "create_subscription" and plan.term_months > 12:
+        if action == "create_subscription" and plan.term_months > 12 and not pays_in_instalments(plan):
             lay_out_years(session, plan)  # later years known from the start; a pro-rata end flagged now
         record_audit(session, actor, f"annual_plan.{action}", "annual_plan", plan.id,
                      after={"results": results, "stage": plan.stage}, stripe_request_ids=gateway.request_ids)
@@ -90,9 +91,9 @@ def _execute(session, gateway, plan: AnnualPlan, write_plan: WritePlan) -> dict[
 
 
 def _resolve(params, results):
-    """Put ids made by earlier steps where the plan says `{invoice}`."""
-    if params == INVOICE:
-        return results["invoice"]
+    """Put ids made by earlier steps where the plan names the step: `{invoice}`, `{credits_customer}`."""
+    if isinstance(params, str) and params.startswith("{") and params.endswith("}") and params[1:-1] in results:
+        return results[params[1:-1]]
     if isinstance(params, dict):
         return {k: _resolve(v, results) for k, v in params.items()}
     if isinstance(params, list):
@@ -114,13 +115,16 @@ def _finder(gateway, plan: AnnualPlan, call: PlannedCall):
             return {"id": call.target} if any(s.startswith(call.key + ".") for s in steps) else None
 
         return added
-    if call.verb == "create_schedule":
-        return lambda: next((s for s in gateway.list_schedules(plan.stripe_customer_id) if matches(s)), None)
+    if call.verb == "create_schedule":  # the usage customer's, or the credits customer's for instalments
+        return lambda: next((s for s in gateway.list_schedules(call.params.get("customer") or plan.stripe_customer_id)
+                             if matches(s)), None)
     return None  # prices and coupons: the idempotency key and our record are enough (coupon ids are ours)
 
 
 def _apply_results(plan: AnnualPlan, action: str, results: dict) -> None:
-    if action == "create_subscription":
+    if action == "create_subscription" and "credits_schedule" in results:
+        plan.credits_customer_id, plan.credits_schedule_id = results["credits_customer"], results["credits_schedule"]
+    elif action == "create_subscription":
         plan.invoice_id, plan.invoice_status = results["invoice"], "draft"
         for line in plan.lines:
             if f"price.{line.product_key}" in results:
@@ -131,9 +135,9 @@ def _apply_results(plan: AnnualPlan, action: str, results: dict) -> None:
         plan.amortization = amortization_metadata(plan)
     elif action == "schedule":
         plan.subscription_schedule_id, plan.schedule_status = results["schedule"], "not_started"
-    elif action == "send_invoice":
+    elif action == "send_invoice" and plan.invoice_id:
         plan.invoice_status = "open"
-    plan.stage = ACTION_STAGES[action][1]
+    plan.stage = stage_after_action(action, pays_in_instalments(plan))
     plan.stripe_error = ""
     touch(plan)
 

@@ -55,6 +55,9 @@ def confirm_warning(session, actor: Actor, plan_id: int, name: str, expected_ver
     if name == "currency" and open_:
         raise Invalid(f"the contract is in {other_currency(plan) or open_[0].raw}: contracts in other currencies "
                       "are not supported yet, so this warning cannot be confirmed and the row cannot be billed")
+    if name == "payment_schedule" and open_:
+        raise Invalid(f"the contract's payment schedule {open_[0].raw!r} is not one the template knows, so this warning "
+                      "cannot be confirmed: set the Payment schedule cell to one it knows", field=name)
     if not open_:
         raise Invalid(f"row {plan.id} has no open warning on '{name}'")
     _resolve(plan, name, actor, "confirmed")

@@ -24,6 +24,7 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
         "payment_terms_days": plan.payment_terms_days,
         "credit_discount_percent": None if plan.credit_discount_percent is None else plain(plan.credit_discount_percent),
         "organization_ids": list(plan.organization_ids or []),
+        "payment_schedule": plan.payment_schedule,
         "lines": [
             {
                 "product_key": ln.product_key,
@@ -41,13 +42,15 @@ def plan_as_dict(plan: AnnualPlan) -> dict:
         "invoice_id": plan.invoice_id,
         "subscription_schedule_id": plan.subscription_schedule_id,
         "subscription_id": plan.subscription_id,
+        "credits_customer_id": plan.credits_customer_id,
+        "credits_schedule_id": plan.credits_schedule_id,
         "load_error": plan.load_error or None,
         "version": plan.version,
     }
 
 
 ROW_COLUMNS = ("id", "document_id", "stage", "company", "contact_email", "stripe_customer_id", "start_date",
-               "term_months", "payment_terms_days", "credit_discount_percent", "organization_ids", "invoice_id",
+               "term_months", "payment_terms_days", "credit_discount_percent", "organization_ids", "payment_schedule", "invoice_id",
                "subscription_schedule_id", "subscription_id", "version")
 LINE_COLUMNS = ("included", "volume", "upfront_amount_cents", "overage", "overage_unit_amount_decimal", "price_id")
 

@@ -24,12 +24,14 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
             raise Invalid(f"row {plan.id} is {plan.stage}: there is nothing to start over")
         key = partial(step_key, plan.id, plan.stripe_attempt, "start-over")
         before = {"invoice_id": plan.invoice_id, "subscription_schedule_id": plan.subscription_schedule_id,
+                  "credits_schedule_id": plan.credits_schedule_id,
                   "stage": plan.stage, "attempt": plan.stripe_attempt}
         undone = []
         write = _recorder(session, gateway, plan.id)
         try:
             undone += _undo_invoice(gateway, plan, key, write)
-            undone += _undo_schedule(gateway, plan, key, write)
+            undone += _undo_schedule(gateway, plan.subscription_schedule_id, key("cancel"), write)
+            undone += _undo_schedule(gateway, plan.credits_schedule_id, key("cancel-credits"), write)
             undone += _archive_prices(gateway, plan, key, write)
             undone += undo_later_years(session, gateway, plan, key, write)
         except StripeGatewayError as exc:
@@ -37,7 +39,7 @@ def start_over(session, gateway, actor: Actor, plan_id: int) -> AnnualPlan:
                                http_status=exc.http_status) from exc
         plan = get_plan(session, plan_id)
         plan.invoice_id = plan.invoice_status = plan.subscription_schedule_id = plan.schedule_status = None
-        plan.amortization = None
+        plan.amortization = plan.credits_schedule_id = plan.credits_customer_id = None
         for line in plan.lines:
             line.price_id = None
         plan.stripe_attempt += 1  # fresh idempotency keys for the next run of the buttons
@@ -74,13 +76,13 @@ def _undo_invoice(gateway, plan, key, write) -> list[str]:
     return [f"invoice {invoice_id} was already {status}"]
 
 
-def _undo_schedule(gateway, plan, key, write) -> list[str]:
-    schedule_id = plan.subscription_schedule_id
+def _undo_schedule(gateway, schedule_id, cancel_key: str, write) -> list[str]:
+    """The usage schedule, or an instalment row's credits schedule (its customer stays, with nothing to pay)."""
     if not schedule_id:
         return []
     status = gateway.retrieve_schedule(schedule_id).get("status")
     if status in ("not_started", "active"):
-        write(key("cancel"), "cancel_schedule", lambda: gateway.cancel_schedule(schedule_id, key("cancel")))
+        write(cancel_key, "cancel_schedule", lambda: gateway.cancel_schedule(schedule_id, cancel_key))
         return [f"canceled schedule {schedule_id}"]
     return [f"schedule {schedule_id} was already {status}"]
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from app.billing.catalog_config import Catalog, CatalogConfigError, custom_tiers
 from app.billing.contract_result import due_date
+from app.billing.instalments import pays_in_instalments
 from app.billing.plan_stages import readiness_blockers
 from app.billing.stripe_requests import (
     METADATA_VALUE_LIMIT,
@@ -29,6 +30,12 @@ from app.billing.stripe_requests import (
 from app.gateways.stripe import StripeGatewayError
 from app.models import AnnualPlan
 from app.services.catalog import CatalogNotBootstrapped, catalog_id
+from app.services.instalment_plans import (
+    NOT_AMORTIZED,
+    first_instalment_checks,
+    first_instalment_preview,
+    plan_credits_calls,
+)
 from app.services.organisations import held_elsewhere
 from app.timeutil import utcnow
 
@@ -78,9 +85,15 @@ def _plan_create(session, gateway, catalog, plan, out: WritePlan) -> None:
                                          f"Custom metered price for {product.name} at {line.overage_unit_amount_decimal}¢/unit",
                                          params, key))
     key = _key(plan, "create_subscription", "customer")
+    params = customer_metadata_params(plan, key)
+    if pays_in_instalments(plan):  # the usage half of the amortized pair
+        params["metadata"]["billing_role"] = "usage"
     out.calls.append(PlannedCall("customer", "update_customer",
                                  f"Organisations {', '.join(plan.organization_ids)} on the Stripe customer's metadata",
-                                 customer_metadata_params(plan, key), key, target=plan.stripe_customer_id))
+                                 params, key, target=plan.stripe_customer_id))
+    if pays_in_instalments(plan):
+        plan_credits_calls(session, gateway, catalog, plan, out, lambda step: _key(plan, "create_subscription", step))
+        return
     key = _key(plan, "create_subscription", "invoice")
     out.calls.append(PlannedCall("invoice", "create_invoice", f"Draft invoice due {due.isoformat()}",
                                  invoice_params(plan, key), key))
@@ -101,6 +114,9 @@ def expected_lines(plan) -> dict[str, int]:
 
 
 def _plan_amortize(session, gateway, catalog, plan, out: WritePlan) -> None:
+    if pays_in_instalments(plan):
+        out.refusals.append(f"Amortize Invoice {NOT_AMORTIZED}")
+        return
     if not plan.invoice_id:
         out.refusals.append("the row has no invoice yet: press Create Annual Subscription first")
         return
@@ -175,6 +191,9 @@ def _plan_send(session, gateway, catalog, plan, out: WritePlan) -> None:
     """Finalize then send, only when every review check passes."""
     from app.billing.invoice_review import review_checks
 
+    if pays_in_instalments(plan):
+        _plan_approve_instalments(gateway, plan, out)
+        return
     if not plan.invoice_id:
         out.refusals.append("the row has no invoice")
         return
@@ -188,12 +207,27 @@ def _plan_send(session, gateway, catalog, plan, out: WritePlan) -> None:
         out.calls.append(PlannedCall(step, verb, summary, {}, _key(plan, "send_invoice", step), target=plan.invoice_id))
 
 
+def _plan_approve_instalments(gateway, plan, out: WritePlan) -> None:
+    """No call: Stripe issues and sends the first instalment itself when the credits schedule starts;
+    the reviewer's approval of its preview is what moves the row on (recorded in the audit log)."""
+    if not plan.credits_schedule_id:
+        out.refusals.append("the row has no credits schedule")
+        return
+    invoice, _ = first_instalment_preview(gateway, plan)
+    schedule = gateway.retrieve_schedule(plan.credits_schedule_id)
+    failing = [c.label for c in first_instalment_checks(plan, invoice, schedule) if not c.ok]
+    if failing:
+        out.refusals.append("review checks not passed: " + "; ".join(failing))
+
+
 def describe_existing(plan: AnnualPlan) -> list[str]:
     """What this row already made in Stripe (from the row and its recorded operations)."""
     found = []
     if plan.invoice_id:
         found.append(f"invoice {plan.invoice_id} ({plan.invoice_status or 'draft'})")
     found += [f"custom price {ln.price_id} for {ln.product_key}" for ln in plan.lines if ln.price_id]
+    if plan.credits_customer_id:
+        found.append(f"credits customer {plan.credits_customer_id} with instalment schedule {plan.credits_schedule_id}")
     if plan.subscription_schedule_id:
         found.append(f"subscription schedule {plan.subscription_schedule_id} ({plan.schedule_status or 'not_started'})")
     if plan.subscription_id:

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.billing.contract_years import Period, contract_periods, draft_on, period_lines
+from app.billing.instalments import ANNUAL, pays_in_instalments
 from app.billing.renewal_requests import year_invoice_params, year_line
 from app.billing.stripe_requests import PlannedCall, renewal_key
 from app.gateways.stripe import StripeGatewayError
@@ -103,6 +104,8 @@ def undo_later_years(session, gateway, plan: AnnualPlan, key, write) -> list[str
 def renewal_refusal(plan: AnnualPlan, number: int | None = None) -> str | None:
     """Why year `number` (any later year when None) of this row may not be drafted now; None when it may."""
     which = f"year {number}" if number else "a later year"
+    if pays_in_instalments(plan):
+        return f"row {plan.id} is paid in instalments: its credits schedule charges every contract year"
     if plan.stage not in RENEWING_STAGES:
         if plan.stripe_attempt > 1:
             return (f"row {plan.id} was started over (it is {plan.stage} again): create and send its first year "
@@ -187,8 +190,8 @@ def draft_renewals(session, gateway, catalog, actor: Actor, today: date, lead_da
         refusal = renewal_refusal(get_plan(session, plan_id))
         if refusal:
             raise Invalid(refusal)
-    plans = session.scalars(select(AnnualPlan).where(AnnualPlan.stage.in_(RENEWING_STAGES),
-                                                     AnnualPlan.term_months > 12).order_by(AnnualPlan.id)
+    plans = session.scalars(select(AnnualPlan).where(AnnualPlan.stage.in_(RENEWING_STAGES), AnnualPlan.term_months > 12,
+                                                     AnnualPlan.payment_schedule == ANNUAL).order_by(AnnualPlan.id)
                             .where(True if plan_id is None else AnnualPlan.id == plan_id)).all()
     for plan in plans:
         for period in _due_periods(session, plan, today, lead_days):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.billing.contract_years import Period, contract_periods, draft_on
+from app.billing.instalments import pays_in_instalments, schedule_label
 from app.models import AnnualPlan, ContractYear
 from app.services.plan_write_plans import expected_lines
 from app.services.renewals import RENEWING_STAGES
@@ -25,6 +26,7 @@ class RenewalEntry:
     draft_on: date | None  # later years only
     invoice_id: str | None
     status: str  # due | drafted | sent | paid | void | not made | ends | year one not sent | started over
+    #              | "quarterly instalments" (a row paid in instalments) | instalments not scheduled
 
 
 def upcoming_renewals(session, today: date, window_days: int, lead_days: int) -> list[RenewalEntry]:
@@ -47,6 +49,11 @@ def upcoming_renewals(session, today: date, window_days: int, lead_days: int) ->
 
 
 def _year_entry(plan, period: Period, count: int, year: ContractYear | None, lead_days: int) -> RenewalEntry:
+    if pays_in_instalments(plan):  # no up-front invoice to draft: the credits schedule charges every year
+        status = f"{schedule_label(plan.payment_schedule).lower()} instalments" if plan.credits_schedule_id \
+            else "instalments not scheduled"
+        return RenewalEntry(plan, "year starts", period, count, period.starts_on, sum(expected_lines(plan).values()),
+                            None, None, status)
     if period.number == 1:
         amount = sum(expected_lines(plan).values())
         status = {"draft": "drafted", "open": "sent"}.get(plan.invoice_status or "", plan.invoice_status or "not made")

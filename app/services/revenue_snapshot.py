@@ -12,6 +12,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import selectinload
@@ -25,6 +26,7 @@ from app.billing.revenue_inputs import (
     UpFront,
     counted,
     customer_mrr,
+    day_start_ts,
     month_start_ts,
     up_front_of,
 )
@@ -34,7 +36,10 @@ from app.services.audit import Actor, jsonable, record_audit
 from app.timeutil import utcnow
 
 READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
+DAY = 86_400
+WINDOW_DAYS = 7  # each reader lists a week of invoice creation at a time
 LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
+LONG_PERIOD_CONFIGURATIONS = ("enterprise_yearly", "enterprise_amortized")
 
 
 @dataclass(frozen=True)
@@ -64,42 +69,49 @@ class StripeReads:
     invoices_read: int
 
 
-def read_stripe(gateway, catalog, month: date, today: date) -> StripeReads:
-    """Products, prices and the window of invoices, each as whole lists; the invoices a month of creation at a
-    time, READERS months side by side, so the reads wait on Stripe's rate limit rather than on each page."""
+def read_stripe(gateway, catalog, month: date, today: date, long_period_customers: set[str]) -> StripeReads:
+    """Products, prices and invoices, each as whole lists, READERS lists side by side so the reads wait on
+    Stripe's rate limit rather than on each page.
+
+    Every invoice made since the month before `month` (what bills the month: in advance, in arrears, and
+    what later months took of a startup credit), a week of creation at a time; and, for the few customers whose
+    invoices cover more than a month (an up-front year, a quarter's instalment), their own invoices of the
+    LOOKBACK_MONTHS before. Reading a year of every customer's invoices instead cost ten times the pages."""
     keys = product_keys([p for page in gateway.product_pages() for p in page], catalog.product_key_metadata)
     # recurring prices only: a one-off line (price_data on an invoice item) is neither metered nor recurring,
     # and its product names its key; listing every one-off price would cost a page per hundred invoice items
     prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
+    since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
+    reads = [partial(_invoices, gateway, created_since=start, created_before=end)
+             for start, end in _windows(month, today)]
+    reads += [partial(_invoices, gateway, customer=customer, created_since=since)
+              for customer in sorted(long_period_customers)]
     with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        slices = list(pool.map(lambda window: _invoices_created(gateway, *window), _windows(month, today)))
+        slices = list(pool.map(lambda read: read(), reads))
     by_customer: dict[str, list[dict]] = defaultdict(list)
-    by_id, read = {}, 0
+    by_id: dict[str, dict] = {}
     for invoices in slices:
-        read += len(invoices)
         for invoice in invoices:
-            if not counted(invoice):
+            if invoice["id"] in by_id or not counted(invoice):
                 continue
             customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
             by_customer[customer].append(invoice)
             by_id[invoice["id"]] = invoice
-    return StripeReads(prices, keys, by_customer, by_id, read)
+    return StripeReads(prices, keys, by_customer, by_id, len({i["id"] for s in slices for i in s}))
 
 
 def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
-    """Month-long windows of creation time from LOOKBACK_MONTHS before `month` to now (the last one open: the
-    month's own usage is invoiced after it, and startup credit taken since counts back)."""
-    first = revenue._add_months(month, -LOOKBACK_MONTHS)
-    starts = [first]
-    while starts[-1] < today.replace(day=1):
-        starts.append(revenue._add_months(starts[-1], 1))
-    edges = [month_start_ts(m) for m in starts]
+    """Week-long windows of creation time from the start of the month before `month` to now, the last one open
+    (the month's own usage is invoiced after it, and startup credit taken since counts back)."""
+    first = month_start_ts(revenue._add_months(month, -1))
+    edges = list(range(first, day_start_ts(today), WINDOW_DAYS * DAY)) or [first]
     return list(zip(edges, edges[1:] + [None], strict=True))
 
 
-def _invoices_created(gateway, since: int, before: int | None) -> list[dict]:
+def _invoices(gateway, customer: str | None = None, created_since: int | None = None,
+              created_before: int | None = None) -> list[dict]:
     invoices = []
-    for page in gateway.invoice_pages(created_since=since, created_before=before):
+    for page in gateway.invoice_pages(customer=customer, created_since=created_since, created_before=created_before):
         for invoice in page:
             if counted(invoice) and invoice["lines"].get("has_more"):
                 invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
@@ -128,11 +140,21 @@ def credits_half(customer: Customer) -> bool:
     return bool(partner and not customer.organisations and partner.organisations)
 
 
+def long_period_customers(customers: list[Customer]) -> set[str]:
+    """The Stripe customers billed for more than a month at a time: an enterprise contract's, and its linked
+    credits half's."""
+    found = set()
+    for customer in customers:
+        if customer.billing_configuration in LONG_PERIOD_CONFIGURATIONS:
+            found |= {c.stripe_customer_id for c in (customer, customer.linked_customer) if c and c.stripe_customer_id}
+    return found
+
+
 def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
-    reads = read_stripe(gateway, catalog, month, utcnow().date())
     customers = session.scalars(select(Customer).options(selectinload(Customer.organisations),
                                                          selectinload(Customer.linked_customer))
                                 .order_by(Customer.id)).all()
+    reads = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(customers))
     plans = _up_front_plans(session)
     counted_customers = [c for c in customers
                          if not (c.billing_configuration == "enterprise_amortized" and credits_half(c))]

@@ -31,6 +31,7 @@ from app.services.catalog import CatalogNotBootstrapped, catalog_id
 from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import read_stripe_state, sync_customer
 from app.services.customers import load_customer
+from app.services.notifications import notify_startup_credit_low
 from app.services.stripe_writes import write_planned
 from app.timeutil import utcnow
 from app.unit_of_work import checkpoint
@@ -185,6 +186,7 @@ def _end_one(session, gateway, catalog, actor, customer: Customer, today: date, 
     customer.startup_credit_remaining_cents, customer.startup_balance_checked_at = remaining, utcnow()
     expired = customer.startup_credit_expires_on is not None and today >= customer.startup_credit_expires_on
     if not expired and remaining > 0:
+        notify_startup_credit_low(session, customer, remaining, today)
         return f"{customer.name}: {money(remaining)} left until {customer.startup_credit_expires_on}"
     reason = f"startup credit expired on {customer.startup_credit_expires_on}" if expired else "startup credit used up"
     if dry_run:

@@ -21,6 +21,9 @@ from app.services.audit import Actor, record_audit
 from app.services.credit_discount import adopt_plan_discount
 from app.services.customer_configuration import set_configuration
 from app.services.customer_sync import ensure_customer_for_stripe_id
+from app.services.instalments import instalment_paid, link_amortized_pair
+from app.services.notification_checks import notify_overdue_invoice
+from app.services.notifications import notify_failed_webhook
 from app.services.organisations import add_customer_organisations
 from app.services.plan_values import touch
 from app.services.renewal_payments import year_invoice_paid, year_invoice_status
@@ -60,6 +63,7 @@ def receive_stripe_event(session, gateway, event: dict, raw_body: bytes) -> str:
         session.rollback()
         stored = session.get(WebhookEvent, stored.id)
         stored.status, stored.error = "failed", f"{type(exc).__name__}: {exc}"
+        notify_failed_webhook(session, stored)
         return "failed"
     stored.status = "processed" if handled else "ignored"
     stored.processed_at = utcnow()
@@ -95,8 +99,11 @@ def _customer_goes_live(session, gateway, plan: AnnualPlan) -> None:
     configuration and the row's organisations, so the nightly send bills their usage from the first day."""
     customer = ensure_customer_for_stripe_id(session, gateway, plan.stripe_customer_id, plan.subscription_id,
                                              STRIPE_ACTOR)
-    set_configuration(session, STRIPE_ACTOR, customer, "enterprise_yearly", "annual_plan",
-                      note=f"annual plan row {plan.id} went live")
+    if plan.credits_customer_id:
+        link_amortized_pair(session, gateway, STRIPE_ACTOR, plan, customer)
+    else:
+        set_configuration(session, STRIPE_ACTOR, customer, "enterprise_yearly", "annual_plan",
+                          note=f"annual plan row {plan.id} went live")
     adopt_plan_discount(session, STRIPE_ACTOR, customer, plan)
     held = add_customer_organisations(session, STRIPE_ACTOR, customer, list(plan.organization_ids or []),
                                       note=f"annual plan row {plan.id} went live")
@@ -132,7 +139,8 @@ def _invoice_paid(session, gateway, invoice: dict) -> bool:
     """The prepaid fee becomes a billing credit grant scoped to metered prices, so usage draws it down."""
     plan = _plan_by(session, AnnualPlan.invoice_id, invoice["id"])
     if plan is None:
-        return year_invoice_paid(session, gateway, STRIPE_ACTOR, invoice)
+        return (year_invoice_paid(session, gateway, STRIPE_ACTOR, invoice)
+                or instalment_paid(session, gateway, STRIPE_ACTOR, invoice))
     _invoice_status("paid")(session, gateway, invoice)
     plan.invoice_paid_at = utcnow()
     key = credit_grant_key(plan, invoice["id"])
@@ -160,5 +168,6 @@ HANDLERS = {
     "invoice.paid": _invoice_paid,
     "invoice.voided": _invoice_status("void"),
     "invoice.marked_uncollectible": _invoice_status("uncollectible"),
+    "invoice.overdue": lambda session, gateway, invoice: notify_overdue_invoice(session, invoice),
 }
 

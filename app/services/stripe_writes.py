@@ -63,6 +63,7 @@ def stripe_write(session, gateway, *, key: str, subject: tuple[str, object], act
 # changes to an object take (its id, params, key), and finalize/send take (its id, key).
 WRITE_VERBS = {
     "update_customer": lambda gateway, call: gateway.update_customer(call.target, call.params, call.key),
+    "create_customer": lambda gateway, call: gateway.create_customer_raw(call.params, call.key),
     "create_price": lambda gateway, call: gateway.create_price(call.params, call.key),
     "create_invoice": lambda gateway, call: gateway.create_invoice(call.params, call.key),
     "add_invoice_lines": lambda gateway, call: gateway.add_invoice_lines(call.target, call.params, call.key),

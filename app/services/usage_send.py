@@ -26,6 +26,7 @@ from app.billing.usage_days import day_bounds, local_today
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
+from app.services.notifications import notify_usage_send_errors
 from app.services.usage_event_reports import aggregate_usage_events
 from app.services.usage_period_totals import reporting_orgs
 from app.services.usage_send_plan import OwedEvent, concurrent_send, failure_reason, plan_apart
@@ -109,10 +110,11 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
     result.reasons = failure_reasons(session, usage_day, result.failed, org_ids)
     for line in result.failure_lines:
         report(sender.recorded, sender.submitted, line)
-    record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
-                 after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
-                        "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all",
-                        "failed": result.failed})
+    entry = record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
+                         after={"report_date": report_date, "sent": result.sent, "errors": result.errors,
+                                "skipped": result.skipped, "via": result.via, "organisations": org_ids or "all",
+                                "failed": result.failed})
+    notify_usage_send_errors(session, result, entry)
     return result
 
 

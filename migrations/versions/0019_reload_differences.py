@@ -1,7 +1,7 @@
 """annual plans: the edited fields the last re-load found different from the contract
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-04 20:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0013'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -149,6 +149,8 @@ def delete(ctx):
 def list_customers(ctx):
     p = ctx.params
     tests = [(lambda c, f=field: c[f] == p[f]) for field in ("email", "test_clock") if field in p]
+    if "test_clock" not in p:  # Stripe lists a test clock's customers only when asked by `test_clock`
+        tests.append(lambda c: not c["test_clock"])
     tests.append(helpers.created_test(p.get("created")))
     result = helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND)
     if _wants(ctx, "data.tax_ids"):

@@ -3,6 +3,8 @@
 `finalize_invoice` is public so subscription billing (and the auto-advance tick) can use it.
 """
 
+import functools
+
 from stripe.params import (
     InvoiceFinalizeInvoiceParams,
     InvoiceMarkUncollectibleParams,
@@ -77,6 +79,20 @@ def mark_paid(state, invoice, out_of_band_amount=0):
     state.emit_event("invoice.paid", invoice, before)
 
 
+def on_invoice_clock(handler):
+    """Run an invoice's route at its test clock's frozen time (finalized_at, paid_at, the credits usable
+    then), as on Stripe; at the emulator clock for an invoice on none."""
+    @functools.wraps(handler)
+    def run(ctx):
+        from . import subscription_billing as engine
+
+        invoice = ctx.state.collection(invoicing.KIND).get(ctx.path.get("invoice"))
+        with engine.at_time(ctx.state, engine.now_for(ctx.state, invoice and invoice.get("test_clock"))):
+            return handler(ctx)
+
+    return run
+
+
 def _invoice(ctx):
     return invoicing.get_invoice(ctx.state, ctx.path["invoice"], "invoice")
 
@@ -89,11 +105,13 @@ def _require(invoice, statuses, action):
 
 
 @route("POST", "/v1/invoices/{invoice}/finalize", params=InvoiceFinalizeInvoiceParams)
+@on_invoice_clock
 def finalize(ctx):
     return finalize_invoice(ctx.state, _invoice(ctx), ctx.params.get("auto_advance"))
 
 
 @route("POST", "/v1/invoices/{invoice}/send", params=InvoiceSendInvoiceParams)
+@on_invoice_clock
 def send(ctx):
     """Test mode sends no email; drafts are finalized first, as Stripe does."""
     invoice = _invoice(ctx)
@@ -108,6 +126,7 @@ def send(ctx):
 
 
 @route("POST", "/v1/invoices/{invoice}/void", params=InvoiceVoidInvoiceParams)
+@on_invoice_clock
 def void(ctx):
     invoice = _invoice(ctx)
     _require(invoice, ("open", "uncollectible"), "void")
@@ -129,6 +148,7 @@ def void(ctx):
 
 
 @route("POST", "/v1/invoices/{invoice}/pay", params=InvoicePayParams)
+@on_invoice_clock
 def pay(ctx):
     invoice = _invoice(ctx)
     _require(invoice, ("open", "uncollectible"), "pay")
@@ -143,6 +163,7 @@ def pay(ctx):
 
 @route("POST", "/v1/invoices/{invoice}/mark_uncollectible",
        params=InvoiceMarkUncollectibleParams)
+@on_invoice_clock
 def mark_uncollectible(ctx):
     invoice = _invoice(ctx)
     _require(invoice, ("open",), "mark uncollectible")

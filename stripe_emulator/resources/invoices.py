@@ -17,6 +17,7 @@ from stripe.params import (
 from .. import errors, helpers
 from ..routing import route
 from . import coupons, invoicing
+from . import subscription_billing as engine
 
 KIND = invoicing.KIND
 DAY = invoicing.DAY
@@ -63,6 +64,12 @@ def create(ctx):
         raise errors.missing_param("customer")
     state = ctx.state
     customer = state.get("customer", p["customer"], param="customer")
+    with engine.at_time(state, engine.now_for(state, customer["test_clock"])):  # dated on its test clock
+        return _create(ctx, customer)
+
+
+def _create(ctx, customer):
+    p, state = ctx.params, ctx.state
     method = p.get("collection_method", "charge_automatically")
     due_date, days = _due_terms(ctx, p, method)
     subscription = None

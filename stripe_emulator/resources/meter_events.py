@@ -16,7 +16,8 @@ from .. import errors, helpers
 from ..routing import route
 from ..state import random_token
 from . import meter_usage
-from .meters import get_meter
+from . import subscription_billing as engine
+from .meters import active_meter_for, get_meter
 
 
 def _invalid(exc):
@@ -27,17 +28,29 @@ def _invalid_param(exc):
     return errors.invalid_param(exc.message, param=exc.param)
 
 
+def _customer_now(ctx, params):
+    """The time the event's customer sees: its test clock's frozen time when it lives on one, so
+    the 35-day window is the clock's, as on Stripe; the emulator clock otherwise."""
+    meter = active_meter_for(ctx.state, params["event_name"])
+    if meter is None:
+        return ctx.now
+    customer_id = (params.get("payload") or {}).get(meter["customer_mapping"]["event_payload_key"])
+    customer = ctx.state.objects.get("customer", {}).get(customer_id) if isinstance(customer_id, str) else None
+    return engine.now_for(ctx.state, customer["test_clock"]) if customer else ctx.now
+
+
 @route("POST", "/v1/billing/meter_events", params=MeterEventCreateParams)
 def create(ctx):
     p = ctx.params
     now = ctx.now
-    timestamp = p.get("timestamp", now)
+    customer_now = _customer_now(ctx, p)
+    timestamp = p.get("timestamp", customer_now)
     identifier = p.get("identifier") or random_token(24)
     if len(identifier) > 100:
         raise errors.invalid_param("`identifier` must be at most 100 characters.", param="identifier")
     try:
         meter, customer_id, value = meter_usage.check(ctx.state, p["event_name"], p["payload"],
-                                                      timestamp, now)
+                                                      timestamp, customer_now)
     except meter_usage.UsageError as exc:
         raise _invalid_param(exc) from None  # nothing began: Stripe saves no idempotent result
     usage = meter_usage.space(ctx.state)

@@ -22,6 +22,7 @@ from . import subscription_items as items_mod
 KIND = "test_helpers.test_clock"
 LABEL = "test clock"
 LIFETIME = 30 * 86400
+CLOCK_KINDS = ("billing.credit_grant", "invoiceitem", "invoice", "subscription_schedule", "subscription", "customer")
 
 
 @route("POST", "/v1/test_helpers/test_clocks", params=TestClockCreateParams)
@@ -108,10 +109,11 @@ def _finalize_drafts(state, clock_id, target):
 
 @route("DELETE", "/v1/test_helpers/test_clocks/{test_clock}", params=TestClockDeleteParams)
 def delete(ctx):
-    """Deleting a clock deletes its customers and their subscriptions and schedules."""
+    """Deleting a clock deletes every object on it, as Stripe does: its customers, their
+    subscriptions, schedules, invoices, invoice items and credit grants."""
     clock = _clock(ctx)
     state = ctx.state
-    for kind in ("subscription_schedule", "subscription", "customer"):
+    for kind in CLOCK_KINDS:
         for obj in [o for o in state.collection(kind).values()
                     if o.get("test_clock") == clock["id"]]:
             state.remove(kind, obj["id"])

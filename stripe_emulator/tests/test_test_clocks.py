@@ -102,3 +102,49 @@ def test_deleting_a_clock_deletes_its_customers(stripe_client, clock, clocked, c
     assert stripe_client.v1.customers.retrieve(clocked.id).deleted is True
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.subscriptions.retrieve(sub.id)
+
+
+def test_an_unfiltered_customer_list_leaves_out_test_clock_customers(stripe_client, clock, clocked):
+    plain = stripe_client.v1.customers.create(params={"name": "Plain"})
+    assert [c.id for c in stripe_client.v1.customers.list().data] == [plain.id]
+    assert [c.id for c in stripe_client.v1.customers.list(params={"test_clock": clock.id}).data] == [clocked.id]
+    assert [c.id for c in stripe_client.v1.customers.list(params={"email": "x@example.com"}).data] == []
+
+
+def test_deleting_a_clock_deletes_its_invoices_and_credit_grants(stripe_client, stripe_emulator, clock, clocked,
+                                                                catalog):
+    invoice = stripe_client.v1.invoices.create(params={"customer": clocked.id})
+    stripe_client.v1.invoice_items.create(params={"customer": clocked.id, "invoice": invoice.id, "amount": 500,
+                                                  "currency": "usd"})
+    grant = stripe_client.v1.billing.credit_grants.create(params={
+        "customer": clocked.id, "category": "paid", "amount": {"type": "monetary", "monetary": {
+            "currency": "usd", "value": 1000}}, "applicability_config": {"scope": {"price_type": "metered"}}})
+    stripe_client.v1.test_helpers.test_clocks.delete(clock.id)
+    for kind, object_id in (("invoice", invoice.id), ("billing.credit_grant", grant.id)):
+        assert object_id not in stripe_emulator.state.collection(kind)
+    assert stripe_emulator.state.collection("invoiceitem") == {}
+
+
+def test_a_meter_event_is_windowed_on_its_customers_test_clock(stripe_client, stripe_emulator, clock, clocked,
+                                                               catalog):
+    """The clock is at 2030-06-01, years after the emulator's now: its customer's usage is dated on the clock."""
+    stripe_client.v1.billing.meter_events.create(params={
+        "event_name": "events", "timestamp": at(2030, 6, 1), "payload": {"stripe_customer_id": clocked.id,
+                                                                          "value": "7"}})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.billing.meter_events.create(params={
+            "event_name": "events", "timestamp": at(2030, 6, 2), "payload": {"stripe_customer_id": clocked.id,
+                                                                              "value": "7"}})
+    assert exc.value.param == "timestamp"
+
+
+def test_an_invoice_on_a_clock_is_dated_and_paid_on_the_clocks_time(stripe_client, clock, clocked):
+    invoice = stripe_client.v1.invoices.create(params={"customer": clocked.id, "collection_method": "send_invoice",
+                                                       "due_date": at(2030, 7, 1)})
+    assert invoice.created == at(2030, 6, 1)
+    stripe_client.v1.invoice_items.create(params={"customer": clocked.id, "invoice": invoice.id, "amount": 500,
+                                                  "currency": "usd"})
+    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": at(2030, 6, 3)})
+    stripe_client.v1.invoices.finalize_invoice(invoice.id)
+    paid = stripe_client.v1.invoices.pay(invoice.id, params={"paid_out_of_band": True})
+    assert (paid.status_transitions.finalized_at, paid.status_transitions.paid_at) == (at(2030, 6, 3), at(2030, 6, 3))

@@ -4,32 +4,17 @@ import os
 from datetime import datetime
 
 from app import timeutil
-from stripe_emulator.testing import make_client
-from tests.factories import make_annual_plan, make_catalog
+from tests.browser.sample_rows import row_through_buttons
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
 def _sent_row(app, emulator_url: str) -> int:
     """Massive Dynamic's year one made and sent through the buttons, on a customer of its own."""
-    from app.billing.plan_stages import readiness_blockers, stage_after_edit
-    from app.extensions import db
-    from tests.annual_plans.helpers import press
-
-    customer = make_client(emulator_url).v1.customers.create(params={
-        "name": "Massive Renewals", "email": "ap@massive.example",
-        "address": {"line1": "1 Main St", "city": "Boston", "postal_code": "02110", "country": "US"}})
-    with app.app_context():
-        make_catalog(db.session)
-        plan = make_annual_plan(db.session, "massive-dynamic-36m", document_id="RenewalsBrowserDocument01",
-                                company="Massive Renewals", stripe_customer_id=customer.id, tax_id_not_needed=True)
-        plan.stage = stage_after_edit(plan.stage, readiness_blockers(plan))
-        db.session.commit()
-        for action in ("create_subscription", "amortize", "schedule", "send_invoice"):
-            plan = press(app, db, plan.id, action)
-            db.session.commit()
-        assert plan.stage == "sent", plan.stripe_error
-        return plan.id
+    plan_id, stage, error = row_through_buttons(app, emulator_url, "Massive Renewals", "RenewalsBrowserDocument01",
+                                                ("create_subscription", "amortize", "schedule", "send_invoice"))
+    assert stage == "sent", error
+    return plan_id
 
 
 def test_renewals_view_drafts_reviews_and_sends_year_two(signed_in, live_server, stripe_emulator_server):

@@ -69,3 +69,44 @@ def test_an_invoice_voided_in_stripe_is_recomputed_and_audited(app, db, gateway,
     assert yearly.mrr_cents is None and "is void" in yearly.unresolved_reason and result.changed == 1
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "revenue.recomputed")).one()
     assert entry.before["mrr_cents"] == 490_000 and entry.after["mrr_cents"] is None
+
+
+def test_a_year_old_up_front_invoice_is_read_by_its_customer_and_old_monthly_invoices_not_at_all(
+        app, db, gateway, stripe_client, stripe_emulator, make_customer):
+    """The snapshot lists every invoice made since the month before, plus the long-period customers' own year:
+    an up-front invoice from four months ago still counts; a paid customer's invoice from then is not read."""
+    from datetime import UTC, datetime
+
+    from app import collaborators
+    from app.billing.revenue import _add_months
+
+    now = stripe_emulator.state.clock.now()
+    month = datetime.fromtimestamp(now, UTC).date().replace(day=1)
+    then = _add_months(month, -4)
+
+    def invoice(customer: str, cents: int, metadata: dict) -> str:
+        made = stripe_client.v1.invoices.create(params={"customer": customer, "collection_method": "send_invoice",
+                                                        "days_until_due": 30, "metadata": metadata})
+        stripe_client.v1.invoice_items.create(params={"customer": customer, "invoice": made.id, "amount": cents,
+                                                      "currency": "usd", "description": "Up front"})
+        return stripe_client.v1.invoices.finalize_invoice(made.id).id
+
+    yearly_stripe = stripe_client.v1.customers.create(params={"name": "Old Yearly Co"}).id
+    paid_stripe = stripe_client.v1.customers.create(params={"name": "Old Paid Co"}).id
+    yearly = make_customer(name="Old Yearly Co", stripe_customer_id=yearly_stripe,
+                           billing_configuration="enterprise_yearly")
+    make_customer(name="Old Paid Co", stripe_customer_id=paid_stripe, billing_configuration="paid")
+    db.session.commit()
+    stripe_emulator.state.clock.set(int(datetime(then.year, then.month, 2, tzinfo=UTC).timestamp()))
+    try:
+        up_front = invoice(yearly_stripe, 5_880_000, {"amortize": "true", "amortize_start": then.isoformat(),
+                                                      "amortize_months": "12"})
+        invoice(paid_stripe, 4_000, {})
+    finally:
+        stripe_emulator.state.clock.set(now)
+
+    result = _take(db, gateway, collaborators.catalog(), month)
+    row = _rows(db, month)[yearly.id]
+    assert (row.mrr_cents, row.rule) == (490_000, "enterprise_yearly")
+    assert up_front in str(row.inputs)
+    assert result.invoices_read == 1  # the paid customer's invoice of four months ago was never listed

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app import collaborators
 from app.billing.contract_result import due_date
+from app.billing.instalments import pays_in_instalments
 from app.billing.plan_fields import display, dollars, edit_text, format_cell, value_from_json
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
 from app.blueprints.annual_plans import bp
@@ -38,7 +39,7 @@ def plan_row(plan: AnnualPlan) -> dict:
     warnings: dict[str, list] = {}
     for warning in plan.open_warnings:
         warnings.setdefault(warning.field, []).append(warning)
-    return {"buttons": [(b, button_blocker(b, plan.stage, blockers)) for b in BUTTONS],
+    return {"buttons": [(b, button_blocker(b, plan.stage, blockers, pays_in_instalments(plan))) for b in BUTTONS],
             "blockers": blockers, "editable": can_edit(plan), "values": current_values(plan),
             "warnings": warnings, "base": url_for("annual_plans.show", plan_id=plan.id),
             "line_fields": line_fields()}
@@ -109,10 +110,12 @@ def show_context(plan: AnnualPlan) -> dict:
         AuditEntry.object_type == "annual_plan", AuditEntry.object_id == str(plan.id))
         .order_by(AuditEntry.id.desc()).limit(50)).all()
     provenance = {p.field: p for p in plan.provenance}
+    from app.services.rehearsal_runs import last_rehearsal
     from app.services.renewals import years_of
 
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
-            "contract_years": years_of(db.session, plan.id),
+            "contract_years": years_of(db.session, plan.id), "rehearsal": last_rehearsal(db.session, plan.id),
+            "job": None,
             "editing": None, "error": None, "typed": None, **row_context(plan)}
 
 
