@@ -112,4 +112,4 @@ def test_the_log_filters_by_object_type_and_id(client, login_as, db):
     db.session.commit()
     login_as("finance")
     html = client.get("/audit?object_type=customer&object_id=2").get_data(as_text=True)
-    assert "1 entries" in html and ">B</span>" in html and ">A</span>" not in html and ">C</span>" not in html
+    assert "1 entry · page" in html and ">B</span>" in html and ">A</span>" not in html and ">C</span>" not in html
