@@ -1,7 +1,7 @@
 """Every refusal and error becomes a response here, and only here.
 
 A service raises a refusal (app/refusals.py); the request's transaction is rolled back, then:
-- a machine (`/api/`, `/webhooks/`, `/healthz`, or JSON asked for) gets JSON with the status;
+- a machine (`/api/`, `/webhooks/` but the Webhooks page's buttons, `/healthz`, or JSON asked for) gets JSON with the status;
 - a view that shows refusals in place (`@on_refusal`) re-renders its cell, row, form or page
   with the message, under the refusal's status (409, 422, 502...);
 - anything else gets the error page in the layout, or its fragment for htmx;
@@ -34,13 +34,15 @@ TITLES = {
     502: "Stripe or PandaDoc did not answer as expected",
 }
 MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz")
+PEOPLE_PREFIXES = ("/webhooks/deliveries/",)  # the Webhooks page's buttons: signed-in people, answered in HTML
 API_KINDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
              500: "server_error"}  # the `error` value of /api/ answers, as app/blueprints/api/openapi.py documents
 
 
 def wants_json() -> bool:
-    return (request.path.startswith(MACHINE_PREFIXES) or request.path.endswith(".json")
+    return ((request.path.startswith(MACHINE_PREFIXES) and not request.path.startswith(PEOPLE_PREFIXES))
+            or request.path.endswith(".json")
             or request.accept_mimetypes.best == "application/json")
 
 

@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.edit": frozenset({"admin", "finance", "cs"}),
     "usage.rerun": frozenset({"admin", "finance", "cs"}),
     "jobs.run": frozenset({"admin", "finance", "cs"}),
+    "webhooks.handle": frozenset({"admin", "finance", "cs"}),
     "audit.view": frozenset({"admin", "finance"}),
     "users.manage": frozenset({"admin"}),
     "api_tokens.manage": frozenset({"admin"}),

@@ -187,12 +187,28 @@ class BespokeForm:
     plan: str = ""
     valid_days: str = ""
     move_to: str = ""
+    nickname: str = ""
+
+
+NICKNAME_MAX = 120
+
+
+def nickname_problem(nickname: str) -> str | None:
+    """The nickname is what people pick the price by (Change price, the catalog report): required."""
+    if not nickname.strip():
+        return "Give the price a nickname: it is how people find it on a customer's Change price list."
+    if len(nickname.strip()) > NICKNAME_MAX:
+        return f"The nickname must be at most {NICKNAME_MAX} characters."
+    return None
 
 
 def bespoke_request(catalog: Catalog, form: BespokeForm) -> BespokeRequest:
     """The request the form asks for, or Invalid listing every reason it cannot be made."""
     request, errors = parse_bespoke(catalog, form.product_key, form.shape, form.rows, form.amount, form.interval,
                                     form.plan, form.valid_days, form.move_to)
+    problem = nickname_problem(form.nickname)
+    if problem:
+        errors = [problem, *errors]
     if errors:
         raise Invalid("; ".join(errors), reasons=errors)
     return request

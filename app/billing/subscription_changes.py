@@ -1,6 +1,8 @@
 """Parameters for the subscription changes the customer page makes (pure: dicts in, dicts out)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from app.billing.stripe_requests import is_credit_discount_coupon
 
 
@@ -78,3 +80,34 @@ def price_change_problem(current_price: dict, new_price: dict) -> str | None:
     if new_price.get("type") != "recurring":
         return f"price {new_price['id']} is one-off, not recurring"
     return None
+
+
+def _dollars(cents_text) -> str:
+    """Cents (Stripe's integer or decimal text) as dollars, exact: "0.45" -> "$0.0045", "2000" -> "$20.00"."""
+    dollars = Decimal(str(cents_text)) / 100
+    text = format(dollars.normalize(), "f")
+    whole, _, part = text.partition(".")
+    return f"${int(whole):,}.{part.ljust(2, '0')}"
+
+
+def price_amount(price: dict) -> str:
+    """A price's amount as the Change price list shows it: per unit, or its tiers counted."""
+    recurring = price.get("recurring") or {}
+    per = "unit" if recurring.get("usage_type") == "metered" else recurring.get("interval", "")
+    if price.get("billing_scheme") == "tiered":
+        return f"tiered ({len(price.get('tiers') or [])} tiers, {price.get('tiers_mode') or 'graduated'})"
+    amount = price.get("unit_amount_decimal") if price.get("unit_amount_decimal") is not None else price.get("unit_amount")
+    if amount is None:
+        return "no amount"
+    return f"{_dollars(amount)}{' per ' + per if per else ''} {str(price.get('currency') or '').upper()}".strip()
+
+
+def price_choices(current_price: dict, prices: list[dict]) -> list[dict]:
+    """The prices this subscription item may change to (those `price_change_problem` accepts, and of the same
+    usage type: metered stays metered), each with its nickname, amount and id for the list."""
+    current = current_price | {"active": True, "type": "recurring"}
+    usage_type = current_price.get("usage_type")
+    found = [p for p in prices if price_change_problem(current, p) is None
+             and (usage_type is None or (p.get("recurring") or {}).get("usage_type") == usage_type)]
+    return [{"id": p["id"], "label": f"{p.get('nickname') or 'no nickname'} — {price_amount(p)} — {p['id']}"}
+            for p in found]

@@ -6,12 +6,16 @@ summary says it sent, or under 90% of its trailing 7-day median. A flagged day s
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 MEDIAN_DAYS = 7
 MEDIAN_SHARE = Decimal("0.9")
+# What the instance that missed its reports runs to send them again (the handbook's command); the
+# product accepts them late, inside Stripe's 35-day meter window.
+INSTANCE_RESEND_COMMAND = "python manage.py send_usage_report --date {date} --async 1"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,11 @@ class Gap:
     @property
     def rerun_date(self) -> date:
         return self.day + timedelta(days=1)
+
+    @property
+    def resend_command(self) -> str:
+        """Run on the instance itself: its reports for `day` are missing, so only it can send them."""
+        return INSTANCE_RESEND_COMMAND.format(date=self.rerun_date)
 
 
 def median(values: list[int]) -> Decimal | None:
@@ -116,3 +125,9 @@ def rerun_date(gaps: list[Gap], reruns: dict[date, Rerun], today: date) -> date:
     """The date the Re-run form offers: the latest gap not settled by a re-run, else the latest gap."""
     open_gaps = [g for g in gaps if not (g.day in reruns and reruns[g.day].settled)]
     return (open_gaps or gaps)[-1].rerun_date if gaps else today
+
+
+def grouped_reasons(counts: Counter | dict[str, int], singular: str, plural: str) -> list[str]:
+    """Failures grouped by their message, most frequent first: "12 events: timestamp must be within ..."."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [f"{n} {singular if n == 1 else plural}: {message or 'no reason recorded'}" for message, n in ordered]

@@ -26,6 +26,7 @@ NAVIGATION = [
     ("usage.index", "Usage"),
     ("revenue.index", "Revenue"),
     ("jobs.index", "Jobs"),
+    ("webhooks.index", "Webhooks"),
     ("notifications.index", "Notifications"),
     ("audit.index", "Audit"),
     ("users.index", "Users"),

@@ -63,6 +63,8 @@ def send_reports(raw_date, run_async, orgs, dry_run):
         for line in result.failure_lines:
             click.echo(line)
     click.echo(result.summary)
+    for reason in result.reasons:
+        click.echo(f"  {reason}")
     if result.errors or result.failed:
         raise SystemExit(1)
 
@@ -91,7 +93,8 @@ def check(raw_date):
     result = check_usage_day(db.session, usage_day_of(report_date))
     click.echo(f"Usage day {result.day} (reported on {report_date})")
     for gap in result.gaps:
-        click.echo(f"GAP: {gap.message}; re-run: flask usage send-reports --date {gap.rerun_date}")
+        click.echo(f"GAP: {gap.message}; the {gap.instance} instance re-sends its reports: {gap.resend_command}; "
+                   f"then re-run here: flask usage send-reports --date {gap.rerun_date}")
     for instance, orgs in result.missing.items():
         click.echo(f"MISSING ({instance}): {len(orgs)} organisations had usage the day before and no report: "
                    f"{', '.join(orgs[:20])}")

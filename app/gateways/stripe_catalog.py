@@ -59,3 +59,8 @@ class CatalogVerbs:
     def archive_price(self, price_id: str, key: str) -> dict:
         return self._call(self.v1.prices.update, price_id, params={"active": False},
                           options={"idempotency_key": key})
+
+    def update_price_metadata(self, price_id: str, metadata: dict, key: str) -> dict:
+        """Stripe merges `metadata` into the price's own (keys not named are kept)."""
+        return self._call(self.v1.prices.update, price_id, params={"metadata": metadata},
+                          options={"idempotency_key": key})

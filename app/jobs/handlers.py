@@ -92,7 +92,8 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
                                 progress=lambda done, total, line: ctx.progress(done, total, line))
     ctx.log(result.summary)
     if result.errors or result.failed:
-        raise JobFailed(f"{result.summary}: clear or fix the errors and re-run")
+        raise JobFailed(f"{result.summary}. Why: {'; '.join(r.rstrip('.') for r in result.reasons)}. "
+                        f"Fix or clear the errors, then re-run with {ctx.arguments['date']}")
     return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
             "errors": result.errors, "via": result.via, "failed": result.failed}
 

@@ -55,6 +55,7 @@ class AnnualPlan(db.Model):
     load_error: Mapped[str] = mapped_column(Text, default="")
     contract_values: Mapped[dict | None] = mapped_column(JSON)  # what the last load read
     edited_fields: Mapped[list] = mapped_column(JSON, default=list)  # changed by a person since
+    reload_differences: Mapped[list | None] = mapped_column(JSON)  # edited fields the last re-load found different
     loaded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

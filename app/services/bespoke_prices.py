@@ -38,7 +38,7 @@ def plan_bespoke_price(session, gateway, catalog: Catalog, form: BespokeForm, to
     errors = _stripe_problems(gateway, catalog, request, product_id)
     if errors:
         raise Invalid("; ".join(errors), reasons=errors)
-    nickname = f"Custom - {today.isoformat()}"
+    nickname = form.nickname.strip()
     if meter_id:
         params = metered_price_params(catalog, product, product_id, meter_id, [t.as_stripe() for t in request.tiers],
                                       nickname=nickname, metadata=request.metadata)

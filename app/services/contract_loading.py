@@ -62,6 +62,7 @@ def _apply_load(session, actor, plan, mapped: MappedContract, name: str) -> Load
     plan.name, plan.contact_candidates = name, list(mapped.contact_candidates)
     plan.currency = mapped.currency
     plan.contract_values = {f: value_to_json(v) for f, v in new_values.items()}
+    plan.reload_differences = [c.field for c in conflicts]  # shown on the row's page until applied or matched
     _replace_provenance(session, plan, mapped)
     _refresh_warnings(plan, mapped, kept=edited)
     plan.load_error, plan.loaded_at = "", utcnow()
@@ -133,6 +134,7 @@ def apply_contract_values(session, actor: Actor, plan_id: int, fields: list[str]
             if p.field == name and p.warning:
                 plan.warnings.append(PlanWarning(field=name, message=p.warning, raw=p.raw))
     plan.edited_fields = [f for f in plan.edited_fields if f not in fields]
+    plan.reload_differences = [f for f in plan.reload_differences or [] if f not in fields]
     plan.stage = stage_after_edit(plan.stage, readiness_blockers(plan))
     touch(plan)
     record_audit(session, actor, "annual_plan.contract_values_applied", "annual_plan", plan.id,

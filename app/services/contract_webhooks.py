@@ -55,18 +55,27 @@ def receive_pandadoc_webhook(session, raw_body: bytes, signature: str | None, ke
     session.add(event)
     session.flush()
     try:
+        return handle_pandadoc_event(session, event, raw_body)
+    except BadRequest:
+        checkpoint(session, "webhook_stored")  # kept for inspection although the delivery is refused
+        raise
+
+
+def handle_pandadoc_event(session, event: WebhookEvent, raw_body: bytes) -> WebhookOutcome:
+    """Act on a stored delivery (on arrival, or when a person handles a failed one again); a body that
+    cannot be read leaves the event failed with why, and is refused."""
+    try:
         notifications = _notifications(raw_body)
     except BadRequest as exc:
         event.status, event.error = "failed", str(exc)
         notify_failed_webhook(session, event)
-        checkpoint(session, "webhook_stored")  # kept for inspection although the delivery is refused
         raise
     outcome = WebhookOutcome()
     for note in notifications:
         _handle(session, note, event, outcome)
     event.status = "processed" if outcome.created_plan_ids or outcome.existing_documents else "ignored"
     event.event_type = ",".join(sorted({n.get("event", "") for n in notifications}))
-    event.processed_at = utcnow()
+    event.error, event.processed_at = "", utcnow()
     return outcome
 
 

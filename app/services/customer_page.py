@@ -16,6 +16,7 @@ from app.billing.customer_snapshot import live_subscription
 from app.billing.features import available_features, effective_plans
 from app.billing.plan_prices import plan_prices
 from app.billing.stripe_requests import is_credit_discount_coupon
+from app.billing.subscription_changes import price_choices
 from app.billing.usage_caps import limit_rows
 from app.gateways.stripe import StripeGatewayError
 from app.models import CONFIGURATIONS, AuditEntry, Customer
@@ -75,11 +76,11 @@ def _coupons(session, gateway, catalog, customer: Customer, today: date) -> dict
 
 
 def _prices(session, gateway, catalog, customer: Customer, today: date) -> dict:
-    """Each live item with the other active prices of its product (the choices for Change price)."""
+    """Each live item with the prices of its product it may change to (the choices for Change price)."""
     sub, rows, error = live_subscription(customer.stripe_snapshot), [], None
     for item in (sub or {}).get("items", []):
         prices, error = _read(lambda i=item: gateway.product_prices(i["price"]["product"]), [])
-        rows.append({"item": item, "choices": [p for p in prices if p["id"] != item["price"]["id"]]})
+        rows.append({"item": item, "choices": price_choices(item["price"], prices)})
     return {"price_rows": rows, "prices_error": error, "usage_warning": USAGE_WARNING, "subscription": sub}
 
 

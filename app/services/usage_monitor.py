@@ -1,7 +1,7 @@
 """What the usage monitor and `flask usage check` read: reports per instance per day, run summaries, gaps."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +12,7 @@ from app.billing.usage_gaps import (
     Rerun,
     SendRun,
     gaps_for_day,
+    grouped_reasons,
     latest_rerun,
     missing_or_zero,
     trailing_median,
@@ -124,9 +125,8 @@ class Unsent:
     reason: str
 
 
-def unsent_organisations(session, since: date, until: date) -> list[Unsent]:
-    """Organisations whose usage of a day did not go out, with why: those the latest run covering them
-    could not plan (its `usage.sent` audit entry), and those with meter events Stripe refused."""
+def _plan_failures(session, since: date, until: date) -> dict[date, dict[str, str]]:
+    """Per usage day, the organisations the latest run covering them could not plan, with why (its audit entry)."""
     failed: dict[date, dict[str, str]] = defaultdict(dict)
     for entry in session.scalars(select(AuditEntry).where(
             AuditEntry.action == "usage.sent", AuditEntry.object_type == "usage_day",
@@ -136,12 +136,34 @@ def unsent_organisations(session, since: date, until: date) -> list[Unsent]:
         covered = after.get("organisations", "all")
         failed[day] = {} if covered == "all" else {o: why for o, why in failed[day].items() if o not in covered}
         failed[day].update(after.get("failed") or {})
+    return failed
+
+
+def unsent_organisations(session, since: date, until: date) -> list[Unsent]:
+    """Organisations whose usage of a day did not go out, with why: those the latest run covering them
+    could not plan, and those with meter events Stripe refused."""
+    failed = _plan_failures(session, since, until)
     for day, org, reason in session.execute(
             select(MeterEventSend.usage_day, MeterEventSend.organisation_id, func.min(MeterEventSend.error))
             .where(MeterEventSend.usage_day >= since, MeterEventSend.usage_day <= until, MeterEventSend.status == "error")
             .group_by(MeterEventSend.usage_day, MeterEventSend.organisation_id)):
         failed[day].setdefault(org, reason)
     return [Unsent(day, org, why) for day in sorted(failed, reverse=True) for org, why in sorted(failed[day].items())]
+
+
+def send_failures(session, since: date, until: date) -> dict[date, list[str]]:
+    """Per usage day, newest first, why its sends failed: refused events grouped by Stripe's message, then
+    organisations that could not be planned grouped by why."""
+    refused: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, error, n in session.execute(
+            select(MeterEventSend.usage_day, MeterEventSend.error, func.count())
+            .where(MeterEventSend.usage_day >= since, MeterEventSend.usage_day <= until, MeterEventSend.status == "error")
+            .group_by(MeterEventSend.usage_day, MeterEventSend.error)):
+        refused[day][error] = n
+    planned = _plan_failures(session, since, until)
+    days = sorted({d for d, v in refused.items() if v} | {d for d, v in planned.items() if v}, reverse=True)
+    return {day: grouped_reasons(refused.get(day, {}), "event", "events")
+            + grouped_reasons(Counter(planned.get(day, {}).values()), "organisation", "organisations") for day in days}
 
 
 def monitor_page(session, today: date) -> dict:
@@ -153,4 +175,5 @@ def monitor_page(session, today: date) -> dict:
     reruns = rerun_outcomes(session, sorted({g.day for g in data["gaps"]}))
     return {"series": data, "gaps": data["gaps"], "reruns": reruns, "check": check_usage_day(session, today - timedelta(days=1)),
             "rerun_date": rerun_date(data["gaps"], reruns, today),
-            "unsent": unsent_organisations(session, today - timedelta(days=8), today - timedelta(days=1))}
+            "unsent": unsent_organisations(session, today - timedelta(days=8), today - timedelta(days=1)),
+            "failures": send_failures(session, today - timedelta(days=8), today - timedelta(days=1))}

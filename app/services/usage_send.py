@@ -9,7 +9,7 @@ is planned; only this thread touches the database.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.billing import usage as rules
+from app.billing import usage_gaps as rules_gaps
 from app.billing.usage_days import day_bounds, local_today
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
@@ -49,6 +50,7 @@ class SendResult:
     via: str = "v1"
     dry_run: bool = False
     failed: dict[str, str] = field(default_factory=dict)  # organisation -> why none of its usage went out
+    reasons: list[str] = field(default_factory=list)  # why sends failed, grouped by Stripe's (or our) message
 
     @property
     def summary(self) -> str:
@@ -105,6 +107,7 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
         sender.close()
     result.planned, result.sent, result.errors = sender.submitted, sender.sent_count, sender.error_count
     result.skipped = _count(session, usage_day, "skipped", org_ids)
+    result.reasons = failure_reasons(session, usage_day, result.failed, org_ids)
     for line in result.failure_lines:
         report(sender.recorded, sender.submitted, line)
     entry = record_audit(session, actor, "usage.sent", "usage_day", usage_day.isoformat(),
@@ -113,6 +116,19 @@ def send_usage_reports(session, gateway, catalog, zone: ZoneInfo, actor: Actor, 
                                 "failed": result.failed})
     notify_usage_send_errors(session, result, entry)
     return result
+
+
+def failure_reasons(session, usage_day: date, failed: dict[str, str], org_ids: list[str] | None = None) -> list[str]:
+    """The day's refused meter events grouped by Stripe's message, then the organisations that could not be
+    planned grouped by why: what a person reads instead of a bare count of errors."""
+    query = (select(MeterEventSend.error, func.count()).where(MeterEventSend.usage_day == usage_day,
+                                                              MeterEventSend.status == "error")
+             .group_by(MeterEventSend.error))
+    if org_ids:
+        query = query.where(MeterEventSend.organisation_id.in_(org_ids))
+    refused = dict(session.execute(query).all())
+    return (rules_gaps.grouped_reasons(refused, "event", "events")
+            + rules_gaps.grouped_reasons(Counter(failed.values()), "organisation", "organisations"))
 
 
 def _count(session, usage_day, status, org_ids) -> int:

@@ -86,3 +86,22 @@ def test_a_row_past_ready_is_not_reloaded(client, db, login_as, acme):
     login_as("cs")
     response = _load(client, acme)
     assert response.status_code == 422 and "is not re-loaded" in response.get_data(as_text=True)
+
+
+def test_an_edit_alone_shows_no_contract_difference_only_a_reload_does(client, db, login_as, acme):
+    login_as("cs")
+    client.post(f"/annual-plans/{acme.id}/cells/term_months", data={"value": "12", "version": acme.version})
+    assert "The contract differs" not in client.get(f"/annual-plans/{acme.id}").get_data(as_text=True)
+    _load(client, acme)
+    page = client.get(f"/annual-plans/{acme.id}").get_data(as_text=True)
+    assert "The contract differs from your edits" in page and ">Term (months)</label>" in page
+
+
+def test_a_resolved_warning_loses_its_mark_on_the_plan_page(client, db, login_as):
+    plan = loaded_sample(client, db, "initech-needs-review")
+    login_as("cs")
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    marks = page.count('<span class="badge warn" title=')
+    client.post(f"/annual-plans/{plan.id}/warnings/term_months/confirm", data={"version": plan.version})
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    assert page.count('<span class="badge warn" title=') < marks and "✓ resolved" in page

@@ -34,6 +34,7 @@ def test_build_a_bespoke_price_after_seeing_its_stripe_call(signed_in, stripe_v1
     page = signed_in
     page.goto("/catalog")
     page.select_option("#price-builder select[name=product_key]", "session_replay")
+    page.fill("#price-builder input[name=nickname]", "Browser bespoke tiers")
     for n, (up_to, unit) in enumerate([("5000", "0"), ("", "0.002")]):  # dollars per recording
         page.locator("#price-builder input[name=up_to]").nth(n).fill(up_to)
         page.locator("#price-builder input[name=unit]").nth(n).fill(unit)
@@ -45,5 +46,6 @@ def test_build_a_bespoke_price_after_seeing_its_stripe_call(signed_in, stripe_v1
     notice = page.locator("#price-builder [role=status]", has_text="Created price")
     notice.wait_for()
     price_id = notice.inner_text().split("Created price ")[1].split(".")[0]
-    assert stripe_v1.prices.retrieve(price_id).nickname.startswith("Custom - ")
+    assert stripe_v1.prices.retrieve(price_id).nickname == "Browser bespoke tiers"
+    page.locator(f"#catalog-region #price-{price_id}").wait_for()  # the report refreshed itself
     stripe_v1.prices.update(price_id, params={"active": False})

@@ -10,12 +10,21 @@ def test_usage_page_flags_the_demo_gap_and_the_rerun_finishes(signed_in, live_se
     page = signed_in
     page.click("header nav >> text=Usage")
     page.wait_for_url("**/usage")
-    assert page.locator("#usage-chart svg polyline.counts").count() == 2  # US and EU
-    assert page.locator("#usage-chart circle.gap").count() == 1
+    page.wait_for_selector("#usage-plot .uplot canvas")  # drawn by the vendored uPlot
+    assert page.locator("#usage-plot .u-axis").count() == 2
+    assert page.locator("#usage-numbers td.gap").count() == 1  # the numbers, also in a table
+    box = page.locator("#usage-plot .u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 5, box["y"] + box["height"] / 2)
+    tooltip = page.locator("#usage-plot .chart-tooltip")
+    tooltip.wait_for(state="visible")
+    assert re.match(r"\d{4}-\d{2}-\d{2}\nEU: \d+ reports", tooltip.inner_text()), tooltip.inner_text()
     banner = page.locator(".usage-gap").inner_text()
-    assert "US sent no usage reports for" in banner
+    assert "US sent no usage reports for" in banner and "send_usage_report --date" in banner
     rerun_date = banner.rsplit("re-run with", 1)[1].strip()
     assert page.locator("#usage-rerun input[name=date]").input_value() == rerun_date
+    page.fill("#usage-rerun input[name=date]", "2027-01-02")
+    assert page.locator("#usage-rerun .rerun-button").inner_text() == "Re-run for 2027-01-02"
+    page.fill("#usage-rerun input[name=date]", rerun_date)
     page.click(f"#usage-rerun >> text=Re-run for {rerun_date}")
     page.wait_for_selector("#usage-rerun .job-status progress")
     from app.jobs import job_queue

@@ -9,7 +9,8 @@ PA_BOUNDS = ["1000000", "2000000", "15000000", "50000000", ""]
 def form(product="product_analytics", shape="metered", bounds=PA_BOUNDS, units=None, flats=None, **extra):
     units = units or ["0", "0.00004", "0.00003", "0.00002", "0.00001"][:len(bounds)]  # dollars per unit
     flats = flats or [""] * len(bounds)
-    return {"product_key": product, "shape": shape, "up_to": bounds, "unit": units, "flat": flats, **extra}
+    return {"product_key": product, "shape": shape, "up_to": bounds, "unit": units, "flat": flats,
+            "nickname": "Acme custom tiers 2027", **extra}
 
 
 def count(db, model):
@@ -24,14 +25,14 @@ def test_preview_shows_the_call_and_confirm_creates_exactly_that_price(client, l
     login_as("finance")
     preview = client.post("/catalog/prices/preview", data=form(plan="startup", valid_days="365"))
     html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "create_price" in html and "Custom - " in html
+    assert preview.status_code == 200 and "create_price" in html and "Acme custom tiers 2027" in html
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
 
     created = client.post("/catalog/prices", data=form(plan="startup", valid_days="365", fingerprint=fingerprint))
     assert created.status_code == 200, created.get_data(as_text=True)
     price_id = created.get_data(as_text=True).split("Created price ")[1].split(".")[0]
     price = stripe_client.v1.prices.retrieve(price_id, params={"expand": ["tiers"]})
-    assert price.product == ids("product", "product_analytics") and price.nickname.startswith("Custom - ")
+    assert price.product == ids("product", "product_analytics") and price.nickname == "Acme custom tiers 2027"
     assert price.recurring.meter == ids("meter", "product_analytics_events")
     assert [t.up_to for t in price.tiers] == [1000000, 2000000, 15000000, 50000000, None]
     assert str(price.tiers[1].unit_amount_decimal) == "0.004"
@@ -53,7 +54,8 @@ def test_pressing_confirm_twice_makes_one_price(client, login_as, catalog, strip
 
 def test_flat_upfront_price_is_licensed(client, login_as, catalog, stripe_client):
     login_as("finance")
-    data = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year"}
+    data = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year",
+            "nickname": "Enterprise flat"}
     html = client.post("/catalog/prices/preview", data=data).get_data(as_text=True)
     fingerprint = html.split('name="fingerprint" value="')[1].split('"')[0]
     created = client.post("/catalog/prices", data=data | {"fingerprint": fingerprint}).get_data(as_text=True)
@@ -129,6 +131,20 @@ def test_the_preview_says_the_price_in_dollars_first(client, login_as, catalog):
     assert ("Create a standard metered price &#39;Custom - " in html and "for Product analytics (per event): "
             "up to 1,000,000: $0.00 each; up to 2,000,000: $0.00004 each; up to 15,000,000: $0.00003 each; "
             "up to 50,000,000: $0.00002 each; above 50,000,000: $0.00001 each" in html)
-    flat = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year"}
+    flat = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year",
+            "nickname": "Enterprise flat"}
     html = client.post("/catalog/prices/preview", data=flat).get_data(as_text=True)
     assert "for Enterprise: $20,000.00 a year" in html and "¢" not in html
+
+
+@pytest.mark.parametrize("nickname", ["", "   "])
+def test_a_price_without_a_nickname_is_refused_and_nothing_is_written(client, login_as, catalog, db, nothing_written,
+                                                                      nickname):
+    login_as("finance")
+    with nothing_written():
+        preview = client.post("/catalog/prices/preview", data=form(nickname=nickname), headers={"HX-Request": "true"})
+        created = client.post("/catalog/prices", data=form(nickname=nickname, fingerprint="x"),
+                              headers={"HX-Request": "true"})
+    for response in (preview, created):
+        assert response.status_code == 422
+        assert "Give the price a nickname" in response.get_data(as_text=True)

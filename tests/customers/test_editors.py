@@ -272,3 +272,20 @@ def test_stripe_failing_mid_coupon_is_a_502_in_the_coupon_section_and_nothing_is
     assert 'id="customer-version"' in body and "HX-Trigger" not in response.headers
     assert _subscription(stripe_client, customer)["discounts"] == []
     assert _customer_writes(db) == 0 and _audit(db, customer, "customer.coupon_applied") == []
+
+
+def test_change_price_lists_only_prices_the_item_may_take_with_nickname_amount_and_id(
+        client, login_as, db, stripe_client, price_of, synced_customer):
+    customer = synced_customer()
+    fits = _custom_price(stripe_client, price_of)
+    in_euros = _custom_price(stripe_client, price_of, currency="eur")
+    standard = stripe_client.v1.prices.retrieve(price_of("session_replay"))
+    flat = stripe_client.v1.prices.create(params={
+        "product": standard.product, "currency": "usd", "unit_amount": 2000, "nickname": "Flat monthly",
+        "recurring": {"interval": "month", "usage_type": "licensed"}}).id
+    login_as("cs")
+    html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    section = html[html.index('id="price"'):html.index("</section>", html.index('id="price"'))]
+    assert f'<option value="{fits}">Custom - 2027-01-10 — tiered (2 tiers, graduated) — {fits}</option>' in section
+    for refused in (in_euros, flat, price_of("session_replay"), price_of("feature_flags")):
+        assert f'<option value="{refused}">' not in section

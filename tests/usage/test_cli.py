@@ -61,7 +61,8 @@ def test_check_exits_non_zero_on_a_gap_and_names_the_rerun_date(db, runner):
     result = runner.invoke(args=["usage", "check", "--date", report_date.isoformat()])
     assert result.exit_code == 1
     assert f"US sent no usage reports for {day}" in result.output
-    assert f"--date {report_date}" in result.output
+    assert (f"the US instance re-sends its reports: python manage.py send_usage_report --date {report_date} --async 1; "
+            f"then re-run here: flask usage send-reports --date {report_date}") in result.output
 
 
 def test_check_passes_when_every_instance_reported(db, runner):

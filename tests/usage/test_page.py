@@ -21,7 +21,8 @@ def test_the_chart_flags_the_gap_and_offers_the_rerun_date(client, db, login_as)
     login_as("cs")
     _, gap_day = _steady_week_then_gap(db)
     html = client.get("/usage").get_data(as_text=True)
-    assert "<svg" in html and 'class="counts"' in html and html.count('class="gap"') == 1
+    assert 'id="usage-plot"' in html and html.count('class="num gap"') == 1
+    assert f'<tr data-day="{gap_day}">' in html and f'"{gap_day}"' in html  # in the table and the chart's data
     assert f"US sent no usage reports for {gap_day}" in html
     assert f"Re-run for {gap_day + timedelta(days=1)}" in html
     assert f'value="{gap_day + timedelta(days=1)}"' in html
@@ -77,4 +78,30 @@ def test_demo_usage_shows_one_gap(app, client, db, login_as):
         report = seed_demo_usage(db.session)
     html = client.get("/usage").get_data(as_text=True)
     assert "US sent none" in report[0]
-    assert html.count('class="gap"') == 1 and "US sent no usage reports" in html
+    assert html.count('class="num gap"') == 1 and "US sent no usage reports" in html
+
+
+def test_a_gap_names_the_instance_that_must_resend_and_its_command(client, db, login_as):
+    login_as("viewer")
+    _, gap_day = _steady_week_then_gap(db)
+    html = " ".join(client.get("/usage").get_data(as_text=True).split())
+    report_date = gap_day + timedelta(days=1)
+    assert ("Reports missing: the <strong>US</strong> instance re-sends them (on US: <code class=\"command\">"
+            f"python manage.py send_usage_report --date {report_date} --async 1</code>") in html
+    assert f"Then here, to send what arrived to Stripe: re-run with <strong>{report_date}</strong>" in html
+
+
+def test_the_rerun_button_is_drawn_to_follow_its_date_field(client, db, login_as):
+    login_as("cs")
+    html = client.get("/usage").get_data(as_text=True)
+    assert 'class="rerun-button"' in html and "usage.js" in html and "uPlot-1.6.32.iife.min.js" in html
+
+
+def test_the_instances_late_resend_is_accepted_and_clears_the_gap(client, db, login_as, post):
+    _, gap_day = _steady_week_then_gap(db)
+    late = [{"organization_id": f"o{n}", "instance": "US", "date": gap_day.isoformat(),
+             "usage": {"product_analytics": 1}} for n in range(5)]
+    assert post("reports", {"reports": late}).status_code == 202
+    login_as("viewer")
+    html = client.get("/usage").get_data(as_text=True)
+    assert "sent no usage reports" not in html and 'class="num gap"' not in html

@@ -47,7 +47,8 @@ def test_before_a_rerun_the_gap_calls_for_one(client, login_as, gap_day):
     login_as("cs")
     banner = _banner(client, gap_day)
     assert banner.startswith("flash-error usage-gap role=alert")
-    assert f"US sent no usage reports for {gap_day} — re-run with <strong>{gap_day + timedelta(days=1)}</strong>" in banner
+    assert f"US sent no usage reports for {gap_day}. <span class=\"who-acts\">Reports missing: the <strong>US</strong>" in banner
+    assert f"Then here, to send what arrived to Stripe: re-run with <strong>{gap_day + timedelta(days=1)}</strong>" in banner
 
 
 def test_after_a_successful_rerun_the_gap_says_what_it_sent(client, db, login_as, stripe_emulator, gap_day):
@@ -55,7 +56,8 @@ def test_after_a_successful_rerun_the_gap_says_what_it_sent(client, db, login_as
     _rerun(client, db, gap_day)
     banner = _banner(client, gap_day)
     assert banner.startswith("flash-warning usage-gap usage-gap-rerun role=status")
-    assert f"US sent no usage reports for {gap_day} — re-run {_rerun_time(db)}: 1 sent, 0 errors" in banner
+    assert f"US sent no usage reports for {gap_day} — re-run {_rerun_time(db)}: 1 sent, 0 errors." in banner
+    assert "Reports missing: the <strong>US</strong> instance re-sends them" in banner  # still the instance's to fix
     html = client.get("/usage").get_data(as_text=True)
     assert f"Re-run for {gap_day + timedelta(days=1)}" in html  # still offered
 

@@ -71,3 +71,45 @@ def test_pagination_and_htmx_fragment(client, login_as, db):
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and "page 3 of 3" in html
     assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
+
+
+def _change_lines(html: str, entry_id: int) -> list[str]:
+    import re
+
+    row = re.search(rf'<tr id="audit-{entry_id}">(.*?)</tr>', html, re.S)[1]
+    return [" ".join(re.sub(r"<[^>]+>", "", li).split()) for li in re.findall(r"<li data-field[^>]*>(.*?)</li>", row, re.S)]
+
+
+def test_an_entry_reads_as_field_before_after_with_the_fields_labels(client, login_as, db):
+    entry = record_audit(db.session, Actor.system("tests"), "annual_plan.field_updated", "annual_plan", 3,
+                         before={"line.product_analytics.overage_unit_amount_decimal": "0.004", "start_date": None,
+                                 "invoice_status": "open"},
+                         after={"line.product_analytics.overage_unit_amount_decimal": "0.005",
+                                "start_date": "2027-02-01", "invoice_status": "void"})
+    db.session.commit()
+    login_as("finance")
+    html = client.get("/audit").get_data(as_text=True)
+    assert _change_lines(html, entry.id) == ["Product analytics: overage rate: 0.004 → 0.005",
+                                             "Start: — → 2027-02-01", "Invoice status: open → void"]
+    assert 'class="json"' not in html
+
+
+def test_a_creation_shows_only_its_values_and_a_long_value_is_folded(client, login_as, db):
+    entry = record_audit(db.session, Actor.system("tests"), "usage.sent", "usage_day", "2027-05-11",
+                         after={"sent": 3, "organisations": ["org-1", "org-2"], "failed": {"org-9": "x" * 300}})
+    db.session.commit()
+    login_as("finance")
+    html = client.get("/audit").get_data(as_text=True)
+    lines = _change_lines(html, entry.id)
+    assert lines[:2] == ["Sent: 3", "Organisations: org-1, org-2"]
+    assert lines[2].startswith('Failed: {&#34;org-9&#34;: &#34;xxx') and "<details" in html
+
+
+def test_the_log_filters_by_object_type_and_id(client, login_as, db):
+    record_audit(db.session, Actor.system("tests"), "did", "customer", 1, after={"name": "A"})
+    record_audit(db.session, Actor.system("tests"), "did", "customer", 2, after={"name": "B"})
+    record_audit(db.session, Actor.system("tests"), "did", "annual_plan", 1, after={"name": "C"})
+    db.session.commit()
+    login_as("finance")
+    html = client.get("/audit?object_type=customer&object_id=2").get_data(as_text=True)
+    assert "1 entry · page" in html and ">B</span>" in html and ">A</span>" not in html and ">C</span>" not in html

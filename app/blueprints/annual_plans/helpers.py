@@ -139,10 +139,11 @@ def show_context(plan: AnnualPlan) -> dict:
 
 
 def contract_conflicts(plan: AnnualPlan) -> list[tuple[str, str, str]]:
-    """Fields a person edited whose contract value differs: (field, current, contract)."""
+    """Fields a person edited that the last re-load found different and still differ: (field, current, contract).
+    An edit alone shows nothing here: only a re-load says what the contract holds now."""
     contract = plan.contract_values or {}
     found = []
-    for name in plan.edited_fields or []:
+    for name in [f for f in plan.reload_differences or [] if f in (plan.edited_fields or [])]:
         if name in contract:
             theirs = display(value_from_json(name, contract[name]))
             ours = display(get_value(plan, name))

@@ -44,7 +44,7 @@ def _form() -> BespokeForm:
     form = request.form
     return BespokeForm(form.get("product_key", ""), form.get("shape", ""), _rows(form), form.get("amount", ""),
                        form.get("interval", "month"), form.get("plan", ""), form.get("valid_days", ""),
-                       form.get("move_to_price_id", ""))
+                       form.get("move_to_price_id", ""), form.get("nickname", ""))
 
 
 @bp.post("/prices/preview")
@@ -64,4 +64,5 @@ def create_price():
                                     Actor.of(current_user), _form(), request.form.get("fingerprint", ""),
                                     utcnow().date())
     db.session.commit()
-    return _builder(notice=f"Created price {price_id}. Reload the report to see it checked.")
+    return _builder(notice=f"Created price {price_id}. The report above now checks it."), 200, \
+        {"HX-Trigger": "catalog-changed"}

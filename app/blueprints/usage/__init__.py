@@ -1,13 +1,15 @@
 """The usage monitor: reports per instance per day as a chart, gaps flagged, and the re-run button."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app import collaborators
 from app.auth import require
 from app.billing.usage_days import local_today
-from app.blueprints.usage.chart import chart_svg
+from app.blueprints.usage.chart import chart_data
 from app.errors import on_refusal
 from app.extensions import db
 from app.htmx import render
@@ -31,9 +33,9 @@ def _rerun_refused(exc):
 @bp.get("")
 def index():
     page = monitor_page(db.session, local_today(utcnow(), collaborators.usage_zone()))
-    return render("usage/index.html", "usage/_monitor.html", chart=chart_svg(page["series"]), gaps=page["gaps"],
+    return render("usage/index.html", "usage/_monitor.html", chart=chart_data(page["series"]), gaps=page["gaps"],
                   check=page["check"], reruns=page["reruns"], rerun_date=page["rerun_date"], unsent=page["unsent"],
-                  error=None, job=None)
+                  failures=page["failures"], timedelta=timedelta, error=None, job=None)
 
 
 @bp.post("/rerun")
