@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.catalog import CatalogItem
 from app.models.contract_year import ContractYear
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
+from app.models.grid_preference import GridPreference
 from app.models.job import Job
 from app.models.rate_bucket import RateBucket
 from app.models.revenue import RevenueLine, RevenueMonth
@@ -15,7 +16,7 @@ from app.models.webhook import WebhookEvent
 
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "ContractYear", "Customer",
-    "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure",
+    "CustomerOrganisation", "FieldProvenance", "GridPreference", "Job", "LoginFailure",
     "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]
