@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import g, request
+from flask import request
 from markupsafe import Markup, escape
 
 from app import collaborators
@@ -117,7 +117,6 @@ def sort():
     save_grid_layout(db.session, actor().user_id, collaborators.product_keys(), sort=request.form.get("sort", ""),
                      descending=descending == "true")
     db.session.commit()
-    g.pop("grid_layout", None)  # read the layout just saved
     return render_table(request.form, "annual_plans/_table.html")
 
 

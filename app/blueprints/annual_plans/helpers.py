@@ -1,7 +1,7 @@
 """What every Annual Plan view needs: the row context, a row with a refusal in place, the actor."""
 from __future__ import annotations
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -72,10 +72,8 @@ def row_context(plan: AnnualPlan) -> dict:
 
 
 def grid_layout_for_user() -> GridLayout:
-    """The signed-in person's layout of the grid, read once per request."""
-    if "grid_layout" not in g:
-        g.grid_layout = grid_layout(db.session, getattr(current_user, "id", None))
-    return g.grid_layout
+    """The signed-in person's layout of the grid (after the first row, from the session's identity map)."""
+    return grid_layout(db.session, getattr(current_user, "id", None))
 
 
 # Globals rather than a context processor, so imported macros see them too.
