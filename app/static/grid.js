@@ -278,11 +278,18 @@
   let pending = 0;
   const queue = [];
 
+  // aria-busy tells assistive technology (and the tests) that the grid is still catching up.
+  function busyState() {
+    grid()?.toggleAttribute("aria-busy", pending > 0);
+  }
+
   function track(promise) {
     pending += 1;
+    busyState();
     return Promise.resolve(promise).finally(() => {
       pending -= 1;
       drain();
+      busyState();
     });
   }
 

@@ -32,8 +32,8 @@ def _focused(page) -> tuple[str, str]:
 
 
 def _wait_idle(page):
-    """Until no editor is opening or saving and the htmx requests are answered."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    """Until no editor is opening or saving (keys typed ahead replayed) and the htmx requests are answered."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, #annual-plans[aria-busy]')")
 
 
 def _audits(live_server, plan_id: str, action: str = "annual_plan.field_updated"):
@@ -60,7 +60,7 @@ def test_keyboard_edits_several_cells_without_the_mouse(signed_in, live_server):
     page.keyboard.press("F2")  # edit the discount, then think better of it
     page.keyboard.type("99")
     page.keyboard.press("Escape")
-    page.wait_for_function("() => !document.querySelector('td[data-cancel-url]') && document.activeElement.matches('td')")
+    _wait_idle(page)
     assert _focused(page) == (globex, "credit_discount_percent")
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
