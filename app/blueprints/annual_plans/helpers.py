@@ -154,7 +154,7 @@ def show_context(plan: AnnualPlan) -> dict:
 
     return {"audit": audit, "conflicts": contract_conflicts(plan), "provenance": provenance,
             "contract_years": years_of(db.session, plan.id),
-            "editing": None, "error": None, "typed": None, **row_context(plan)}
+            "editing": None, "error": None, "typed": None, "layout": grid_layout_for_user(), **row_context(plan)}
 
 
 def contract_conflicts(plan: AnnualPlan) -> list[tuple[str, str, str]]:
