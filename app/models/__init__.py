@@ -5,6 +5,7 @@ from app.models.audit import AuditEntry
 from app.models.catalog import CatalogItem
 from app.models.contract_year import ContractYear
 from app.models.customer import CONFIGURATIONS, Customer, CustomerOrganisation
+from app.models.grid_preference import GridPreference
 from app.models.job import Job
 from app.models.notification import Notification, NotificationDelivery, NotificationPreference
 from app.models.rate_bucket import RateBucket
@@ -17,8 +18,8 @@ from app.models.webhook import WebhookEvent
 
 __all__ = [
     "AnnualPlan", "AnnualPlanLine", "ApiToken", "AuditEntry", "CONFIGURATIONS", "CatalogItem", "ContractYear", "Customer",
-    "CustomerOrganisation", "FieldProvenance", "Job", "LoginFailure", "Notification", "NotificationDelivery",
-    "NotificationPreference", "PlanRehearsal", "PlanWarning", "RateBucket", "RevenueLine", "RevenueMonth",
-    "StripeOperation", "User", "WebhookEvent",
+    "CustomerOrganisation", "FieldProvenance", "GridPreference", "Job", "LoginFailure", "Notification",
+    "NotificationDelivery", "NotificationPreference", "PlanRehearsal", "PlanWarning", "RateBucket", "RevenueLine",
+    "RevenueMonth", "StripeOperation", "User", "WebhookEvent",
     "MeterEventSend", "UsageEvent", "UsageReport", "UsageRun",
 ]

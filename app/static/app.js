@@ -1,12 +1,3 @@
-// Escape cancels an in-place edit: re-fetch the cell's display fragment.
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "Escape") return;
-  const editor = event.target.closest("[data-cancel-url]");
-  if (editor && window.htmx) {
-    htmx.ajax("GET", editor.dataset.cancelUrl, { target: editor, swap: "outerHTML" });
-  }
-});
-
 // Behaviour the templates ask for with data-* attributes: the Content-Security-Policy allows no
 // inline script or on* handlers, so it all lives here, delegated from the document (swapped-in
 // fragments work too).

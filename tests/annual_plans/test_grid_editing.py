@@ -93,7 +93,7 @@ def test_roles_without_edit_permission_get_403_and_nothing_changes(client, db, l
     db.session.refresh(acme)
     assert acme.company == "Acme Corp"
     page = client.get("/annual-plans").get_data(as_text=True)
-    assert f"hx-get=\"/annual-plans/{acme.id}/cells/company/edit\"" not in page  # no editors for them
+    assert f"data-edit-url=\"/annual-plans/{acme.id}/cells/company/edit\"" not in page  # no editors for them
 
 
 def test_cell_editor_and_display_fragments(client, db, login_as, acme):

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("annual_plans", __name__, url_prefix="/annual-plans")
 
-from app.blueprints.annual_plans import actions, cells, customers, rehearsal, renewals, views  # noqa: E402,F401  (register routes)
+from app.blueprints.annual_plans import actions, cells, customers, grid, rehearsal, renewals, views  # noqa: E402,F401  (register routes)

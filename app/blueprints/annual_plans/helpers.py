@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import collaborators
 from app.billing.contract_result import due_date
@@ -15,14 +16,22 @@ from app.billing.plan_fields import (
     format_cell,
     value_from_json,
 )
+from app.billing.plan_grid import (
+    FIXED_COLUMNS,
+    ROW_COLUMNS,
+    SORTABLE,
+    TAIL_COLUMNS,
+    hideable_columns,
+)
 from app.billing.plan_stages import BUTTONS, button_blocker, readiness_blockers
 from app.billing.write_plan_words import loaded_sentence
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.cell_html import display_cell, display_cells
 from app.extensions import db
 from app.models import AnnualPlan, AuditEntry
-from app.refusals import Refusal, Stale
+from app.refusals import Invalid, Refusal, Stale
 from app.services.audit import Actor
+from app.services.grid_preferences import GridLayout, grid_layout
 from app.services.plan_values import current_values, get_value
 
 
@@ -41,7 +50,7 @@ def can_edit(plan: AnnualPlan) -> bool:
     return can("annual_plans.edit") and plan.stage in EDITABLE_STAGES
 
 
-def plan_row(plan: AnnualPlan) -> dict:
+def plan_row(plan: AnnualPlan, cell_errors: dict | None = None) -> dict:
     """Per-row facts the templates need, computed once per row (the grid draws ~40 cells a row)."""
     blockers = readiness_blockers(plan) if plan.stage in ("loaded", "ready") else []
     warnings: dict[str, list] = {}
@@ -50,7 +59,7 @@ def plan_row(plan: AnnualPlan) -> dict:
     return {"buttons": [(b, button_blocker(b, plan.stage, blockers, pays_in_instalments(plan))) for b in BUTTONS],
             "blockers": blockers, "editable": can_edit(plan), "values": current_values(plan),
             "warnings": warnings, "base": url_for("annual_plans.show", plan_id=plan.id),
-            "line_fields": line_fields()}
+            "line_fields": line_fields(), "errors": cell_errors or {}}
 
 
 def line_fields() -> list[str]:
@@ -77,20 +86,35 @@ def label_of_field(name: str) -> str:
 
 
 def row_context(plan: AnnualPlan) -> dict:
-    return {"plan": plan, "products": collaborators.product_keys()}
+    return {"plan": plan, "products": collaborators.product_keys(), "hidden": grid_layout_for_user().hidden}
+
+
+def grid_layout_for_user() -> GridLayout:
+    """The signed-in person's layout of the grid (after the first row, from the session's identity map)."""
+    return grid_layout(db.session, getattr(current_user, "id", None))
 
 
 # Globals rather than a context processor, so imported macros see them too.
 bp.record_once(lambda state: state.app.jinja_env.globals.update(
     plan_row=plan_row, format_cell=format_cell, edit_text=edit_text, field_id=field_id, get_value=get_value,
     dollars=dollars, display=display, due_date=due_date, own_domains=collaborators.own_email_domains,
-    display_cell=display_cell, display_cells=display_cells, contract_year=contract_year, field_label=label_of_field))
+    display_cell=display_cell, display_cells=display_cells, contract_year=contract_year, field_label=label_of_field,
+    grid_header=lambda layout: grid_header(layout)))
 
 
 def render_row(plan: AnnualPlan, status: int = 200, editing: str | None = None,
                error: str | None = None, typed: str | None = None):
     html = render_template("annual_plans/_row.html", editing=editing, error=error, typed=typed, **row_context(plan))
     return html, status
+
+
+def render_rows_oob(plans, cell_errors: dict | None = None, row_errors: dict | None = None) -> Markup:
+    """Rows swapped in place by id (htmx out-of-band), each with its refused cells' or its own message."""
+    cell_errors, row_errors = cell_errors or {}, row_errors or {}
+    return Markup("").join(Markup(render_template("annual_plans/_row.html", editing=None, error=row_errors.get(plan.id),
+                                                  typed=None,
+                                                  oob=True, cell_errors=cell_errors.get(plan.id),
+                                                  **row_context(plan))) for plan in plans)
 
 
 def version_arg() -> int | None:
@@ -101,6 +125,23 @@ def version_arg() -> int | None:
         return int(raw)
     except ValueError:
         abort(422, description="version must be a whole number")
+
+
+MAX_SELECTED = 1000
+
+
+def plan_ids(raw_ids: list[str]) -> list[int]:
+    """Row ids a person selected on the grid (`id=3&id=7`), or 422 naming the bad one."""
+    if len(raw_ids) > MAX_SELECTED:
+        raise Invalid(f"at most {MAX_SELECTED} rows at once ({len(raw_ids)} selected)", field="id")
+    ids = []
+    for raw in raw_ids:
+        if not raw.strip().isdigit():
+            raise Invalid(f"id: '{raw}' is not a row number", field="id")
+        ids.append(int(raw))
+    if not ids:
+        raise Invalid("select at least one row", field="id")
+    return ids
 
 
 OTHER = "__other__"  # the contact picker's "type an address" choice
@@ -135,7 +176,7 @@ def show_context(plan: AnnualPlan) -> dict:
             "loaded": loaded if plan.provenance else "",
             "contract_years": years_of(db.session, plan.id), "rehearsal": last_rehearsal(db.session, plan.id),
             "job": None,
-            "editing": None, "error": None, "typed": None, **row_context(plan)}
+            "editing": None, "error": None, "typed": None, "layout": grid_layout_for_user(), **row_context(plan)}
 
 
 def contract_conflicts(plan: AnnualPlan) -> list[tuple[str, str, str]]:
@@ -150,3 +191,50 @@ def contract_conflicts(plan: AnnualPlan) -> list[tuple[str, str, str]]:
             if theirs != ours:
                 found.append((name, ours, theirs))
     return found
+
+
+COLUMN_LABELS = {"select": "", "company": "Company", "stage": "Stage", "actions": "Actions", "warnings": "Warnings",
+                 "contact_email": "Contact", "stripe_customer_id": "Stripe customer", "organization_ids": "Organisations",
+                 "start_date": "Start", "term_months": "Term", "payment_terms_days": "Terms",
+                 "credit_discount_percent": "Discount", "payment_schedule": "Payment schedule",
+                 "upfront_total": "Up-front total", "due": "Due",
+                 "invoice_id": "Invoice", "subscription_schedule_id": "Schedule", "subscription_id": "Subscription"}
+LINE_LABELS = {"included": "Incl.", "volume": "Volume", "upfront_amount_cents": "Up-front", "overage": "Overage",
+               "overage_unit_amount_decimal": "Rate per unit"}
+
+
+def column_label(key: str) -> str:
+    if key.startswith("line."):
+        _, product, column = key.split(".")
+        return f"{product.replace('_', ' ').capitalize()}: {LINE_LABELS[column]}"
+    return COLUMN_LABELS[key]
+
+
+def grid_header(layout: GridLayout) -> dict:
+    """The table head for this person's layout: the column groups with their spans, each visible
+    column with its label and sort state, and every hideable column for the Columns menu."""
+    hidden, products = set(layout.hidden), collaborators.product_keys()
+    lead = [*FIXED_COLUMNS, *(c for c in ROW_COLUMNS if c not in hidden)]
+    groups = [("", len(lead), "")]
+    columns = [(c, "") for c in lead]
+    for product in products:
+        keys = [k for k in line_fields() if k.split(".")[1] == product and k not in hidden]
+        if keys:
+            groups.append((product.replace("_", " ").capitalize(), len(keys), "product-group"))
+            columns += [(k, "product-start" if i == 0 else "") for i, k in enumerate(keys)]
+    tail = [c for c in TAIL_COLUMNS if c not in hidden]
+    if tail:
+        groups.append(("", len(tail), ""))
+        columns += [(c, "") for c in tail]
+
+    def head(key, extra):
+        label = LINE_LABELS[key.rsplit(".", 1)[1]] if key.startswith("line.") else COLUMN_LABELS[key]
+        sort = None
+        if key in SORTABLE:
+            sort = "descending" if layout.sort == key and layout.descending else (
+                "ascending" if layout.sort == key else "none")
+        return {"key": key, "label": label, "title": column_label(key), "sort": sort, "class": extra}
+
+    return {"groups": groups, "columns": [head(k, extra) for k, extra in columns],
+            "hideable": [(k, column_label(k), k in hidden) for k in hideable_columns(products)],
+            "widths": layout.widths, "span": len(columns)}

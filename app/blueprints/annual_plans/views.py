@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from app import collaborators
@@ -11,6 +11,8 @@ from app.billing.plan_stages import STAGES
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.helpers import (
     actor,
+    grid_layout_for_user,
+    plan_ids,
     render_row,
     row_refused,
     show_context,
@@ -22,12 +24,25 @@ from app.htmx import is_htmx, render
 from app.models import AnnualPlan
 from app.paging import page_arg
 from app.services.contract_loading import apply_contract_values, load_plan
+from app.services.grid_preferences import GridLayout
 from app.services.plan_export import plan_as_dict, plans_as_csv
 
 
-def _query(args):
-    query = select(AnnualPlan).order_by(AnnualPlan.id.desc()).options(
+def _order(layout: GridLayout):
+    """The person's chosen sort, then newest first, so rows with equal values keep a stable order."""
+    if layout.sort == "stage":
+        key = case({stage: i for i, stage in enumerate(STAGES)}, value=AnnualPlan.stage)
+    else:
+        key = getattr(AnnualPlan, layout.sort)
+    key = key.desc() if layout.descending else key.asc()
+    return (key.nulls_last(), AnnualPlan.id.desc()) if layout.sort != "id" else (key,)
+
+
+def _query(args, layout: GridLayout | None = None):
+    query = select(AnnualPlan).order_by(*_order(layout or GridLayout())).options(
         selectinload(AnnualPlan.lines), selectinload(AnnualPlan.warnings), selectinload(AnnualPlan.contract_years))
+    if "id" in args:
+        query = query.where(AnnualPlan.id.in_(plan_ids(args.getlist("id"))))
     if args.get("q"):
         query = query.where(AnnualPlan.company.ilike(f"%{args['q'].strip()}%"))
     if args.get("stage") in STAGES:
@@ -40,18 +55,25 @@ PAGE_SIZE = 100
 
 @bp.get("")
 def index():
-    """Newest first, a hundred rows at a time; scrolling to the end fetches the next hundred."""
-    page = page_arg(request.args.get("page"))
-    rows = db.session.scalars(_query(request.args).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    more_args = {**request.args.to_dict(), "page": page + 1} if len(rows) > PAGE_SIZE else None
-    partial = "annual_plans/_rows.html" if page > 1 else "annual_plans/_table.html"
-    return render("annual_plans/index.html", partial, plans=rows[:PAGE_SIZE], args=request.args,
+    """In the person's sort (newest first until they pick one), a hundred rows at a time; scrolling
+    to the end fetches the next hundred."""
+    return render_table(request.args)
+
+
+def render_table(args, partial: str | None = None):
+    layout = grid_layout_for_user()
+    page = page_arg(args.get("page"))
+    rows = db.session.scalars(_query(args, layout).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    more_args = {**args.to_dict(), "page": page + 1} if len(rows) > PAGE_SIZE else None
+    partial = partial or ("annual_plans/_rows.html" if page > 1 else "annual_plans/_table.html")
+    return render("annual_plans/index.html", partial, plans=rows[:PAGE_SIZE], args=args,
                   more_args=more_args, stages=STAGES, products=collaborators.product_keys(),
-                  editing=None, error=None, typed=None)
+                  editing=None, error=None, typed=None, layout=layout, hidden=layout.hidden)
 
 
 def export_csv():
-    plans = db.session.scalars(_query(request.args)).all()
+    """Every row the filters match, or with `?id=…&id=…` the rows selected on the grid."""
+    plans = db.session.scalars(_query(request.args, grid_layout_for_user())).all()
     return Response(plans_as_csv(plans, collaborators.product_keys()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=annual-plans.csv"})
 
