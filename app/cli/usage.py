@@ -10,6 +10,7 @@ from app.billing.usage import usage_day_of
 from app.billing.usage_days import local_today
 from app.errors import CommandGroup
 from app.extensions import db
+from app.formatting import plural
 from app.services.audit import Actor
 from app.services.jobs import start_job
 from app.timeutil import utcnow
@@ -79,7 +80,7 @@ def clear_errors(raw_date):
     usage_day = usage_day_of(report_date)
     cleared = clear_send_errors(db.session, CLI_ACTOR, usage_day)
     db.session.commit()
-    click.echo(f"Usage day {usage_day}: {cleared} errors cleared; re-run with "
+    click.echo(f"Usage day {usage_day}: {plural(cleared, 'error')} cleared; re-run with "
                f"flask usage send-reports --date {report_date}")
 
 

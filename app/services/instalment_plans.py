@@ -19,6 +19,7 @@ from app.billing.instalments import (
 from app.billing.invoice_review import Check, review_checks
 from app.billing.plan_fields import dollars
 from app.billing.stripe_requests import PlannedCall, WritePlan, unix
+from app.formatting import plural
 from app.services.catalog import catalog_id
 
 CREDITS_CUSTOMER = "{credits_customer}"
@@ -55,14 +56,14 @@ def plan_credits_calls(session, gateway, catalog, plan, out: WritePlan, key) -> 
     if first != regular:
         step_key = key("price.first_instalment")
         out.calls.append(PlannedCall("price.first_instalment", "create_price",
-                                     f"First instalment price: {dollars(first, plan.currency)} every {schedule.months} month(s), "
+                                     f"First instalment price: {dollars(first, plan.currency)} every {plural(schedule.months, 'month')}, "
                                      "for each contract year's first instalment (it carries the cents that don't divide)",
                                      instalment_price_params(plan, product_id, plan.currency, plan.payment_schedule,
                                                              first, step_key, "first"), step_key))
         first_price = "{price.first_instalment}"
     step_key = key("price.instalment")
     out.calls.append(PlannedCall("price.instalment", "create_price",
-                                 f"Instalment price: {dollars(regular, plan.currency)} every {schedule.months} month(s)",
+                                 f"Instalment price: {dollars(regular, plan.currency)} every {plural(schedule.months, 'month')}",
                                  instalment_price_params(plan, product_id, plan.currency, plan.payment_schedule,
                                                          regular, step_key, "regular"), step_key))
     step_key = key("credits_schedule")

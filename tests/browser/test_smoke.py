@@ -10,8 +10,8 @@ def test_sign_in_open_annual_plans_and_htmx_is_loaded(signed_in):
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("htmx.version").startswith("2.0.")
     nav = page.locator("header nav a").all_inner_texts()
-    assert nav == ["Annual plans", "Renewals", "Customers", "Catalog", "Usage", "Revenue", "Jobs", "Notifications",
-                   "Audit", "Users"]
+    assert nav == ["Annual plans", "Renewals", "Customers", "Catalog", "Usage", "Revenue", "Jobs", "Webhooks",
+                   "Notifications", "Audit", "Users"]
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "annual-plans.png"), full_page=True)
 
@@ -44,7 +44,7 @@ def test_job_progress_bar_polls_until_finished(signed_in, live_server):
     page.goto("/jobs")
     page.click("text=Run worker self-test")
     page.wait_for_url("**/jobs/*")
-    assert page.locator(".job-status .badge").inner_text() == "queued"
+    assert page.locator(".job-status .badge").inner_text() == "◷ queued"  # a symbol and a word, not colour alone
     from app.jobs import job_queue
 
     job_queue.of(live_server["app"]).drain()  # the worker, in this process

@@ -30,8 +30,9 @@ def test_a_failed_delivery_is_handled_again_from_the_webhooks_page(signed_in, li
     assert "OperationalError: database is locked" in row.inner_text() and "failed" in row.inner_text()
     page.select_option("select[name=status]", "failed")
     page.wait_for_url("**/webhooks?source=&status=failed")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"#webhook-{event_id} >> text=Handle again")
+    assert "Handle" in page.locator("#confirm-text").inner_text()  # the product's own confirmation, restating it
+    page.locator("#confirm-dialog button", has_text="Confirm").click()
     page.wait_for_selector(f"#webhook-{event_id}.status-processed")
     assert "Handled again: processed" in page.locator(f"#webhook-{event_id}").inner_text()
     assert page.locator(f"#webhook-{event_id} >> text=Handle again").count() == 0

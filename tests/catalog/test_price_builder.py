@@ -128,7 +128,7 @@ def test_viewers_cannot_create_prices(client, login_as, catalog, nothing_written
 def test_the_preview_says_the_price_in_dollars_first(client, login_as, catalog):
     login_as("finance")
     html = client.post("/catalog/prices/preview", data=form()).get_data(as_text=True)
-    assert ("Create a standard metered price &#39;Custom - " in html and "for Product analytics (per event): "
+    assert ("Create a standard metered price &#39;Acme custom tiers 2027&#39; " in html and "for Product analytics (per event): "
             "up to 1,000,000: $0.00 each; up to 2,000,000: $0.00004 each; up to 15,000,000: $0.00003 each; "
             "up to 50,000,000: $0.00002 each; above 50,000,000: $0.00001 each" in html)
     flat = {"product_key": "enterprise", "shape": "flat_upfront", "amount": "$20,000", "interval": "year",

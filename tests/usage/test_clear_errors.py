@@ -28,7 +28,7 @@ def _audit(db):
 def test_the_cli_clears_the_days_errors_and_the_rerun_sends_them(app, db, stripe_emulator, refused_day, send):
     result = app.test_cli_runner().invoke(args=["usage", "clear-errors", "--date", refused_day.isoformat()])
     assert result.exit_code == 0, result.output
-    assert "1 errors cleared" in result.output and f"--date {refused_day}" in result.output
+    assert "1 error cleared" in result.output and f"--date {refused_day}" in result.output
     assert _statuses(db) == ["pending"] and _audit(db).after == {"rows": 1}
     assert send(refused_day).sent == 1 and len(emulator_meter_events(stripe_emulator)) == 1
 
@@ -44,7 +44,7 @@ def test_the_page_button_clears_the_days_errors(client, db, login_as, refused_da
     response = client.post("/usage/clear-errors", data={"date": refused_day.isoformat()},
                            headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert f"1 errors cleared for usage day {refused_day - timedelta(days=1)}" in response.get_data(as_text=True)
+    assert f"1 error cleared for usage day {refused_day - timedelta(days=1)}" in response.get_data(as_text=True)
     assert _statuses(db) == ["pending"] and _audit(db).actor_id is not None
 
 

@@ -12,6 +12,7 @@ from app.billing.usage_days import local_today
 from app.blueprints.usage.chart import chart_data
 from app.errors import on_refusal
 from app.extensions import db
+from app.formatting import plural
 from app.htmx import render
 from app.services.audit import Actor
 from app.services.usage_monitor import monitor_page
@@ -57,4 +58,4 @@ def clear_errors():
                                                           request.form.get("date", ""))
     db.session.commit()
     return render_template("usage/_rerun.html", rerun_date=report_date, orgs="", error=None, job=None,
-                           notice=f"{cleared} errors cleared for usage day {usage_day}; re-run to send them")
+                           notice=f"{plural(cleared, 'error')} cleared for usage day {usage_day}; re-run to send them")
