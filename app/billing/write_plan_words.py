@@ -31,10 +31,30 @@ def plan_sentence(calls: list[PlannedCall], words: PlanWords) -> str:
     price: Session replay at $0.004 per recording; …" — one clause per kind of call, in a fixed order."""
     by_verb: dict[str, list[PlannedCall]] = {}
     for call in calls:
-        by_verb.setdefault(call.verb, []).append(call)
-    clauses = [clause for describe in _CLAUSES if (clause := describe(by_verb, words))]
+        if call.step not in INSTALMENT_STEPS:
+            by_verb.setdefault(call.verb, []).append(call)
+    clauses = [_instalments([c for c in calls if c.step in INSTALMENT_STEPS], words)]
+    clauses = [clause for clause in clauses if clause]
+    clauses += [clause for describe in _CLAUSES if (clause := describe(by_verb, words))]
     sentence = "; ".join(clauses)
     return sentence[:1].upper() + sentence[1:] + ("." if sentence else "")
+
+
+INSTALMENT_STEPS = ("credits_customer", "price.first_instalment", "price.instalment", "credits_schedule")
+
+
+def _instalments(calls: list[PlannedCall], words: PlanWords) -> str:
+    """An instalment contract's credits half, in the words its planned calls carry (amounts and dates)."""
+    if not calls:
+        return ""
+    steps = {c.step: c for c in calls}
+    parts = []
+    if "credits_customer" in steps:
+        parts.append(f"create a credits customer for {words.company} (billing_role=credits)")
+    if "credits_schedule" in steps:
+        schedule = steps["credits_schedule"].summary
+        parts.append("charge it " + schedule[:1].lower() + schedule[1:])
+    return "; ".join(parts)
 
 
 def _product(call: PlannedCall, words: PlanWords) -> str:

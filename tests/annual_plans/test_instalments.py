@@ -2,6 +2,7 @@
 the emulator: two linked customers, the credits schedule charging four instalments that sum to the year, and
 each paid instalment granted once as credit on the usage customer."""
 import json
+import re
 from datetime import date
 
 import pytest
@@ -60,6 +61,11 @@ def test_create_makes_the_amortized_pair(app, client, db, login_as, pied_piper, 
     preview = client.get(f"/annual-plans/{plan.id}/actions/create_subscription").get_data(as_text=True)
     assert "Credits customer for Pied Piper" in preview and "billing_role" in preview
     assert "2027-03-01 $12,500.02, 2027-06-01 $12,500.00, 2027-09-01 $12,500.00, 2027-12-01 $12,500.00" in preview
+    sentence = re.search(r'class="plan-sentence">(.*?)</p>', preview, re.S)[1]  # the plan in words comes first
+    assert sentence.startswith("Create a credits customer for Pied Piper (billing_role=credits); charge it quarterly "
+                               "instalments on the credits customer from 2027-03-01 for 12 months: 2027-03-01 "
+                               "$12,500.02, 2027-06-01 $12,500.00, 2027-09-01 $12,500.00, 2027-12-01 $12,500.00")
+    assert "{price." not in sentence and "graduated" not in sentence
     plan = press(app, db, plan.id, "create_subscription")
     db.session.commit()
     assert plan.stage == "amortized" and plan.invoice_id is None

@@ -41,3 +41,10 @@ def test_growth_cannot_rehearse(client, login_as, scheduled_plan, nothing_writte
     login_as("growth")
     with nothing_written():
         assert client.post(f"/annual-plans/{plan.id}/rehearse", headers=HX).status_code == 403
+
+
+def test_an_instalment_row_offers_its_rehearsal(client, login_as, scheduled_instalments):
+    plan = scheduled_instalments("pied-piper-quarterly")
+    login_as("finance")
+    page = client.get(f"/annual-plans/{plan.id}").get_data(as_text=True)
+    assert 'id="rehearsal"' in page and ">Rehearse</button>" in page
