@@ -78,8 +78,9 @@ def instalment_dates(start: date, schedule_key: str, year_cents: int) -> list[In
 
 # Stripe requests for the credits customer
 
-def credits_customer_params(plan, usage_customer: dict, key: str) -> dict:
-    """The second customer of the pair: the usage customer's company details, marked credits and linked."""
+def credits_customer_params(plan, usage_customer: dict, key: str, tax_ids: list[dict] | None = None) -> dict:
+    """The second customer of the pair: the usage customer's company details (address and tax ids: the first
+    instalment's review checks them on this customer), marked credits and linked."""
     params = {"name": usage_customer.get("name") or plan.company, "email": plan.contact_email,
               "description": f"{plan.company}: committed credits paid in instalments",
               "metadata": {"billing_role": "credits", "usage_customer": plan.stripe_customer_id,
@@ -87,6 +88,8 @@ def credits_customer_params(plan, usage_customer: dict, key: str) -> dict:
     address = {k: v for k, v in (usage_customer.get("address") or {}).items() if v}
     if address:
         params["address"] = address
+    if tax_ids:
+        params["tax_id_data"] = [{"type": t["type"], "value": t["value"]} for t in tax_ids]
     return params
 
 

@@ -45,7 +45,7 @@ def plan_credits_calls(session, gateway, catalog, plan, out: WritePlan, key) -> 
     first, regular = instalments[0].amount_cents, instalments[-1].amount_cents
     usage_customer = gateway.retrieve_customer_raw(plan.stripe_customer_id)
     step_key = key("credits_customer")
-    params = credits_customer_params(plan, usage_customer, step_key)
+    params = credits_customer_params(plan, usage_customer, step_key, gateway.customer_tax_ids(plan.stripe_customer_id))
     if usage_customer.get("test_clock"):  # a customer on a test clock (a rehearsal): its pair shares the clock
         params["test_clock"] = usage_customer["test_clock"]
     out.calls.append(PlannedCall("credits_customer", "create_customer",

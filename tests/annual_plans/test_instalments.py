@@ -308,3 +308,13 @@ def test_an_euro_instalment_contract_charges_its_instalments_in_euros(app, clien
     schedule = stripe_client.v1.subscription_schedules.retrieve(plan.credits_schedule_id)
     prices = [stripe_client.v1.prices.retrieve(p.items[0].price) for p in schedule.phases]
     assert [(p.currency, p.unit_amount) for p in prices] == [("eur", 1250002), ("eur", 1250000)]
+
+
+def test_the_credits_customer_gets_the_usage_customers_tax_ids(app, db, pied_piper, stripe_client):
+    """The first instalment's review checks the tax id on the credits customer, which Stripe invoices."""
+    plan, _ = pied_piper
+    stripe_client.v1.customers.tax_ids.create(plan.stripe_customer_id, params={"type": "us_ein", "value": "12-3456789"})
+    plan = press(app, db, plan.id, "create_subscription")
+    db.session.commit()
+    tax_ids = stripe_client.v1.customers.tax_ids.list(plan.credits_customer_id).data
+    assert [(t.type, t.value) for t in tax_ids] == [("us_ein", "12-3456789")]
