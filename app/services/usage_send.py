@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.billing import usage as rules
 from app.billing import usage_gaps as rules_gaps
 from app.billing.usage_days import day_bounds, local_today
+from app.formatting import plural
 from app.gateways.stripe import StripeGatewayError
 from app.models import MeterEventSend
 from app.services.audit import Actor, record_audit
@@ -56,7 +57,7 @@ class SendResult:
     def summary(self) -> str:
         verb = "would be sent" if self.dry_run else "sent"
         line = f"{self.sent if not self.dry_run else self.planned} reports {verb}, {self.skipped} skipped, {self.errors} errors"
-        return line + (f", {len(self.failed)} organisations not sent" if self.failed else "")
+        return line + (f", {plural(len(self.failed), 'organisation')} not sent" if self.failed else "")
 
     @property
     def failure_lines(self) -> list[str]:

@@ -2,6 +2,8 @@
 
 The bad value is written straight to the database (as the API once took it), so this holds whatever
 the API lets through."""
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -64,7 +66,9 @@ def test_the_cli_sends_the_others_and_names_the_failed_organisation(app, db, str
     assert result.exit_code == 1
     assert "org-2: not sent: " in result.output
     assert "2 of 2 sent" in result.output
-    assert "2 reports sent, 0 skipped, 0 errors, 1 organisations not sent\n  1 organisation: OverflowError:" in result.output
+    # the database's own reason: OverflowError from SQLite's driver, NumericValueOutOfRange from PostgreSQL
+    assert re.search(r"2 reports sent, 0 skipped, 0 errors, 1 organisation not sent\n  1 organisation: "
+                     r"(OverflowError|NumericValueOutOfRange):", result.output), result.output
     assert _sent(stripe_emulator) == ["bc-org-1", "bc-org-3"]
 
 
@@ -82,7 +86,7 @@ def test_the_nightly_job_sends_the_others_and_logs_the_failure(db, stripe_emulat
     db.session.commit()
     job_queue.drain()
     job = db.session.get(Job, job.id)
-    assert job.status == "failed" and "1 organisations not sent" in job.error
+    assert job.status == "failed" and "1 organisation not sent" in job.error
     assert "org-2: not sent: " in job.log and "2 of 2 sent" in job.log
     assert _sent(stripe_emulator) == ["bc-org-1", "bc-org-3"]
 
