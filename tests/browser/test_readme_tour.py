@@ -88,6 +88,7 @@ def test_1_sign_in(tab):
     tab.fill("input[name=password]", PASSWORD)
     tab.click("button[type=submit]")
     tab.wait_for_url("**/annual-plans")
+    assert tab.locator("h1").inner_text() == "Annual plans" and "Tour Admin" in tab.locator("header").inner_text()
 
 
 def test_2_initech_warnings_name_the_contracts_text_and_one_is_confirmed(tab):
@@ -165,6 +166,8 @@ def test_7_customers_start_a_startup_plan_on_otter_works(tab):
     tab.locator("#startup .plan-sentence", has_text="$5,000.00 promotional credit").wait_for()
     tab.click("#startup button:has-text('Confirm: start the startup plan')")
     tab.locator("#startup [role=status]", has_text="Startup plan started").wait_for()
+    facts = tab.locator("#startup dl.facts").inner_text()
+    assert "$5,000.00" in facts and "2030-06-30" in facts  # the credit as Stripe now holds it
 
 
 def test_8_revenue_shows_the_months_and_flags_quokka(tab):
