@@ -102,6 +102,7 @@
     const table = grid();
     if (!table) return;
     applyWidths(table);
+    freeze(table);
     dataRows().forEach((tr) => {
       const box = tr.querySelector("input[name=id]");
       if (box) box.checked = selected.has(tr.dataset.plan);
@@ -495,10 +496,29 @@
       el.style.width = el.style.minWidth = el.style.maxWidth = `${px}px`;
       el.classList.add("sized");
     });
+    const col = table.querySelector(`col[data-col-width="${CSS.escape(key)}"]`);
+    if (col && table.classList.contains("frozen")) {
+      col.style.width = `${px}px`;
+      table.style.width = `${[...table.querySelectorAll("col")].reduce((sum, c) => sum + parseFloat(c.style.width || 0), 0)}px`;
+    }
   }
 
   function applyWidths(table) {
     Object.entries(widths(table)).forEach(([key, px]) => setWidth(table, key, px));
+  }
+
+  // Once the browser has sized the columns to their content, fix those widths (table-layout: fixed),
+  // so a cell swapped in later lays out its own row instead of re-measuring the whole wide table:
+  // that re-measuring was most of the time between pressing Enter and seeing the editor.
+  function freeze(table) {
+    if (table.classList.contains("frozen") || getComputedStyle(table).display !== "table") return;
+    const heads = [...table.querySelectorAll("tr.column-heads > th")];
+    const cols = [...table.querySelectorAll("colgroup > col")];
+    if (!heads.length || cols.length !== heads.length) return;
+    const px = heads.map((th) => Math.ceil(th.getBoundingClientRect().width));
+    cols.forEach((col, i) => { col.style.width = `${px[i]}px`; });
+    table.style.width = `${px.reduce((sum, w) => sum + w, 0)}px`;
+    table.classList.add("frozen");
   }
 
   document.addEventListener("pointerdown", (event) => {

@@ -4,6 +4,7 @@ Under CI=true a missing browser fails the run instead of skipping it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -78,9 +79,10 @@ def policy_violation(text: str) -> bool:
     return "CSP violation" in text or "Content Security Policy" in text
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server["url"], viewport={"width": 1366, "height": 900})
+@contextlib.contextmanager
+def policed_tab(browser, url: str, width: int = 1366):
+    """A tab on `url` that fails its test, once closed, if any page broke the Content-Security-Policy."""
+    context = browser.new_context(base_url=url, viewport={"width": width, "height": 900})
     context.add_init_script(REPORT_POLICY_VIOLATIONS)
     tab = context.new_page()
     violations = []
@@ -88,6 +90,12 @@ def page(browser, live_server):
     yield tab
     context.close()
     assert not violations, f"the page broke the Content-Security-Policy: {violations}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with policed_tab(browser, live_server["url"]) as tab:
+        yield tab
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The whole flow in a real browser: a loaded row to "sent", through every button."""
 import os
 
+from tests.browser.actions import run_row_action
 from tests.browser.test_annual_plans_grid import _cell, _row
 from tests.factories import make_annual_plan, make_catalog
 
@@ -13,11 +14,7 @@ def _shot(page, name):
 
 
 def _confirm(page, button_label):
-    page.locator("a.button[data-action]", has_text=button_label).first.click()
-    page.wait_for_selector("text=What this will do")
-    _shot(page, button_label.split()[0].lower())
-    page.click("button:has-text('Confirm')")
-    page.wait_for_selector(".flash-success")
+    run_row_action(page, button_label, lambda: _shot(page, button_label.split()[0].lower()))
 
 
 def _own_row(app) -> None:

@@ -199,3 +199,24 @@ def test_hidden_and_resized_columns_are_remembered(signed_in):
         page.click(".columns-menu summary")
         page.check('[data-columns-menu] input[value="due"]')
         page.wait_for_selector("th[data-col=due]")
+
+
+def test_columns_keep_their_widths_while_a_cell_is_edited(signed_in):
+    """Once drawn, the columns keep their widths: an editor or a longer value never shifts the grid sideways
+    (and the browser lays out one row, not the whole table, on each swap)."""
+    page = signed_in
+    acme = _row_id(page, "Acme")
+    heads = "() => [...document.querySelectorAll('tr.column-heads > th')].map((th) => Math.round(th.getBoundingClientRect().width))"
+    before = page.evaluate(heads)
+    _cell(page, acme, "term_months").click()
+    editor = _cell(page, acme, "term_months").locator("input[name=value]")
+    editor.wait_for()
+    assert page.evaluate(heads) == before
+    assert editor.bounding_box()["width"] >= 60  # the editor is wide enough to type in
+    editor.fill("120")
+    _cell(page, acme, "contact_email").click()  # a wide editor floats over its neighbours, Save in reach
+    _cell(page, acme, "contact_email").locator("select[name=value]").wait_for()
+    assert page.evaluate(heads) == before
+    page.click("h1")
+    page.wait_for_function("() => !document.querySelector('td[data-cancel-url]')")
+    assert page.evaluate(heads) == before

@@ -11,7 +11,8 @@ import time
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.conftest import REPORT_POLICY_VIOLATIONS, policy_violation
+from tests.browser.actions import run_row_action
+from tests.browser.conftest import policed_tab
 from tests.conftest import STRIPE_WEBHOOK_SECRET
 
 EMAIL, PASSWORD = "tour-admin@staff.example", "tour-password-123"
@@ -55,14 +56,8 @@ def tour(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tab(browser, tour):
-    context = browser.new_context(base_url=tour["url"], viewport={"width": 1440, "height": 900})
-    context.add_init_script(REPORT_POLICY_VIOLATIONS)
-    page = context.new_page()
-    violations = []
-    page.on("console", lambda message: violations.append(message.text) if policy_violation(message.text) else None)
-    yield page
-    context.close()
-    assert not violations, f"the page broke the Content-Security-Policy: {violations}"
+    with policed_tab(browser, tour["url"], width=1440) as page:
+        yield page
 
 
 def drain(tour) -> None:
@@ -73,13 +68,6 @@ def drain(tour) -> None:
 
 def _row(page, company):
     return page.locator("#annual-plans tbody tr", has_text=company).first
-
-
-def _confirm(page, button_label):
-    page.locator("a.button[data-action]", has_text=button_label).first.click()
-    page.wait_for_selector("text=What this will do")
-    page.click("button:has-text('Confirm')")
-    page.wait_for_selector(".flash-success")
 
 
 def test_1_sign_in(tab):
@@ -123,10 +111,10 @@ def test_3_soylent_gets_its_stripe_customer(tab):
 
 
 def test_4_the_buttons_show_their_calls_then_make_them(tab):
-    _confirm(tab, "Create Annual Subscription")
+    run_row_action(tab, "Create Annual Subscription")
     assert "invoiced" in tab.locator("h1 .badge").inner_text()
-    _confirm(tab, "Amortize Invoice")
-    _confirm(tab, "Schedule Subscription")
+    run_row_action(tab, "Amortize Invoice")
+    run_row_action(tab, "Schedule Subscription")
     assert "scheduled" in tab.locator("h1 .badge").inner_text()
 
 

@@ -2,6 +2,7 @@
 import os
 
 from stripe_emulator.testing import make_client
+from tests.browser.actions import confirm
 from tests.factories import make_annual_plan, make_catalog
 
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
@@ -45,10 +46,12 @@ def test_fix_a_missing_tax_id_from_the_review_page(signed_in, live_server, strip
     page.select_option("#tax-ids select[name=type]", "eu_vat")
     page.fill("#tax-ids input[name=value]", "FR1")
     page.click("#tax-ids button:has-text('Add tax id')")
+    confirm(page, "Add the tax id FR1 (", "eu_vat", "in Stripe?")  # asks first: it goes to Stripe at once
     page.locator("#tax-ids [role=alert]", has_text="Invalid value for eu_vat.").wait_for()
     assert "none" in page.locator("#tax-ids ul").inner_text()  # nothing was added
     page.fill("#tax-ids input[name=value]", "FR12345678901")
     page.click("#tax-ids button:has-text('Add tax id')")
+    confirm(page, "FR12345678901")
     page.locator("#tax-ids [role=status]", has_text="Tax id FR12345678901 added in Stripe.").wait_for()
     assert "FR12345678901" in page.locator("#tax-ids ul").inner_text()
     if SCREENSHOTS:

@@ -215,7 +215,7 @@ def grid_header(layout: GridLayout) -> dict:
     column with its label and sort state, and every hideable column for the Columns menu."""
     hidden, products = set(layout.hidden), collaborators.product_keys()
     lead = [*FIXED_COLUMNS, *(c for c in ROW_COLUMNS if c not in hidden)]
-    groups = [("", len(lead), "")]
+    groups = [("Contract", len(lead), "")]
     columns = [(c, "") for c in lead]
     for product in products:
         keys = [k for k in line_fields() if k.split(".")[1] == product and k not in hidden]
@@ -224,7 +224,7 @@ def grid_header(layout: GridLayout) -> dict:
             columns += [(k, "product-start" if i == 0 else "") for i, k in enumerate(keys)]
     tail = [c for c in TAIL_COLUMNS if c not in hidden]
     if tail:
-        groups.append(("", len(tail), ""))
+        groups.append(("Made in Stripe", len(tail), ""))
         columns += [(c, "") for c in tail]
 
     def head(key, extra):
