@@ -148,6 +148,11 @@ def oidc_provider() -> OidcProvider | None:
                                      cfg["OIDC_GROUPS_CLAIM"], cfg["OIDC_SCOPES"], cfg["OIDC_PROVIDER_NAME"]))
 
 
+def public_url() -> str:
+    """PUBLIC_URL: the console's address as people open it, for links in notifications ("" when unset)."""
+    return current_app.config.get("PUBLIC_URL", "")
+
+
 def notification_channels() -> dict:
     """Email and Slack as configured now (SMTP_*, SLACK_WEBHOOK_URL); a channel not set is absent."""
     from app.gateways.notify import build_channels

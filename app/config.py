@@ -50,6 +50,7 @@ SETTINGS = {
     "SMTP_STARTTLS": False,
     "SMTP_FROM": False,
     "SLACK_WEBHOOK_URL": True,
+    "PUBLIC_URL": False,
 }
 
 
@@ -168,7 +169,16 @@ def _notification_settings() -> dict:
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
         "SMTP_FROM": os.environ.get("SMTP_FROM", "").strip() or "billing-console@localhost",
         "SLACK_WEBHOOK_URL": os.environ.get("SLACK_WEBHOOK_URL", "").strip(),
+        "PUBLIC_URL": _public_url(),
     }
+
+
+def _public_url() -> str:
+    """Where people open the console (e.g. https://billing.example.com): notifications link back to it."""
+    url = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_URL must start with http:// or https://, not '{url}'")
+    return url
 
 
 def from_env(overrides: dict | None = None) -> dict:

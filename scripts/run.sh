@@ -44,6 +44,7 @@ export FLASK_APP=wsgi
 FLASK=.venv/bin/flask
 PORT=${PORT:-5000}
 EMULATOR_PORT=${EMULATOR_PORT:-12111}
+export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}  # notifications link back here
 mkdir -p instance
 pids=()
 

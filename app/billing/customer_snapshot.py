@@ -59,6 +59,8 @@ def _item(item: dict, key_metadata: str) -> dict:
         "billing_scheme": price.get("billing_scheme"), "tiers_mode": price.get("tiers_mode"),
         "unit_amount_decimal": _text(price.get("unit_amount_decimal")),
         "usage_type": (price.get("recurring") or {}).get("usage_type"),
+        "interval": (price.get("recurring") or {}).get("interval"),
+        "interval_count": (price.get("recurring") or {}).get("interval_count"),
         "tiers": [{"up_to": t.get("up_to"), "unit_amount": t.get("unit_amount"),
                    "unit_amount_decimal": _text(t.get("unit_amount_decimal")),
                    "flat_amount": t.get("flat_amount"), "flat_amount_decimal": _text(t.get("flat_amount_decimal"))}

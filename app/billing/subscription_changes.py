@@ -82,32 +82,39 @@ def price_change_problem(current_price: dict, new_price: dict) -> str | None:
     return None
 
 
-def _dollars(cents_text) -> str:
-    """Cents (Stripe's integer or decimal text) as dollars, exact: "0.45" -> "$0.0045", "2000" -> "$20.00"."""
-    dollars = Decimal(str(cents_text)) / 100
-    text = format(dollars.normalize(), "f")
-    whole, _, part = text.partition(".")
-    return f"${int(whole):,}.{part.ljust(2, '0')}"
-
-
 def price_amount(price: dict) -> str:
-    """A price's amount as the Change price list shows it: per unit, or its tiers counted."""
+    """A price's amount as the Change price list shows it, in its currency: per unit, per period, or its tiers."""
+    from app.formatting import unit_price
+
     recurring = price.get("recurring") or {}
-    per = "unit" if recurring.get("usage_type") == "metered" else recurring.get("interval", "")
+    count = recurring.get("interval_count") or 1
+    period = recurring.get("interval", "")
+    per = "unit" if recurring.get("usage_type") == "metered" else (f"{count} {period}s" if count > 1 else period)
     if price.get("billing_scheme") == "tiered":
         return f"tiered ({len(price.get('tiers') or [])} tiers, {price.get('tiers_mode') or 'graduated'})"
     amount = price.get("unit_amount_decimal") if price.get("unit_amount_decimal") is not None else price.get("unit_amount")
     if amount is None:
         return "no amount"
-    return f"{_dollars(amount)}{' per ' + per if per else ''} {str(price.get('currency') or '').upper()}".strip()
+    return f"{unit_price(Decimal(str(amount)), price.get('currency'))}{' per ' + per if per else ''}"
+
+
+def _same_billing_period(current_price: dict, price: dict) -> bool:
+    """Stripe bills every item of a subscription on one period: a monthly item cannot become a quarterly one.
+    A snapshot taken before the period was recorded does not know it, and lets Stripe decide."""
+    if current_price.get("interval") is None:
+        return True
+    recurring = price.get("recurring") or {}
+    return (recurring.get("interval"), recurring.get("interval_count") or 1) == (
+        current_price["interval"], current_price.get("interval_count") or 1)
 
 
 def price_choices(current_price: dict, prices: list[dict]) -> list[dict]:
-    """The prices this subscription item may change to (those `price_change_problem` accepts, and of the same
-    usage type: metered stays metered), each with its nickname, amount and id for the list."""
+    """The prices this subscription item may change to (those `price_change_problem` accepts, of the same
+    usage type, metered staying metered, and billed on the same period), each with its nickname, amount and id."""
     current = current_price | {"active": True, "type": "recurring"}
     usage_type = current_price.get("usage_type")
     found = [p for p in prices if price_change_problem(current, p) is None
-             and (usage_type is None or (p.get("recurring") or {}).get("usage_type") == usage_type)]
+             and (usage_type is None or (p.get("recurring") or {}).get("usage_type") == usage_type)
+             and _same_billing_period(current_price, p)]
     return [{"id": p["id"], "label": f"{p.get('nickname') or 'no nickname'} — {price_amount(p)} — {p['id']}"}
             for p in found]

@@ -33,7 +33,12 @@ EXTENSION = "job_queue"
 
 class JobFailed(Exception):
     """A handler fails but keeps what it wrote: the job commits its work and is marked failed with
-    this message (a contract that cannot be read leaves its error on the row)."""
+    this message (a contract that cannot be read leaves its error on the row). `told` says the handler's
+    service already notified the team of this very failure, so the job does not tell them a second time."""
+
+    def __init__(self, message: str, told: bool = False):
+        super().__init__(message)
+        self.told = told
 
 
 class JobContext:
@@ -81,6 +86,7 @@ def run_job(session, job_id: int, kinds: dict) -> None:
     job = session.get(Job, job_id)
     kind = kinds.get(job.kind)
     result = error = reason = None
+    told = False
     try:
         if kind is None:
             raise LookupError(f"no handler for job kind '{job.kind}'")
@@ -88,6 +94,7 @@ def run_job(session, job_id: int, kinds: dict) -> None:
             result = kind.handler(JobContext(session, job))
     except JobFailed as failure:  # the handler's work is kept
         error = reason = str(failure)
+        told = failure.told
     except Exception as exc:  # noqa: BLE001 - any failure must land on the job row
         session.rollback()
         error, reason = f"{type(exc).__name__}: {exc}", str(exc)
@@ -100,7 +107,8 @@ def run_job(session, job_id: int, kinds: dict) -> None:
     else:
         job.status, job.error = "failed", error
         job.append_log(f"failed: {reason}")
-        notify_failed_job(session, job)
+        if not told:
+            notify_failed_job(session, job)
     job.finished_at = utcnow()
     session.commit()
 

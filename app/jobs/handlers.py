@@ -93,7 +93,8 @@ def send_usage_reports_job(ctx: JobContext) -> dict:
     ctx.log(result.summary)
     if result.errors or result.failed:
         raise JobFailed(f"{result.summary}. Why: {'; '.join(r.rstrip('.') for r in result.reasons)}. "
-                        f"Fix or clear the errors, then re-run with {ctx.arguments['date']}")
+                        f"Fix or clear the errors, then re-run with {ctx.arguments['date']}",
+                        told=True)  # the send told the team of its errors (usage_send_errors)
     return {"usage_day": result.usage_day.isoformat(), "sent": result.sent, "skipped": result.skipped,
             "errors": result.errors, "via": result.via, "failed": result.failed}
 
@@ -233,5 +234,5 @@ def deliver_notifications_now() -> None:
     """Every minute: new events get their deliveries, then each due one is sent (failed ones again, later)."""
     from app.services.notification_delivery import deliver_notifications
 
-    deliver_notifications(db.session, collaborators.notification_channels(), utcnow())
+    deliver_notifications(db.session, collaborators.notification_channels(), utcnow(), collaborators.public_url())
     db.session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from app.gateways.notify import DeliveryFailed
 from app.models import Notification, NotificationDelivery
-from app.services.notifications import deliveries_due, recipients
+from app.services.notifications import deliveries_due, object_path, recipients
 from app.unit_of_work import checkpoint
 
 SLACK_RECIPIENT = "slack"
@@ -48,12 +48,13 @@ def fan_out(session, channels: dict, now) -> int:
     return len(events)
 
 
-def deliver_notifications(session, channels: dict, now) -> DeliveryRun:
+def deliver_notifications(session, channels: dict, now, public_url: str = "") -> DeliveryRun:
+    """`public_url` (PUBLIC_URL) lets each message link to its object's page; without it, the object is named."""
     run = DeliveryRun(fanned_out=fan_out(session, channels, now))
     for delivery_id in deliveries_due(session, now):
         if not _claim(session, delivery_id, now):
             continue  # another worker has it, or it was sent meanwhile
-        if _send(session, channels, session.get(NotificationDelivery, delivery_id), now):
+        if _send(session, channels, session.get(NotificationDelivery, delivery_id), now, public_url):
             run.sent += 1
         else:
             run.failed += 1
@@ -70,14 +71,14 @@ def _claim(session, delivery_id: int, now) -> bool:
     return claimed.rowcount == 1
 
 
-def _send(session, channels: dict, delivery: NotificationDelivery, now) -> bool:
+def _send(session, channels: dict, delivery: NotificationDelivery, now, public_url: str) -> bool:
     session.refresh(delivery)
     event = delivery.notification
     channel = channels.get(delivery.channel)
     try:
         if channel is None:
             raise DeliveryFailed(NOT_CONFIGURED.get(delivery.channel, f"no channel {delivery.channel}"))
-        channel.send(delivery.recipient, event.subject, _body(session, event, delivery))
+        channel.send(delivery.recipient, event.subject, _body(session, event, delivery, public_url))
     except DeliveryFailed as exc:
         delivery.status, delivery.error, delivery.updated_at = "failed", str(exc), now
         delivery.next_attempt_at = (now + RETRY_AFTER * 2 ** (delivery.attempts - 1)
@@ -90,9 +91,11 @@ def _send(session, channels: dict, delivery: NotificationDelivery, now) -> bool:
     return True
 
 
-def _body(session, event: Notification, delivery: NotificationDelivery) -> str:
+def _body(session, event: Notification, delivery: NotificationDelivery, public_url: str) -> str:
     lines = [event.body] if event.body else []
     lines.append(f"Object: {event.object_type} {event.object_id}")
+    if public_url:
+        lines.append(f"Open it: {public_url}{object_path(event.object_type, event.object_id)}")
     if delivery.channel == "slack":
         lines.append("Following this on Slack: " + ", ".join(recipients(session, event.kind)[1]))
     return "\n".join(lines)

@@ -49,6 +49,13 @@ def _find(session, kind, object_type, object_id, occurrence) -> Notification | N
         Notification.object_id == object_id, Notification.occurrence == occurrence))
 
 
+def object_path(object_type: str, object_id: str) -> str:
+    """The page where a person sees the object a notification is about (and who was told)."""
+    return {"annual_plan": f"/annual-plans/{object_id}", "customer": f"/customers/{object_id}",
+            "job": f"/jobs/{object_id}", "usage_day": "/usage",
+            "webhook_event": f"/webhooks#webhook-{object_id}"}.get(object_type, "/notifications")
+
+
 def notify_failed_job(session, job) -> None:
     from app.jobs.kinds import title
 

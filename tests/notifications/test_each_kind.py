@@ -120,3 +120,34 @@ def test_a_viewer_is_told_nothing_by_default(app, db, with_stripe, make_user, ch
     assert inbox.to(viewer.email) == [] and slack.received == []
     event = db.session.scalar(db.select(Notification))
     assert event.fanned_out_at is not None and event.deliveries == []
+
+
+def test_a_usage_job_that_ends_with_errors_is_told_once_not_also_as_a_failed_job(
+        app, db, with_stripe, make_user, channels, run_worker):
+    """The night's send job fails because its send had errors: the team hears of the errors once."""
+    inbox, slack = channels
+    finance = make_user("finance")
+    report_date, day = report_date_and_day()
+    make_subscribed_customer(db.session, with_stripe.stripe, "org-2", ("product_analytics",), started_days_ago=20,
+                             organisation_id="org-2")
+    make_usage_reports(db.session, "org-2", {day: {"product_analytics": TOO_BIG}})
+    job = start_job(db.session, Actor.system("tests"), "usage.send_reports", {"date": report_date.isoformat()})
+    db.session.commit()
+    job_queue.drain()
+    assert db.session.get(Job, job.id).status == "failed"
+    run_worker(checks=False)
+    assert [m["subject"] for m in inbox.to(finance.email)] == [
+        f"Usage send for {day.isoformat()} ended with errors: 0 reports sent, 0 skipped, 0 errors, 1 organisation not sent"]
+    assert len(slack.received) == 1
+    assert db.session.scalars(db.select(Notification.kind)).all() == ["usage_send_errors"]
+
+
+def test_a_message_links_to_the_page_of_what_it_is_about(app, db, with_stripe, make_user, channels, run_worker):
+    inbox, slack = channels
+    finance = make_user("finance")
+    app.config["PUBLIC_URL"] = "https://billing.example.com"
+    subject = job_failed(app, db, with_stripe)
+    job_id = subject.rsplit(" ", 1)[1].rstrip(")")
+    run_worker(checks=False)
+    assert f"Open it: https://billing.example.com/jobs/{job_id}" in inbox.to(finance.email)[0]["body"]
+    assert f"Open it: https://billing.example.com/jobs/{job_id}" in slack.received[0]["text"]

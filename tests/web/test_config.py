@@ -34,3 +34,11 @@ def test_development_key_is_generated_once(monkeypatch, tmp_path):
 def test_postgres_urls_use_psycopg3():
     assert normalise_db_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_db_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_public_url_is_kept_without_its_trailing_slash_and_refused_without_a_scheme(monkeypatch, tmp_path):
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.com/")
+    assert from_env({"INSTANCE_PATH": str(tmp_path)})["PUBLIC_URL"] == "https://billing.example.com"
+    monkeypatch.setenv("PUBLIC_URL", "billing.example.com")
+    with pytest.raises(ConfigError, match="PUBLIC_URL must start with http:// or https://, not 'billing.example.com'"):
+        from_env({"INSTANCE_PATH": str(tmp_path)})
