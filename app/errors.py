@@ -48,6 +48,8 @@ def wants_json() -> bool:
 
 def render_error(status: int, message: str):
     title = TITLES.get(status, "Error")
+    if status == 422 and request.method in ("GET", "HEAD"):
+        title = "Cannot be shown"  # a page asked for too early ("this row has no invoice to review yet")
     if request.path.startswith("/api/"):  # the flat shape of the machine API, as refusals have
         return jsonify(error=API_KINDS.get(status, "error"), message=message or title), status
     if wants_json():

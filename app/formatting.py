@@ -83,6 +83,21 @@ def label(key: str | None, kind: str) -> str:
     return LABELS.get(kind, {}).get(key) or key.replace("_", " ").capitalize()
 
 
+def billing_period(recurring: dict | None) -> str:
+    """How often a price bills, as read after its amount: "a month", "every 3 months", "per unit" (metered)."""
+    if not recurring:
+        return ""
+    if recurring.get("usage_type") == "metered":
+        return "per unit"
+    count, interval = recurring.get("interval_count") or 1, recurring.get("interval") or "period"
+    return f"a {interval}" if count == 1 else f"every {count} {interval}s"
+
+
+def sentence(text: str | None) -> str:
+    """The first letter made a capital and the rest left alone (Jinja's capitalize writes "stripe")."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     """"1 call", "2 calls": never "call(s)"."""
     return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"
@@ -217,6 +232,7 @@ def init_app(app) -> None:
     live = str(app.config.get("STRIPE_SECRET_KEY") or "").startswith(("sk_live", "rk_live"))
 
     app.jinja_env.globals.update(money=money, unit_price=unit_price, plural=plural, tiers_text=tiers_text,
+                                 billing_period=billing_period,
                                  limit_dollars=limit_dollars,
                                  stripe_link=lambda object_id: stripe_dashboard_url(object_id, live),
                                  stripe_id=lambda object_id, text=None, path=None: stripe_id_html(object_id, live,
@@ -225,6 +241,7 @@ def init_app(app) -> None:
     app.add_template_filter(date_from_unix, "datetime_utc")
     app.add_template_filter(money, "money")
     app.add_template_filter(label, "label")
+    app.add_template_filter(sentence, "sentence")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(webhook_source, "webhook_source")
     app.add_template_filter(status_mark, "status_mark")

@@ -84,18 +84,14 @@ def price_change_problem(current_price: dict, new_price: dict) -> str | None:
 
 def price_amount(price: dict) -> str:
     """A price's amount as the Change price list shows it, in its currency: per unit, per period, or its tiers."""
-    from app.formatting import unit_price
+    from app.formatting import billing_period, unit_price
 
-    recurring = price.get("recurring") or {}
-    count = recurring.get("interval_count") or 1
-    period = recurring.get("interval", "")
-    per = "unit" if recurring.get("usage_type") == "metered" else (f"{count} {period}s" if count > 1 else period)
     if price.get("billing_scheme") == "tiered":
         return f"tiered ({len(price.get('tiers') or [])} tiers, {price.get('tiers_mode') or 'graduated'})"
     amount = price.get("unit_amount_decimal") if price.get("unit_amount_decimal") is not None else price.get("unit_amount")
     if amount is None:
         return "no amount"
-    return f"{unit_price(Decimal(str(amount)), price.get('currency'))}{' per ' + per if per else ''}"
+    return f"{unit_price(Decimal(str(amount)), price.get('currency'))} {billing_period(price.get('recurring'))}".strip()
 
 
 def _same_billing_period(current_price: dict, price: dict) -> bool:

@@ -44,7 +44,7 @@ def test_reloading_an_edited_row_keeps_the_edit_and_shows_the_difference(client,
 def test_applying_nothing_is_refused(client, db, login_as, acme):
     login_as("cs")
     response = client.post(f"/annual-plans/{acme.id}/contract-values", data={"version": acme.version})
-    assert response.status_code == 422 and "tick at least one field" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Tick at least one field" in response.get_data(as_text=True)
 
 
 def test_a_confirmed_warning_is_not_raised_again_on_reload(client, db, login_as):

@@ -14,13 +14,13 @@ def _price(id_, **fields):
 
 @pytest.mark.parametrize("price, shown", [
     (_price("p", unit_amount_decimal="0.0045"), "$0.000045 per unit"),
-    (_price("p", unit_amount=2000, recurring={"interval": "month", "usage_type": "licensed"}), "$20.00 per month"),
+    (_price("p", unit_amount=2000, recurring={"interval": "month", "usage_type": "licensed"}), "$20.00 a month"),
     (_price("p", unit_amount=1250002, recurring={"interval": "month", "interval_count": 3, "usage_type": "licensed"}),
-     "$12,500.02 per 3 months"),
+     "$12,500.02 every 3 months"),
     (_price("p", unit_amount_decimal="12345.5"), "$123.455 per unit"),
     (_price("p", unit_amount_decimal="0.5", currency="eur"), "€0.005 per unit"),
     (_price("p", unit_amount=1800, currency="gbp", recurring={"interval": "year", "usage_type": "licensed"}),
-     "£18.00 per year"),
+     "£18.00 a year"),
     (_price("p", billing_scheme="tiered", tiers=[{}, {}, {}], tiers_mode="volume"), "tiered (3 tiers, volume)"),
 ])
 def test_amounts_read_exactly(price, shown):
@@ -42,3 +42,14 @@ def test_a_snapshot_without_the_period_lets_every_period_through():
     older = {k: v for k, v in CURRENT.items() if k not in ("interval", "interval_count")}
     prices = [_price("price_ok"), _price("price_yearly", recurring={"interval": "year", "usage_type": "metered"})]
     assert [c["id"] for c in price_choices(older, prices)] == ["price_ok", "price_yearly"]
+
+
+@pytest.mark.parametrize("recurring, read", [
+    (None, ""), ({"interval": "month", "usage_type": "licensed"}, "a month"),
+    ({"interval": "month", "interval_count": 3, "usage_type": "licensed"}, "every 3 months"),
+    ({"interval": "year", "interval_count": 1}, "a year"), ({"interval": "month", "usage_type": "metered"}, "per unit"),
+])
+def test_billing_periods_read_as_words(recurring, read):
+    from app.formatting import billing_period
+
+    assert billing_period(recurring) == read

@@ -76,7 +76,7 @@ def test_a_refusal_is_the_error_page_with_its_status_and_nothing_is_written(refu
     response = refusing_app.test_client().post("/t/page")
     assert response.status_code == 409
     assert "Changed by someone else" in response.get_data(as_text=True)
-    assert "someone else changed it" in response.get_data(as_text=True)
+    assert "Someone else changed it" in response.get_data(as_text=True)  # as a sentence
     assert _audit_count(refusing_app) == 0
 
 

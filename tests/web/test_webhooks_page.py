@@ -56,7 +56,7 @@ def test_the_list_filters_by_source_and_status(client, db, login_as, query, show
 def test_an_unknown_filter_is_refused_naming_it(client, db, login_as):
     login_as("viewer")
     response = client.get("/webhooks?status=lost")
-    assert response.status_code == 422 and "status must be one of" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Status must be one of" in response.get_data(as_text=True)
 
 
 def test_the_list_is_paged(client, db, login_as):
