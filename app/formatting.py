@@ -192,10 +192,15 @@ def job_parameters(arguments: dict | None) -> str:
 AUDIT_VALUE_SHOWN = 160  # characters of a long value shown before the rest is folded
 
 
-def audit_value(value) -> str:
-    """A recorded value as text: none as "—", lists joined, anything nested as compact JSON."""
+def audit_value(value, name: str = "", currency: str = "usd") -> str:
+    """A recorded value as text: none as "—", amounts (a field named *_cents) as money, lists joined, anything
+    nested as compact JSON."""
     if value is None or value == "":
         return "—"
+    if name.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return money(value, currency)
+    if name.endswith("_cents") and isinstance(value, dict) and all(isinstance(v, int) for v in value.values()):
+        return ", ".join(f"{k.replace('_', ' ').capitalize()}: {money(v, currency)}" for k, v in value.items()) or "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
@@ -213,9 +218,15 @@ def audit_changes(before, after) -> list[dict]:
     before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
     after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
     names = list(before) + [n for n in after if n not in before]
+    currency = str(after.get("currency") or before.get("currency") or "usd")
     return [{"label": field_label(name), "name": name,
-             "before": audit_value(before[name]) if name in before else None,
-             "after": audit_value(after[name]) if name in after else None} for name in names]
+             "before": audit_value(before[name], name, currency) if name in before else None,
+             "after": audit_value(after[name], name, currency) if name in after else None} for name in names]
+
+
+def action_words(action: str) -> str:
+    """An audit action as words: "annual_plan.field_updated" -> "Annual plan field updated"."""
+    return sentence(action.replace(".", " ").replace("_", " "))
 
 
 WEBHOOK_SOURCES = {"pandadoc": "PandaDoc", "stripe": "Stripe"}
@@ -242,6 +253,7 @@ def init_app(app) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(label, "label")
     app.add_template_filter(sentence, "sentence")
+    app.add_template_filter(action_words, "action_words")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(webhook_source, "webhook_source")
     app.add_template_filter(status_mark, "status_mark")

@@ -170,7 +170,17 @@ def field_label(name: str, product_names: Mapping[str, str] | None = None) -> st
         return f"{product_label(product_key, product_names)}: {label}" if label else product_label(product_key, product_names)
     if name in ROW_FIELDS:
         return ROW_FIELDS[name].label
-    return OTHER_LABELS.get(name) or name.replace("_", " ").capitalize()
+    return OTHER_LABELS.get(name) or _words(name.removesuffix("_cents"))
+
+
+ACRONYMS = {"mrr": "MRR", "api": "API", "url": "URL", "sso": "SSO", "id": "id", "ids": "ids"}
+
+
+def _words(name: str) -> str:
+    """"total_mrr_cents" (its suffix cut by the caller) -> "Total MRR": an unlabelled key read as words."""
+    words = [ACRONYMS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def split_field(name: str) -> tuple[str | None, str]:

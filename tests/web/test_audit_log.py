@@ -113,3 +113,20 @@ def test_the_log_filters_by_object_type_and_id(client, login_as, db):
     login_as("finance")
     html = client.get("/audit?object_type=customer&object_id=2").get_data(as_text=True)
     assert "1 entry · page" in html and ">B</span>" in html and ">A</span>" not in html and ">C</span>" not in html
+
+
+def test_amounts_read_as_money_in_their_currency_and_actions_as_words(client, login_as, db):
+    entry = record_audit(db.session, Actor.system("tests"), "revenue.snapshot", "revenue_month", "2026-12",
+                         after={"total_mrr_cents": 1590500, "customers": 9,
+                                "product_mrr_cents": {"product_analytics": 12345, "session_replay": 0}},
+                         stripe_request_ids=[f"req_{n}" for n in range(7)])
+    euros = record_audit(db.session, Actor.system("tests"), "customer.updated", "customer", 4,
+                         before={"mrr_cents": 100}, after={"mrr_cents": 250050, "currency": "eur"})
+    db.session.commit()
+    login_as("finance")
+    html = client.get("/audit").get_data(as_text=True)
+    assert _change_lines(html, entry.id) == [
+        "Total MRR: $15,905.00", "Customers: 9", "Product MRR: Product analytics: $123.45, Session replay: $0.00"]
+    assert _change_lines(html, euros.id)[0] == "MRR: €1.00 → €2,500.50"
+    assert "Revenue snapshot" in html and "1590500" not in html
+    assert "<summary>4 more requests</summary>" in html  # three shown, the rest folded
