@@ -32,4 +32,15 @@ def seed_demo_data(session) -> list[str]:
     from app.demo.usage import seed_demo_usage
 
     report += seed_demo_customers(session)
-    return report + seed_demo_usage(session) + seed_demo_revenue(session)
+    report += seed_demo_usage(session) + seed_demo_revenue(session)
+    return report + [_daily_checks(session)]
+
+
+def _daily_checks(session) -> str:
+    """The worker's daily notification checks, run once now, so Notifications shows what the demo data raises
+    (the usage gap, the contract years starting soon) without waiting for 06:15 UTC. Each is told once."""
+    from app.jobs.handlers import notification_checks_daily
+
+    session.commit()
+    notification_checks_daily()
+    return "Notification checks run once (see Notifications)"

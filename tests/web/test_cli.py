@@ -81,3 +81,8 @@ def test_seed_demo_creates_an_admin_once(run, db):
     assert "Demo admin: admin@example.com / demo-password-123" in first.output
     assert "already has users" in run("seed-demo").output
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+    # the daily checks ran once: Notifications lists the demo's usage gap, told once however often it is seeded
+    from app.models import Notification
+
+    gaps = db.session.scalars(db.select(Notification.subject).where(Notification.kind == "usage_gap")).all()
+    assert len(gaps) == 1 and gaps[0].startswith("Usage gap: US sent no usage reports for ")

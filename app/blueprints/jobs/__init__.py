@@ -15,13 +15,19 @@ from app.services.audit import Actor
 from app.services.jobs import start_job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+QUEUE_NAMES = {"SqliteHuey": "Huey on SQLite", "RedisHuey": "Huey on Redis", "MemoryHuey": "Huey in memory"}
+
+
+def _queue_name() -> str:
+    kind = type(job_queue.huey).__name__
+    return QUEUE_NAMES.get(kind, kind)
 
 
 @bp.get("")
 def index():
     recent = db.session.scalars(db.select(Job).order_by(Job.id.desc()).limit(100)).all()
     return render("jobs/index.html", "jobs/_table.html", jobs=recent,
-                  heartbeat=job_queue.last_heartbeat(), backend=type(job_queue.huey).__name__,
+                  heartbeat=job_queue.last_heartbeat(), backend=_queue_name(),
                   now_ts=time.time())
 
 
