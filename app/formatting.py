@@ -205,9 +205,17 @@ def audit_value(value, name: str = "", currency: str = "usd") -> str:
         return "yes" if value else "no"
     if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
         return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value.values()):
+        return ", ".join(f"{_key_words(k)}: {v}" for k, v in value.items()) or "—"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return str(value)
+
+
+def _key_words(key: str) -> str:
+    """A dict key as words when it is a field-like name ("product_analytics" -> "Product analytics"); an id
+    ("org-9", "cus_123") keeps its shape."""
+    return key.replace("_", " ").capitalize() if re.fullmatch(r"[a-z]+(?:_[a-z]+)*", key) else key
 
 
 def audit_changes(before, after) -> list[dict]:
