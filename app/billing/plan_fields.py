@@ -152,7 +152,8 @@ def line_field_spec(column: str, money_in: str = "dollars", currency: str = "usd
 LINE_LABELS = {"included": "included", "volume": "included volume", "upfront_amount_cents": "up-front amount",
                "overage": "overage", "overage_unit_amount_decimal": "overage rate"}
 # Contract checks that warn about something other than an editable field.
-OTHER_LABELS = {"currency": "Currency", "grand_total": "Grand total", "template": "Contract template"}
+OTHER_LABELS = {"currency": "Currency", "grand_total": "Grand total", "template": "Contract template", "plans_map": "Plans",
+                "subscription_id": "Subscription"}
 
 
 def product_label(product_key: str, product_names: Mapping[str, str] | None = None) -> str:
@@ -181,6 +182,11 @@ def _words(name: str) -> str:
     words = [ACRONYMS.get(w, w) for w in name.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def changes_note(names: list[str]) -> str:
+    """An audit note naming what changed, in words: "Subscription id, Has discount, Stripe schedules"."""
+    return ", ".join(field_label(name) for name in names) or "no changes"
 
 
 def split_field(name: str) -> tuple[str | None, str]:

@@ -27,8 +27,8 @@ class PlanChange:
     @property
     def reason(self) -> str:
         named = f" ({self.nickname})" if self.nickname else ""
-        return (f"subscribed to {self.product_key}'s paid price {self.price_id}{named}: "
-                f"{self.before} -> {self.after}")
+        product = self.product_key.replace("_", " ").capitalize()
+        return f"{product}: {self.before} → {self.after} (subscribed to its paid price {self.price_id}{named})"
 
 
 def is_free_price(price: dict, free_price_ids: set[str]) -> bool:

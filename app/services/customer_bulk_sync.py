@@ -10,6 +10,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 
 from app.billing.catalog_config import Catalog
 from app.billing.customer_snapshot import changed_sections
+from app.billing.plan_fields import changes_note
 from app.billing.subscription_plans import plans_following_subscription
 from app.gateways.stripe import StripeGatewayError
 from app.models import AuditEntry, Customer
@@ -154,7 +155,7 @@ def _sync_chunk(session, gateway, state: BulkStripeState, rows: list[Row], actor
         audits.append({"at": now, "actor_id": actor.user_id, "actor_label": actor.label, "object_type": "customer",
                        "object_id": str(row.id), "action": "customer.synced", "before": jsonable(old),
                        "after": jsonable(new), "stripe_request_ids": request_ids,
-                       "note": ", ".join(changed) or "no changes"})
+                       "note": changes_note(changed)})
         results[row.id] = SyncResult(row.id, "synced", changed).as_dict() | {"name": after["name"]}
     for with_snapshot, batch in updates.items():
         if batch and session.execute(_synced_update(with_snapshot), batch).rowcount != len(batch):

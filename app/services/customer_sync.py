@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.billing.catalog_config import Catalog
 from app.billing.configuration_rules import configuration_after_sync
 from app.billing.customer_snapshot import changed_sections, live_subscription, snapshot_of
+from app.billing.plan_fields import changes_note
 from app.gateways.stripe import StripeGatewayError
 from app.models import Customer, CustomerOrganisation
 from app.refusals import NotFound
@@ -85,7 +86,7 @@ def apply_snapshot(session, gateway, actor, customer: Customer, snapshot: dict,
     if plan_changes:
         record_plans_change(session, customer.id, plans_before, plans, plan_changes)
     record_audit(session, actor, "customer.synced", "customer", customer.id, before=old, after=new,
-                 stripe_request_ids=gateway.request_ids[-5:], note=", ".join(changed) or "no changes")
+                 stripe_request_ids=gateway.request_ids[-5:], note=changes_note(changed))
     return SyncResult(customer.id, "synced", changed)
 
 

@@ -52,8 +52,8 @@ def test_a_sync_after_subscribing_puts_the_product_on_its_paid_plan(db, gateway,
     assert customer.plans_map == {"session_replay": "session_replay_paid"}  # product analytics: still its Free price
     entry, = _plan_entries(db, customer)
     assert entry.actor_label == "system:stripe-sync" and entry.actor_id is None  # the rule's change, not the person's
-    assert entry.note == (f"subscribed to session_replay's paid price {price_of('session_replay')} (Standard): "
-                          "session_replay_free -> session_replay_paid")
+    assert entry.note == (f"Session replay: session_replay_free → session_replay_paid (subscribed to its paid price "
+                          f"{price_of('session_replay')} (Standard))")
     assert (entry.before, entry.after) == ({"plans_map": {}}, {"plans_map": {"session_replay": "session_replay_paid"}})
     assert sync_customer(db.session, gateway, customer.id).changed == [] and len(_plan_entries(db, customer)) == 1
 
@@ -87,8 +87,8 @@ def test_the_bulk_sync_writes_the_paid_plans_and_their_audit_entries(db, gateway
     assert "plans_map" in result["results"][1]["changed"]
     entry, = _plan_entries(db, replay)
     assert entry.actor_label == "system:stripe-sync"
-    assert entry.note.startswith(f"subscribed to session_replay's paid price {price_of('session_replay')} (Standard)")
-    assert "; subscribed to session_replay's" in _plan_entries(db, both)[0].note  # one entry, both reasons
+    assert entry.note.startswith("Session replay: ") and f"paid price {price_of('session_replay')} (Standard)" in entry.note
+    assert "; Session replay: " in _plan_entries(db, both)[0].note  # one entry, both reasons
 
 
 @pytest.fixture

@@ -53,3 +53,11 @@ def test_billing_periods_read_as_words(recurring, read):
     from app.formatting import billing_period
 
     assert billing_period(recurring) == read
+
+
+def test_an_audit_note_names_what_changed_in_words():
+    from app.billing.plan_fields import changes_note
+
+    assert changes_note(["subscription_id", "has_discount", "plans_map", "stripe schedules", "total_mrr_cents"]) == (
+        "Subscription, Has discount, Plans, Stripe schedules, Total MRR")
+    assert changes_note([]) == "no changes"

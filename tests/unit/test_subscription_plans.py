@@ -28,7 +28,7 @@ def test_a_paid_price_moves_a_product_on_its_free_plan_to_the_paid_plan():
     plans, changes = plans_following_subscription(CATALOG, {}, snapshot, FREE_IDS)
     assert plans == {"session_replay": "session_replay_paid"}
     assert [c.reason for c in changes] == [
-        "subscribed to session_replay's paid price price_sr_std (Standard): session_replay_free -> session_replay_paid"]
+        "Session replay: session_replay_free → session_replay_paid (subscribed to its paid price price_sr_std (Standard))"]
 
 
 @pytest.mark.parametrize("price", [
