@@ -149,7 +149,7 @@ def _kestrel(session, gateway, write, months) -> None:
     for step in (*months[3::3], utcnow().date()):  # Stripe advances a clock at most two intervals at a time
         gateway.advance_test_clock(clock, _ts(step))
     usage.linked_customer_id, credits.linked_customer_id = credits.id, usage.id
-    credits.stripe_snapshot = {"customer": {"metadata": {"billing_role": "credits"}}}
+    credits.stripe_snapshot = {"customer": {"id": credits.stripe_customer_id, "metadata": {"billing_role": "credits"}}}
 
 
 def _lemur_credit(session, gateway, write) -> None:

@@ -58,7 +58,9 @@ def read_details(session, gateway, stripe_customer_id: str) -> tuple[dict, Custo
 def details_section(session, gateway, catalog, customer: Customer, today) -> dict:
     """The customer page's section: the editors over our snapshot (as of the last sync; every save re-syncs)."""
     stripe_customer = (customer.stripe_snapshot or {}).get("customer")
-    details = details_of(stripe_customer, stripe_customer.get("tax_ids", [])) if stripe_customer else None
+    details = None
+    if stripe_customer and customer.stripe_customer_id:  # a snapshot copied without its id is still this one's
+        details = details_of(stripe_customer | {"id": customer.stripe_customer_id}, stripe_customer.get("tax_ids", []))
     return {"details": details, "details_live": False, "tax_id_types": TAX_ID_TYPES, "review": None}
 
 

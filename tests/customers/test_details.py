@@ -178,3 +178,16 @@ def test_the_customer_page_shows_the_editors_over_its_snapshot(client, login_as,
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "12-3456789" in page and "DE123456789" in page
     assert f'hx-post="/customers/stripe/{customer.stripe_customer_id}/tax-ids"' in page
+
+
+def test_a_snapshot_without_the_customer_id_still_shows_the_editors_for_its_customer(client, login_as, db):
+    """A record whose snapshot holds only part of the Stripe customer (the demo's credits customer did): the
+    page draws, its editors aimed at the record's own Stripe customer."""
+    customer = Customer(name="Credits half", stripe_customer_id="cus_half1", plans_map={}, billing_limits={},
+                        stripe_snapshot={"customer": {"metadata": {"billing_role": "credits"}}})
+    db.session.add(customer)
+    db.session.commit()
+    login_as("cs")
+    response = client.get(f"/customers/{customer.id}")
+    assert response.status_code == 200
+    assert 'hx-post="/customers/stripe/cus_half1/billing-address"' in response.get_data(as_text=True)
