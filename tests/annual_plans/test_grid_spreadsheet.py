@@ -102,7 +102,8 @@ def test_undo_puts_back_the_last_edit_as_a_new_audited_change_and_walks_back(cli
     assert save("term_months", "18").status_code == 200
     assert save("payment_terms_days", "45").status_code == 200
     first = client.post("/annual-plans/undo", headers=HX)
-    assert first.status_code == 200 and "Undone" in first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "Undone: your last edit of Payment terms (days) on Acme Corp." in first.get_data(as_text=True)  # the field in words
     second = client.post("/annual-plans/undo", headers=HX)
     assert second.status_code == 200
     db.session.expire_all()

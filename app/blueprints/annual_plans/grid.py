@@ -9,11 +9,13 @@ from markupsafe import Markup, escape
 
 from app import collaborators
 from app.auth import require
+from app.billing.plan_fields import field_label
 from app.blueprints.annual_plans import bp
 from app.blueprints.annual_plans.helpers import actor, plan_ids, render_rows_oob
 from app.blueprints.annual_plans.views import render_table
 from app.errors import on_refusal
 from app.extensions import db
+from app.formatting import plural
 from app.models import AnnualPlan
 from app.refusals import Invalid, Refusal
 from app.services.contract_loading import load_plan
@@ -81,7 +83,7 @@ def paste():
     plans = [p for p in (db.session.get(AnnualPlan, i) for i in dict.fromkeys(r.edit.plan_id for r in results)) if p]
     saved = sum(1 for r in results if not r.error)
     refused = len(results) - saved
-    message = f"Pasted {saved} cell{'s' if saved != 1 else ''}" + (
+    message = f"Pasted {plural(saved, 'cell')}" + (
         f"; {refused} refused (each says why on its cell)" if refused else "") + "."
     return render_rows_oob(plans, errors) + grid_status(message, "error" if refused else "ok"), 422 if refused else 200
 
@@ -93,7 +95,7 @@ def undo():
     """Ctrl+Z: your last edit on the grid put back, as a new audited change."""
     plan, field = undo_last_edit(db.session, actor())
     db.session.commit()
-    return render_rows_oob([plan]) + grid_status(f"Undone: your last edit of {field} on {plan.company}.")
+    return render_rows_oob([plan]) + grid_status(f"Undone: your last edit of {field_label(field)} on {plan.company}.")
 
 
 @bp.post("/layout")
