@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from app.billing.plan_fields import edit_text, format_cell
+from app.billing.plan_fields import edit_text, field_label, format_cell
 
 OVERAGE_KINDS = ("standard", "custom", "none", "free")
 
@@ -37,13 +37,14 @@ def display_cell(plan, name: str, r: dict, error: str | None = None) -> Markup:
             ' tabindex="-1"')
     inline = f' hx-post="{url}" hx-vals=\'{{"version": {plan.version}}}\' hx-target="#plan-{plan.id}" hx-swap="outerHTML"'
     disabled = "" if editable else " disabled"
+    label = escape(field_label(name))
     if column == "included":
-        body = (f'<input type="checkbox" name="value" aria-label="{name}" tabindex="-1"{" checked" if value else ""}'
+        body = (f'<input type="checkbox" name="value" aria-label="{label}" tabindex="-1"{" checked" if value else ""}'
                 f'{disabled}{inline}>')
     elif column == "overage":
         options = "" if value is not None else '<option value="" selected>—</option>'
         options += "".join(f'<option value="{k}"{" selected" if value == k else ""}>{k}</option>' for k in OVERAGE_KINDS)
-        body = f'<select name="value" aria-label="{name}" tabindex="-1"{disabled}{inline}>{options}</select>'
+        body = f'<select name="value" aria-label="{label}" tabindex="-1"{disabled}{inline}>{options}</select>'
     else:
         if editable:
             head += f' data-edit-url="{url}/edit"'
