@@ -39,4 +39,4 @@ def test_a_failed_delivery_is_handled_again_from_the_webhooks_page(signed_in, li
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, "webhooks.png"), full_page=True)
     page.goto(f"/audit?object_type=webhook_event&object_id={event_id}")
-    assert "webhook.handled_again" in page.locator("#audit-table").inner_text()
+    assert "Webhook handled again" in page.locator("#audit-table").inner_text()
