@@ -6,16 +6,19 @@ figure changed since the last snapshot of that month is audited with before and 
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+import orjson
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.billing import revenue
 from app.billing.catalog_rules import product_keys
@@ -38,6 +41,7 @@ from app.timeutil import utcnow
 READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
 DAY = 86_400
 WINDOW_DAYS = 7  # each reader lists a week of invoice creation at a time
+CUT_PAGES = 10  # a window cut in two leaves the later part about this many pages: each part ends on a short page
 LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
 LONG_PERIOD_CONFIGURATIONS = ("enterprise_yearly", "enterprise_amortized")
 
@@ -82,12 +86,9 @@ def read_stripe(gateway, catalog, month: date, today: date, long_period_customer
     # and its product names its key; listing every one-off price would cost a page per hundred invoice items
     prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
     since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
-    reads = [partial(_invoices, gateway, created_since=start, created_before=end)
-             for start, end in _windows(month, today)]
-    reads += [partial(_invoices, gateway, customer=customer, created_since=since)
-              for customer in sorted(long_period_customers)]
-    with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        slices = list(pool.map(lambda read: read(), reads))
+    reads = [partial(_customer_invoices, gateway, customer, since)
+             for customer in sorted(long_period_customers)]
+    slices = _read_side_by_side(gateway, _windows(month, today), reads)
     by_customer: dict[str, list[dict]] = defaultdict(list)
     by_id: dict[str, dict] = {}
     for invoices in slices:
@@ -97,6 +98,8 @@ def read_stripe(gateway, catalog, month: date, today: date, long_period_customer
             customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
             by_customer[customer].append(invoice)
             by_id[invoice["id"]] = invoice
+    for invoices in by_customer.values():  # pages arrive in any order; the stored inputs list them in one
+        invoices.sort(key=lambda i: (i["created"], i["id"]))
     return StripeReads(prices, keys, by_customer, by_id, len({i["id"] for s in slices for i in s}))
 
 
@@ -108,14 +111,58 @@ def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
     return list(zip(edges, edges[1:] + [None], strict=True))
 
 
-def _invoices(gateway, customer: str | None = None, created_since: int | None = None,
-              created_before: int | None = None) -> list[dict]:
+def _read_side_by_side(gateway, windows: list[tuple[int, int | None]], reads: list) -> list[list[dict]]:
+    """Every window's invoices a page at a time, and the `reads` whole, on READERS threads. Invoices come in
+    bursts (a month's subscriptions all bill on the 1st), and a window read page after page would leave the
+    other readers idle: while two are, a window with more to read is cut in two at a second before its last
+    invoice so far, the later part followed on from that invoice, the earlier part read anew."""
+    slices: list[list[dict]] = []
+    with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
+        pending = {pool.submit(lambda read=read: (read(), None, None)) for read in reads}
+        pending |= {pool.submit(_window_page, gateway, start, end) for start, end in windows}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future.exception() is not None:
+                    pool.shutdown(cancel_futures=True)  # Stripe failed: nothing more is read, nothing written
+                    raise future.exception()
+                invoices, rest, cut = future.result()
+                slices.append(invoices)
+                if rest is None:
+                    continue
+                start, end, after = rest
+                if cut is not None and len(pending) + 2 <= READERS:
+                    pending |= {pool.submit(_window_page, gateway, cut, end, after),
+                                pool.submit(_window_page, gateway, start, cut)}
+                else:
+                    pending.add(pool.submit(_window_page, gateway, start, end, after))
+    return slices
+
+
+def _window_page(gateway, start: int, end: int | None, after: str | None = None):
+    """One page of a window's invoices; what is left of the window (None, or itself after the page's last
+    invoice); and a second to cut it at, about CUT_PAGES pages on at this page's pace (None: at its start)."""
+    invoices, more = gateway.invoice_page(start, end, after)
+    _whole_lines(gateway, invoices)
+    if not more:
+        return invoices, None, None
+    newest, last = invoices[0]["created"], invoices[-1]["created"]
+    cut = last - max(1, (newest - last) * CUT_PAGES)  # CUT_PAGES more at this page's pace, or at least a second
+    return invoices, (start, end, invoices[-1]["id"]), (cut if cut > start else None)
+
+
+def _whole_lines(gateway, invoices: list[dict]) -> None:
+    """A counted invoice with more lines than its list page holds gets all of them."""
+    for invoice in invoices:
+        if counted(invoice) and invoice["lines"].get("has_more"):
+            invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
+
+
+def _customer_invoices(gateway, customer: str, created_since: int) -> list[dict]:
     invoices = []
-    for page in gateway.invoice_pages(customer=customer, created_since=created_since, created_before=created_before):
-        for invoice in page:
-            if counted(invoice) and invoice["lines"].get("has_more"):
-                invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
-            invoices.append(invoice)
+    for page in gateway.invoice_pages(customer=customer, created_since=created_since):
+        _whole_lines(gateway, page)
+        invoices += page
     return invoices
 
 
@@ -150,8 +197,30 @@ def long_period_customers(customers: list[Customer]) -> set[str]:
     return found
 
 
+@contextmanager
+def _collector_paused():
+    """A snapshot holds a few hundred thousand decoded invoice dicts, none in a cycle; Python's cyclic collector
+    walked them again and again as they were read, half this process's CPU at 5,000 customers. Off for the
+    snapshot (the whole process: it is a job or a command), back on after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
-    customers = session.scalars(select(Customer).options(selectinload(Customer.organisations),
+    with _collector_paused():
+        return _snapshot_month(session, gateway, catalog, month, actor)
+
+
+def _snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
+    # the Stripe snapshot (large JSON) is read only for an amortized pair's halves (credits_half); plans, limits never
+    customers = session.scalars(select(Customer).options(defer(Customer.stripe_snapshot), defer(Customer.plans_map),
+                                                         defer(Customer.billing_limits),
+                                                         selectinload(Customer.organisations),
                                                          selectinload(Customer.linked_customer))
                                 .order_by(Customer.id)).all()
     reads = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(customers))
@@ -252,32 +321,46 @@ def _covering_plan(plans: list[AnnualPlan], month: date) -> AnnualPlan | None:
 
 
 def _row_values(customer: Customer, result) -> dict:
+    """The row's values as the rules gave them (its inputs not yet made JSON-safe)."""
     if isinstance(result, Unresolved):
         return {"configuration": customer.billing_configuration, "mrr_cents": None, "product_cents": {}, "rule": "",
                 "inputs": {}, "arithmetic": [], "unresolved_reason": result.reason}
     return {"configuration": customer.billing_configuration, "mrr_cents": result.mrr_cents,
             "product_cents": dict(sorted(result.product_cents.items())), "rule": result.rule,
-            "inputs": jsonable(result.inputs), "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
+            "inputs": result.inputs, "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
 
 
-STORED = ("configuration", "mrr_cents", "product_cents", "rule", "inputs", "arithmetic", "unresolved_reason")
+def _digest(values: dict) -> str:
+    """Of a row's values, so an unchanged row is known without reading its stored inputs back."""
+    return hashlib.sha256(orjson.dumps(values, default=_digestible,
+                                       option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _digestible(value):
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)  # Decimal, as `jsonable` stores it
+
+
 FIGURE = ("mrr_cents", "product_cents", "rule", "unresolved_reason")
 
 
 def _store(session, month: date, customers: list[Customer], results: dict, actor: Actor) -> int:
     """Upsert one row per customer, in bulk (10,000 customers a month); audit each figure that changed since this
-    month's last snapshot. A row whose values did not change is not written."""
+    month's last snapshot. A row whose values did not change (the same digest) is neither read back nor written."""
     existing = {row.customer_id: row for row in session.execute(
-        select(RevenueLine.id, RevenueLine.customer_id, *(getattr(RevenueLine, k) for k in STORED))
+        select(RevenueLine.id, RevenueLine.customer_id, RevenueLine.digest, *(getattr(RevenueLine, k) for k in FIGURE))
         .where(RevenueLine.month == month))}
     new, updates, changed = [], [], 0
     for customer in customers:
         values = _row_values(customer, results[customer.id])
+        digest = _digest(values)
         row = existing.pop(customer.id, None)
+        if row is not None and row.digest == digest:
+            continue
+        values |= {"inputs": jsonable(values["inputs"]), "digest": digest}
         if row is None:
             new.append({"month": month, "customer_id": customer.id, **values})
-            continue
-        if all(getattr(row, k) == values[k] for k in STORED):
             continue
         updates.append({"id": row.id, **values})
         before, after = {k: getattr(row, k) for k in FIGURE}, {k: values[k] for k in FIGURE}
