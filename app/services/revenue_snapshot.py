@@ -10,39 +10,28 @@ import gc
 import hashlib
 import json
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 import orjson
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from app.billing import revenue
-from app.billing.catalog_rules import product_keys
 from app.billing.revenue_inputs import (
     CustomerFacts,
-    PriceFacts,
     Unresolved,
     UpFront,
-    counted,
     customer_mrr,
-    day_start_ts,
-    month_start_ts,
     up_front_of,
 )
 from app.models import AnnualPlan, Customer, RevenueLine, RevenueMonth
 from app.refusals import Invalid
 from app.services.audit import Actor, jsonable, record_audit
+from app.services.revenue_reads import StripeReads, read_stripe
 from app.timeutil import utcnow
 
-READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
-DAY = 86_400
-WINDOW_DAYS = 7  # each reader lists a week of invoice creation at a time
-CUT_PAGES = 10  # a window cut in two leaves the later part about this many pages: each part ends on a short page
-LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
 LONG_PERIOD_CONFIGURATIONS = ("enterprise_yearly", "enterprise_amortized")
 
 
@@ -64,119 +53,6 @@ def parse_month_or_refuse(raw: str, today: date) -> date:
         raise Invalid(str(exc), field="month") from exc
 
 
-@dataclass
-class StripeReads:
-    prices: dict[str, PriceFacts]
-    product_keys: dict[str, str]
-    invoices_by_customer: dict[str, list[dict]]
-    invoices_by_id: dict[str, dict]
-    invoices_read: int
-
-
-def read_stripe(gateway, catalog, month: date, today: date, long_period_customers: set[str]) -> StripeReads:
-    """Products, prices and invoices, each as whole lists, READERS lists side by side so the reads wait on
-    Stripe's rate limit rather than on each page.
-
-    Every invoice made since the month before `month` (what bills the month: in advance, in arrears, and
-    what later months took of a startup credit), a week of creation at a time; and, for the few customers whose
-    invoices cover more than a month (an up-front year, a quarter's instalment), their own invoices of the
-    LOOKBACK_MONTHS before. Reading a year of every customer's invoices instead cost ten times the pages."""
-    keys = product_keys([p for page in gateway.product_pages() for p in page], catalog.product_key_metadata)
-    # recurring prices only: a one-off line (price_data on an invoice item) is neither metered nor recurring,
-    # and its product names its key; listing every one-off price would cost a page per hundred invoice items
-    prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
-    since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
-    reads = [partial(_customer_invoices, gateway, customer, since)
-             for customer in sorted(long_period_customers)]
-    slices = _read_side_by_side(gateway, _windows(month, today), reads)
-    by_customer: dict[str, list[dict]] = defaultdict(list)
-    by_id: dict[str, dict] = {}
-    for invoices in slices:
-        for invoice in invoices:
-            if invoice["id"] in by_id or not counted(invoice):
-                continue
-            customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
-            by_customer[customer].append(invoice)
-            by_id[invoice["id"]] = invoice
-    for invoices in by_customer.values():  # pages arrive in any order; the stored inputs list them in one
-        invoices.sort(key=lambda i: (i["created"], i["id"]))
-    return StripeReads(prices, keys, by_customer, by_id, len({i["id"] for s in slices for i in s}))
-
-
-def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
-    """Week-long windows of creation time from the start of the month before `month` to now, the last one open
-    (the month's own usage is invoiced after it, and startup credit taken since counts back)."""
-    first = month_start_ts(revenue._add_months(month, -1))
-    edges = list(range(first, day_start_ts(today), WINDOW_DAYS * DAY)) or [first]
-    return list(zip(edges, edges[1:] + [None], strict=True))
-
-
-def _read_side_by_side(gateway, windows: list[tuple[int, int | None]], reads: list) -> list[list[dict]]:
-    """Every window's invoices a page at a time, and the `reads` whole, on READERS threads. Invoices come in
-    bursts (a month's subscriptions all bill on the 1st), and a window read page after page would leave the
-    other readers idle: while two are, a window with more to read is cut in two at a second before its last
-    invoice so far, the later part followed on from that invoice, the earlier part read anew."""
-    slices: list[list[dict]] = []
-    with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        pending = {pool.submit(lambda read=read: (read(), None, None)) for read in reads}
-        pending |= {pool.submit(_window_page, gateway, start, end) for start, end in windows}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                if future.exception() is not None:
-                    pool.shutdown(cancel_futures=True)  # Stripe failed: nothing more is read, nothing written
-                    raise future.exception()
-                invoices, rest, cut = future.result()
-                slices.append(invoices)
-                if rest is None:
-                    continue
-                start, end, after = rest
-                if cut is not None and len(pending) + 2 <= READERS:
-                    pending |= {pool.submit(_window_page, gateway, cut, end, after),
-                                pool.submit(_window_page, gateway, start, cut)}
-                else:
-                    pending.add(pool.submit(_window_page, gateway, start, end, after))
-    return slices
-
-
-def _window_page(gateway, start: int, end: int | None, after: str | None = None):
-    """One page of a window's invoices; what is left of the window (None, or itself after the page's last
-    invoice); and a second to cut it at, about CUT_PAGES pages on at this page's pace (None: at its start)."""
-    invoices, more = gateway.invoice_page(start, end, after)
-    _whole_lines(gateway, invoices)
-    if not more:
-        return invoices, None, None
-    newest, last = invoices[0]["created"], invoices[-1]["created"]
-    cut = last - max(1, (newest - last) * CUT_PAGES)  # CUT_PAGES more at this page's pace, or at least a second
-    return invoices, (start, end, invoices[-1]["id"]), (cut if cut > start else None)
-
-
-def _whole_lines(gateway, invoices: list[dict]) -> None:
-    """A counted invoice with more lines than its list page holds gets all of them."""
-    for invoice in invoices:
-        if counted(invoice) and invoice["lines"].get("has_more"):
-            invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
-
-
-def _customer_invoices(gateway, customer: str, created_since: int) -> list[dict]:
-    invoices = []
-    for page in gateway.invoice_pages(customer=customer, created_since=created_since):
-        _whole_lines(gateway, page)
-        invoices += page
-    return invoices
-
-
-def _price_facts(price: dict, keys: dict[str, str]) -> PriceFacts:
-    recurring = price.get("recurring") or {}
-    interval = recurring.get("interval")
-    months = None
-    if interval in ("month", "year"):
-        months = {"month": 1, "year": 12}[interval] * int(recurring.get("interval_count") or 1)
-    product = price["product"]["id"] if isinstance(price.get("product"), dict) else price.get("product")
-    return PriceFacts(keys.get(product or ""), bool(recurring.get("meter")) or recurring.get("usage_type") == "metered",
-                      months)
-
-
 def credits_half(customer: Customer) -> bool:
     """The credits customer of an amortized pair (counted on its usage half): Stripe's billing_role says so,
     or else it bills no organisation while its partner does."""
@@ -187,14 +63,23 @@ def credits_half(customer: Customer) -> bool:
     return bool(partner and not customer.organisations and partner.organisations)
 
 
-def long_period_customers(customers: list[Customer]) -> set[str]:
+def long_period_customers(session) -> set[str]:
     """The Stripe customers billed for more than a month at a time: an enterprise contract's, and its linked
     credits half's."""
-    found = set()
-    for customer in customers:
-        if customer.billing_configuration in LONG_PERIOD_CONFIGURATIONS:
-            found |= {c.stripe_customer_id for c in (customer, customer.linked_customer) if c and c.stripe_customer_id}
-    return found
+    partner = aliased(Customer)
+    rows = session.execute(select(Customer.stripe_customer_id, partner.stripe_customer_id)
+                           .outerjoin(partner, partner.id == Customer.linked_customer_id)
+                           .where(Customer.billing_configuration.in_(LONG_PERIOD_CONFIGURATIONS)))
+    return {stripe_id for row in rows for stripe_id in row if stripe_id}
+
+
+def _customers(session) -> list[Customer]:
+    # the Stripe snapshot (large JSON) is read only for an amortized pair's halves (credits_half); plans, limits never
+    return list(session.scalars(select(Customer).options(defer(Customer.stripe_snapshot), defer(Customer.plans_map),
+                                                         defer(Customer.billing_limits),
+                                                         selectinload(Customer.organisations),
+                                                         selectinload(Customer.linked_customer))
+                                .order_by(Customer.id)))
 
 
 @contextmanager
@@ -217,14 +102,8 @@ def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> Snap
 
 
 def _snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
-    # the Stripe snapshot (large JSON) is read only for an amortized pair's halves (credits_half); plans, limits never
-    customers = session.scalars(select(Customer).options(defer(Customer.stripe_snapshot), defer(Customer.plans_map),
-                                                         defer(Customer.billing_limits),
-                                                         selectinload(Customer.organisations),
-                                                         selectinload(Customer.linked_customer))
-                                .order_by(Customer.id)).all()
-    reads = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(customers))
-    plans = _up_front_plans(session)
+    reads, (customers, plans) = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(session),
+                                            meanwhile=lambda: (_customers(session), _up_front_plans(session)))
     counted_customers = [c for c in customers
                          if not (c.billing_configuration == "enterprise_amortized" and credits_half(c))]
     facts = [_facts(c, month, reads, plans, catalog, gateway) for c in counted_customers]
