@@ -15,7 +15,16 @@ from typing import TypeVar
 
 from app.billing import revenue
 from app.billing.catalog_rules import product_keys
-from app.billing.revenue_inputs import PriceFacts, counted, day_start_ts, month_start_ts
+from app.billing.revenue import Invoice
+from app.billing.revenue_inputs import (
+    PriceFacts,
+    bills_in,
+    counted,
+    day_start_ts,
+    invoice_for_rules,
+    month_bounds,
+    month_start_ts,
+)
 
 READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
 DAY = 86_400
@@ -33,6 +42,7 @@ class StripeReads:
     invoices_by_customer: dict[str, list[dict]]
     invoices_by_id: dict[str, dict]
     invoices_read: int
+    billed: dict[str, Invoice]  # by id: each counted invoice that bills the month, as the rules read it
 
 
 def read_stripe(gateway, catalog, month: date, today: date, long_period_customers: set[str],
@@ -49,8 +59,15 @@ def read_stripe(gateway, catalog, month: date, today: date, long_period_customer
     # and its product names its key; listing every one-off price would cost a page per hundred invoice items
     prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
     since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
+    bounds, billed = month_bounds(month), {}
+
+    def for_rules(invoices: list[dict]) -> None:  # on the reader's thread, while others wait on Stripe
+        for invoice in invoices:
+            if counted(invoice) and bills_in(invoice, bounds):
+                billed[invoice["id"]] = invoice_for_rules(invoice, prices, keys)
+
     with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        reader = _InvoiceReader(gateway, pool)
+        reader = _InvoiceReader(gateway, pool, for_rules)
         for customer in sorted(long_period_customers):
             reader.submit(_customer_invoices, gateway, customer, since)
         for start, end in _windows(month, today):
@@ -69,7 +86,7 @@ def read_stripe(gateway, catalog, month: date, today: date, long_period_customer
     for invoices in by_customer.values():  # pages arrive in any order; the stored inputs list them in one
         invoices.sort(key=lambda i: (i["created"], i["id"]))
     read = len({i["id"] for s in slices for i in s})
-    return StripeReads(prices, keys, by_customer, by_id, read), done_meanwhile
+    return StripeReads(prices, keys, by_customer, by_id, read, billed), done_meanwhile
 
 
 def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
@@ -87,8 +104,8 @@ class _InvoiceReader:
     is cut in two at a second before its last invoice so far, the later part followed on from that invoice,
     the earlier part read anew."""
 
-    def __init__(self, gateway, pool: ThreadPoolExecutor):
-        self.gateway, self.pool = gateway, pool
+    def __init__(self, gateway, pool: ThreadPoolExecutor, each: Callable[[list[dict]], None]):
+        self.gateway, self.pool, self.each = gateway, pool, each  # `each` read's invoices, as they arrive
         self.lock = threading.Lock()
         self.futures: list[Future] = []
         self.busy = 0  # reads queued or running
@@ -100,7 +117,9 @@ class _InvoiceReader:
 
     def _run(self, read: Callable[..., list[dict]], *args) -> list[dict]:
         try:
-            return read(*args)
+            invoices = read(*args)
+            self.each(invoices)
+            return invoices
         finally:
             with self.lock:
                 self.busy -= 1

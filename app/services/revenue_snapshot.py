@@ -162,6 +162,7 @@ def _facts(customer: Customer, month: date, reads: StripeReads, plans: dict, cat
     stripe_id = customer.stripe_customer_id or ""
     facts = CustomerFacts(customer.id, customer.billing_configuration, list(reads.invoices_by_customer.get(stripe_id, [])),
                           customer.credit_discount_percent)
+    facts.billed = [reads.billed[i["id"]] for i in facts.invoices if i["id"] in reads.billed]
     if customer.billing_configuration == "startup":
         facts.credit_grant_id, facts.credit_expires_on = customer.startup_credit_grant_id, customer.startup_credit_expires_on
         if customer.startup_credit_grant_id and stripe_id:
