@@ -59,34 +59,46 @@ def read_stripe(gateway, catalog, month: date, today: date, long_period_customer
     # and its product names its key; listing every one-off price would cost a page per hundred invoice items
     prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
     since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
-    bounds, billed = month_bounds(month), {}
-
-    def for_rules(invoices: list[dict]) -> None:  # on the reader's thread, while others wait on Stripe
-        for invoice in invoices:
-            if counted(invoice) and bills_in(invoice, bounds):
-                billed[invoice["id"]] = invoice_for_rules(invoice, prices, keys)
-
+    collected = _Collected(month_bounds(month), prices, keys)
     with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        reader = _InvoiceReader(gateway, pool, for_rules)
+        reader = _InvoiceReader(gateway, pool, collected.add)
         for customer in sorted(long_period_customers):
             reader.submit(_customer_invoices, gateway, customer, since)
         for start, end in _windows(month, today):
             reader.submit(reader.window, start, end)
         done_meanwhile = meanwhile()
-        slices = reader.results()
-    by_customer: dict[str, list[dict]] = defaultdict(list)
-    by_id: dict[str, dict] = {}
-    for invoices in slices:
-        for invoice in invoices:
-            if invoice["id"] in by_id or not counted(invoice):
-                continue
-            customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
-            by_customer[customer].append(invoice)
-            by_id[invoice["id"]] = invoice
-    for invoices in by_customer.values():  # pages arrive in any order; the stored inputs list them in one
+        reader.finish()
+    for invoices in collected.by_customer.values():  # pages arrive in any order; the stored inputs list them in one
         invoices.sort(key=lambda i: (i["created"], i["id"]))
-    read = len({i["id"] for s in slices for i in s})
-    return StripeReads(prices, keys, by_customer, by_id, read, billed), done_meanwhile
+    return StripeReads(prices, keys, collected.by_customer, collected.by_id, len(collected.seen),
+                       collected.billed), done_meanwhile
+
+
+class _Collected:
+    """The counted invoices by customer and by id, and those that bill the month as the rules read them,
+    gathered on the readers' threads as each page arrives (while other readers wait on Stripe)."""
+
+    def __init__(self, bounds: tuple[int, int], prices: dict[str, PriceFacts], keys: dict[str, str]):
+        self.bounds, self.prices, self.keys = bounds, prices, keys
+        self.by_customer: dict[str, list[dict]] = defaultdict(list)
+        self.by_id: dict[str, dict] = {}
+        self.billed: dict[str, Invoice] = {}
+        self.seen: set[str] = set()  # every invoice listed, counted or not
+        self.lock = threading.Lock()
+
+    def add(self, invoices: list[dict]) -> None:
+        counted_ones = [i for i in invoices if counted(i)]
+        billed = {i["id"]: invoice_for_rules(i, self.prices, self.keys)
+                  for i in counted_ones if bills_in(i, self.bounds)}
+        with self.lock:
+            self.seen.update(i["id"] for i in invoices)
+            for invoice in counted_ones:
+                if invoice["id"] in self.by_id:  # a long-period customer's invoice is in a window too
+                    continue
+                customer = invoice["customer"]
+                self.by_customer[customer["id"] if isinstance(customer, dict) else customer].append(invoice)
+                self.by_id[invoice["id"]] = invoice
+            self.billed.update(billed)
 
 
 def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
@@ -141,9 +153,9 @@ class _InvoiceReader:
                 self.submit(self.window, start, end, invoices[-1]["id"])
         return invoices
 
-    def results(self) -> list[list[dict]]:
-        """Every read's invoices once all are read (a read queues what follows it before it ends); the first
-        failure stops the rest and is raised."""
+    def finish(self) -> None:
+        """Returns once every read is done (a read queues what follows it before it ends); the first failure
+        stops the rest and is raised."""
         while True:
             with self.lock:
                 futures = list(self.futures)
@@ -154,7 +166,7 @@ class _InvoiceReader:
                 raise failed.exception()
             with self.lock:
                 if not pending and len(self.futures) == len(futures):
-                    return [f.result() for f in futures]
+                    return
 
 
 def _whole_lines(gateway, invoices: list[dict]) -> None:
