@@ -15,6 +15,8 @@ month for the last twelve months (two product lines, the month as service period
 from __future__ import annotations
 
 import argparse
+import cProfile
+import gc
 import http.client
 import json
 import statistics
@@ -94,7 +96,7 @@ def _set_clock(url: str, now: int) -> None:
     response.read()
 
 
-def snapshot(month, pacer=None, emulator_pid=None):
+def snapshot(month, pacer=None, emulator_pid=None, profile: str | None = None):
     from flask import current_app
 
     from app import collaborators
@@ -107,12 +109,40 @@ def snapshot(month, pacer=None, emulator_pid=None):
                             http=current_app.extensions["stripe_http"])
     start, cpu = time.perf_counter(), time.process_time()
     emulator_cpu = harness.cpu_seconds(emulator_pid) if emulator_pid else 0.0
+    collections = _GcTimer()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     result = snapshot_month(db.session, gateway, collaborators.catalog(), month, Actor.system("bench"))
     db.session.commit()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+        print(f"  (profile in {profile}: python -m pstats {profile})")
     wall = time.perf_counter() - start
+    collections.stop()
     emulator_cpu = harness.cpu_seconds(emulator_pid) - emulator_cpu if emulator_pid else 0.0
-    print(f"  (CPU: this process {time.process_time() - cpu:.1f}s, the emulator {emulator_cpu:.1f}s, of {wall:.1f}s wall)")
+    print(f"  (CPU: this process {time.process_time() - cpu:.1f}s, the emulator {emulator_cpu:.1f}s, of {wall:.1f}s wall; "
+          f"garbage collection {collections.seconds:.2f}s in {collections.count} passes)")
     return result, wall
+
+
+class _GcTimer:
+    """Time spent in Python's cyclic garbage collector (a big heap of decoded invoices makes it count)."""
+
+    def __init__(self):
+        self.seconds, self.count, self._started = 0.0, 0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.count += 1
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 def page_ms(client, path: str, runs: int) -> list[float]:
@@ -131,6 +161,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="paced snapshots, for a median")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="cProfile the first snapshot and an unpaced second one into PREFIX-first/-again.prof")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
                         help="postgres: BENCH_DATABASE_URL, its public schema recreated")
     args = parser.parse_args()
@@ -156,10 +188,13 @@ def main() -> None:
                                         billing_limits={}, billing_configuration="paid") for i, cus in enumerate(ids))
             db.session.commit()
 
-            result, seconds = snapshot(months[-1], emulator_pid=proc.pid)
+            result, seconds = snapshot(months[-1], emulator_pid=proc.pid,
+                                       profile=args.profile and f"{args.profile}-first.prof")
             print(f"snapshot {months[-1]:%Y-%m}, unpaced: {result.stripe_calls} Stripe calls for {result.invoices_read} "
                   f"invoices, {seconds:.1f}s wall; at 100 req/s the calls alone need {result.stripe_calls / 100:.1f}s; "
                   f"{result.customers} customers, MRR {result.total_mrr_cents} cents, {result.unresolved} unresolved")
+            if args.profile:
+                snapshot(months[-1], emulator_pid=proc.pid, profile=f"{args.profile}-again.prof")
             walls = []
             for _ in range(args.repeat):
                 result, seconds = snapshot(months[-1], RequestPacer(100), emulator_pid=proc.pid)

@@ -118,10 +118,11 @@ def list_object(ctx, items, url=None, label="object", newest_first=True):
     return {"object": "list", "data": page, "has_more": has_more, "url": url or ctx.url}
 
 
-def list_collection(ctx, kind, keep=None, label="object"):
+def list_collection(ctx, kind, keep=None, label="object", created=None):
     """`list_object` over a whole stored collection filtered by `keep(obj)`, without copying or
     filtering all of it: the cursor is found through the state's position index and only the
-    objects up to the end of the page (plus one, for `has_more`) are tested."""
+    objects up to the end of the page (plus one, for `has_more`) are tested; with the list's
+    `created` filter, none older than its floor when the collection is in `created` order."""
     limit = _limit(ctx)
     after, before = _cursors(ctx)
     coll = ctx.state.collection(kind)
@@ -132,7 +133,8 @@ def list_collection(ctx, kind, keep=None, label="object"):
         found.reverse()
         return {"object": "list", "data": found[-limit:], "has_more": len(found) > limit, "url": ctx.url}
     start = _cursor(coll, positions, keep, after, "starting_after", label) + 1 if after else 0
-    found = _take(coll, ids, range(start, len(ids)), keep, limit + 1)
+    floor = _created_floor(created) if ctx.state.created_descending(kind) else None
+    found = _take(coll, ids, range(start, len(ids)), keep, limit + 1, floor)
     return {"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": ctx.url}
 
 
@@ -159,10 +161,22 @@ def _cursor(coll, positions, keep, obj_id, param, label):
     return at
 
 
-def _take(coll, ids, positions, keep, count):
+def _created_floor(spec):
+    """The oldest `created` a list filter lets through, or None."""
+    if isinstance(spec, int):
+        return spec
+    if isinstance(spec, dict):
+        floors = [v + (k == "gt") for k, v in spec.items() if k in ("gt", "gte") and isinstance(v, int)]
+        return max(floors) if floors else None
+    return None
+
+
+def _take(coll, ids, positions, keep, count, floor=None):
     found = []
     for i in positions:
         obj = coll[ids[i]]
+        if floor is not None and obj["created"] < floor:
+            break  # newest first in created order: everything further is older still
         if keep is None or keep(obj):
             found.append(obj)
             if len(found) == count:

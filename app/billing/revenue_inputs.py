@@ -57,6 +57,8 @@ class CustomerFacts:
     list_tiers: dict[str, tuple] = field(default_factory=dict)  # product key -> catalog Standard tiers
     # enterprise amortized: the credits half's invoices (this customer is the usage half)
     credits_invoices: list[dict] | None = None
+    # `invoices` that bill the month as the rules read them, when the reader already made them (None: made here)
+    billed: list[Invoice] | None = None
 
 
 def day_of(timestamp: int) -> date:
@@ -174,8 +176,12 @@ def credits_at_month_end(facts: CustomerFacts, month: date) -> int:
     return (facts.credit_remaining_now or 0) + taken_later
 
 
-def _bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
-    """Whether any line's service period starts in the month (the rules read only those lines)."""
+def month_bounds(month: date) -> tuple[int, int]:
+    return month_start_ts(month), month_start_ts(revenue.month_end(month))
+
+
+def bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
+    """Whether any line's service period starts in the month (`month_bounds`; the rules read only those lines)."""
     start, end = bounds
     return any(start <= ((line.get("period") or {}).get("start") or invoice["created"]) < end
                for line in invoice["lines"]["data"])
@@ -184,9 +190,9 @@ def _bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
 def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts],
                  product_keys: dict[str, str]) -> Mrr | Unresolved:
     """The month's MRR by the customer's configuration, or why it cannot be counted."""
-    bounds = month_start_ts(month), month_start_ts(revenue.month_end(month))
-    within = [i for i in facts.invoices if _bills_in(i, bounds)]  # a year of invoices, one or two for the month
-    rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in within]
+    rules_invoices = facts.billed
+    if rules_invoices is None:
+        rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in _billing(facts, month)]
     config = facts.configuration
     if config == "free":
         return revenue.free(month)
@@ -218,6 +224,12 @@ def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts
         if facts.credits_invoices is None:
             return Unresolved("amortized without a linked credits customer")
         charges = recurring_charges(facts.credits_invoices, month, prices)
-        gross = [invoice_for_rules(i, prices, product_keys, gross=True) for i in within]
+        gross = [invoice_for_rules(i, prices, product_keys, gross=True) for i in _billing(facts, month)]
         return revenue.enterprise_amortized(month, charges, gross, facts.discount_percent)
     return Unresolved(f"unknown billing configuration {config!r}")
+
+
+def _billing(facts: CustomerFacts, month: date) -> list[dict]:
+    """The customer's invoices that bill the month: of a year of invoices, one or two."""
+    bounds = month_bounds(month)
+    return [i for i in facts.invoices if bills_in(i, bounds)]

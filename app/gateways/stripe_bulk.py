@@ -42,6 +42,15 @@ class BulkReadVerbs:
         params = {"created": created} if created else {}
         return self._pages("/v1/invoices", self.v1.invoices.list, params | ({"customer": customer} if customer else {}))
 
+    def invoice_page(self, created_since: int, created_before: int | None = None,
+                     starting_after: str | None = None) -> tuple[list[dict], bool]:
+        """One page of `invoice_pages` (after the invoice `starting_after` when given) and whether more follow:
+        for a reader that splits a long list into ranges read side by side."""
+        created = {k: v for k, v in (("gte", created_since), ("lt", created_before)) if v is not None}
+        page = self._page("/v1/invoices", self.v1.invoices.list,
+                          {"limit": 100, "created": created} | ({"starting_after": starting_after} if starting_after else {}))
+        return page["data"], bool(page.get("has_more")) and bool(page["data"])
+
     def price_pages(self, type_: str | None = None) -> Iterator[list[dict]]:
         """Every price (of `type_`, recurring or one_time, when given), active or archived: old invoices name
         archived prices too."""
@@ -55,14 +64,16 @@ class BulkReadVerbs:
         100 subscriptions into StripeObjects and back into dicts."""
         params = {"limit": 100, **params}
         while True:
-            if self.http is None:
-                page = self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
-            else:
-                page = self._with_backoff(lambda: self._plain_http(lambda: self._http_page(path, dict(params))))
+            page = self._page(path, list_fn, params)
             yield page["data"]
             if not page.get("has_more") or not page["data"]:
                 return
             params["starting_after"] = page["data"][-1]["id"]
+
+    def _page(self, path: str, list_fn: Callable, params: dict) -> dict:
+        if self.http is None:
+            return self._with_backoff(lambda: self._call(list_fn, params=dict(params)))
+        return self._with_backoff(lambda: self._plain_http(lambda: self._http_page(path, dict(params))))
 
     def _http_page(self, path: str, params: dict) -> dict:
         page, request_id = self.http.list_page(path, params)

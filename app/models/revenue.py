@@ -44,3 +44,4 @@ class RevenueLine(db.Model):
     inputs: Mapped[dict] = mapped_column(JSON, default=dict)
     arithmetic: Mapped[list] = mapped_column(JSON, default=list)
     unresolved_reason: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64), default="", server_default="")  # of the values above, as written

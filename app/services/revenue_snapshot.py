@@ -6,39 +6,32 @@ figure changed since the last snapshot of that month is audited with before and 
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
+import orjson
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from app.billing import revenue
-from app.billing.catalog_rules import product_keys
 from app.billing.revenue_inputs import (
     CustomerFacts,
-    PriceFacts,
     Unresolved,
     UpFront,
-    counted,
     customer_mrr,
-    day_start_ts,
-    month_start_ts,
     up_front_of,
 )
 from app.models import AnnualPlan, Customer, RevenueLine, RevenueMonth
 from app.refusals import Invalid
 from app.services.audit import Actor, jsonable, record_audit
+from app.services.revenue_reads import StripeReads, read_stripe
 from app.timeutil import utcnow
 
-READERS = 6  # invoice lists read side by side: enough to keep 100 requests/s busy at ~50 ms a page
-DAY = 86_400
-WINDOW_DAYS = 7  # each reader lists a week of invoice creation at a time
-LOOKBACK_MONTHS = 13  # an instalment or up-front invoice covering the month was made up to a year (and a bit) before
 LONG_PERIOD_CONFIGURATIONS = ("enterprise_yearly", "enterprise_amortized")
 
 
@@ -60,76 +53,6 @@ def parse_month_or_refuse(raw: str, today: date) -> date:
         raise Invalid(str(exc), field="month") from exc
 
 
-@dataclass
-class StripeReads:
-    prices: dict[str, PriceFacts]
-    product_keys: dict[str, str]
-    invoices_by_customer: dict[str, list[dict]]
-    invoices_by_id: dict[str, dict]
-    invoices_read: int
-
-
-def read_stripe(gateway, catalog, month: date, today: date, long_period_customers: set[str]) -> StripeReads:
-    """Products, prices and invoices, each as whole lists, READERS lists side by side so the reads wait on
-    Stripe's rate limit rather than on each page.
-
-    Every invoice made since the month before `month` (what bills the month: in advance, in arrears, and
-    what later months took of a startup credit), a week of creation at a time; and, for the few customers whose
-    invoices cover more than a month (an up-front year, a quarter's instalment), their own invoices of the
-    LOOKBACK_MONTHS before. Reading a year of every customer's invoices instead cost ten times the pages."""
-    keys = product_keys([p for page in gateway.product_pages() for p in page], catalog.product_key_metadata)
-    # recurring prices only: a one-off line (price_data on an invoice item) is neither metered nor recurring,
-    # and its product names its key; listing every one-off price would cost a page per hundred invoice items
-    prices = {p["id"]: _price_facts(p, keys) for page in gateway.price_pages("recurring") for p in page}
-    since = month_start_ts(revenue._add_months(month, -LOOKBACK_MONTHS))
-    reads = [partial(_invoices, gateway, created_since=start, created_before=end)
-             for start, end in _windows(month, today)]
-    reads += [partial(_invoices, gateway, customer=customer, created_since=since)
-              for customer in sorted(long_period_customers)]
-    with ThreadPoolExecutor(READERS, thread_name_prefix="stripe-invoices") as pool:
-        slices = list(pool.map(lambda read: read(), reads))
-    by_customer: dict[str, list[dict]] = defaultdict(list)
-    by_id: dict[str, dict] = {}
-    for invoices in slices:
-        for invoice in invoices:
-            if invoice["id"] in by_id or not counted(invoice):
-                continue
-            customer = invoice["customer"]["id"] if isinstance(invoice["customer"], dict) else invoice["customer"]
-            by_customer[customer].append(invoice)
-            by_id[invoice["id"]] = invoice
-    return StripeReads(prices, keys, by_customer, by_id, len({i["id"] for s in slices for i in s}))
-
-
-def _windows(month: date, today: date) -> list[tuple[int, int | None]]:
-    """Week-long windows of creation time from the start of the month before `month` to now, the last one open
-    (the month's own usage is invoiced after it, and startup credit taken since counts back)."""
-    first = month_start_ts(revenue._add_months(month, -1))
-    edges = list(range(first, day_start_ts(today), WINDOW_DAYS * DAY)) or [first]
-    return list(zip(edges, edges[1:] + [None], strict=True))
-
-
-def _invoices(gateway, customer: str | None = None, created_since: int | None = None,
-              created_before: int | None = None) -> list[dict]:
-    invoices = []
-    for page in gateway.invoice_pages(customer=customer, created_since=created_since, created_before=created_before):
-        for invoice in page:
-            if counted(invoice) and invoice["lines"].get("has_more"):
-                invoice["lines"] = {"data": gateway.invoice_lines(invoice["id"]), "has_more": False}
-            invoices.append(invoice)
-    return invoices
-
-
-def _price_facts(price: dict, keys: dict[str, str]) -> PriceFacts:
-    recurring = price.get("recurring") or {}
-    interval = recurring.get("interval")
-    months = None
-    if interval in ("month", "year"):
-        months = {"month": 1, "year": 12}[interval] * int(recurring.get("interval_count") or 1)
-    product = price["product"]["id"] if isinstance(price.get("product"), dict) else price.get("product")
-    return PriceFacts(keys.get(product or ""), bool(recurring.get("meter")) or recurring.get("usage_type") == "metered",
-                      months)
-
-
 def credits_half(customer: Customer) -> bool:
     """The credits customer of an amortized pair (counted on its usage half): Stripe's billing_role says so,
     or else it bills no organisation while its partner does."""
@@ -140,22 +63,47 @@ def credits_half(customer: Customer) -> bool:
     return bool(partner and not customer.organisations and partner.organisations)
 
 
-def long_period_customers(customers: list[Customer]) -> set[str]:
+def long_period_customers(session) -> set[str]:
     """The Stripe customers billed for more than a month at a time: an enterprise contract's, and its linked
     credits half's."""
-    found = set()
-    for customer in customers:
-        if customer.billing_configuration in LONG_PERIOD_CONFIGURATIONS:
-            found |= {c.stripe_customer_id for c in (customer, customer.linked_customer) if c and c.stripe_customer_id}
-    return found
+    partner = aliased(Customer)
+    rows = session.execute(select(Customer.stripe_customer_id, partner.stripe_customer_id)
+                           .outerjoin(partner, partner.id == Customer.linked_customer_id)
+                           .where(Customer.billing_configuration.in_(LONG_PERIOD_CONFIGURATIONS)))
+    return {stripe_id for row in rows for stripe_id in row if stripe_id}
+
+
+def _customers(session) -> list[Customer]:
+    # the Stripe snapshot (large JSON) is read only for an amortized pair's halves (credits_half); plans, limits never
+    return list(session.scalars(select(Customer).options(defer(Customer.stripe_snapshot), defer(Customer.plans_map),
+                                                         defer(Customer.billing_limits),
+                                                         selectinload(Customer.organisations),
+                                                         selectinload(Customer.linked_customer))
+                                .order_by(Customer.id)))
+
+
+@contextmanager
+def _collector_paused():
+    """A snapshot holds a few hundred thousand decoded invoice dicts, none in a cycle; Python's cyclic collector
+    walked them again and again as they were read, half this process's CPU at 5,000 customers. Off for the
+    snapshot (the whole process: it is a job or a command), back on after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
-    customers = session.scalars(select(Customer).options(selectinload(Customer.organisations),
-                                                         selectinload(Customer.linked_customer))
-                                .order_by(Customer.id)).all()
-    reads = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(customers))
-    plans = _up_front_plans(session)
+    with _collector_paused():
+        return _snapshot_month(session, gateway, catalog, month, actor)
+
+
+def _snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> SnapshotResult:
+    reads, (customers, plans) = read_stripe(gateway, catalog, month, utcnow().date(), long_period_customers(session),
+                                            meanwhile=lambda: (_customers(session), _up_front_plans(session)))
     counted_customers = [c for c in customers
                          if not (c.billing_configuration == "enterprise_amortized" and credits_half(c))]
     facts = [_facts(c, month, reads, plans, catalog, gateway) for c in counted_customers]
@@ -214,6 +162,7 @@ def _facts(customer: Customer, month: date, reads: StripeReads, plans: dict, cat
     stripe_id = customer.stripe_customer_id or ""
     facts = CustomerFacts(customer.id, customer.billing_configuration, list(reads.invoices_by_customer.get(stripe_id, [])),
                           customer.credit_discount_percent)
+    facts.billed = [reads.billed[i["id"]] for i in facts.invoices if i["id"] in reads.billed]
     if customer.billing_configuration == "startup":
         facts.credit_grant_id, facts.credit_expires_on = customer.startup_credit_grant_id, customer.startup_credit_expires_on
         if customer.startup_credit_grant_id and stripe_id:
@@ -252,32 +201,46 @@ def _covering_plan(plans: list[AnnualPlan], month: date) -> AnnualPlan | None:
 
 
 def _row_values(customer: Customer, result) -> dict:
+    """The row's values as the rules gave them (its inputs not yet made JSON-safe)."""
     if isinstance(result, Unresolved):
         return {"configuration": customer.billing_configuration, "mrr_cents": None, "product_cents": {}, "rule": "",
                 "inputs": {}, "arithmetic": [], "unresolved_reason": result.reason}
     return {"configuration": customer.billing_configuration, "mrr_cents": result.mrr_cents,
             "product_cents": dict(sorted(result.product_cents.items())), "rule": result.rule,
-            "inputs": jsonable(result.inputs), "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
+            "inputs": result.inputs, "arithmetic": list(result.arithmetic), "unresolved_reason": ""}
 
 
-STORED = ("configuration", "mrr_cents", "product_cents", "rule", "inputs", "arithmetic", "unresolved_reason")
+def _digest(values: dict) -> str:
+    """Of a row's values, so an unchanged row is known without reading its stored inputs back."""
+    return hashlib.sha256(orjson.dumps(values, default=_digestible,
+                                       option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _digestible(value):
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)  # Decimal, as `jsonable` stores it
+
+
 FIGURE = ("mrr_cents", "product_cents", "rule", "unresolved_reason")
 
 
 def _store(session, month: date, customers: list[Customer], results: dict, actor: Actor) -> int:
     """Upsert one row per customer, in bulk (10,000 customers a month); audit each figure that changed since this
-    month's last snapshot. A row whose values did not change is not written."""
+    month's last snapshot. A row whose values did not change (the same digest) is neither read back nor written."""
     existing = {row.customer_id: row for row in session.execute(
-        select(RevenueLine.id, RevenueLine.customer_id, *(getattr(RevenueLine, k) for k in STORED))
+        select(RevenueLine.id, RevenueLine.customer_id, RevenueLine.digest, *(getattr(RevenueLine, k) for k in FIGURE))
         .where(RevenueLine.month == month))}
     new, updates, changed = [], [], 0
     for customer in customers:
         values = _row_values(customer, results[customer.id])
+        digest = _digest(values)
         row = existing.pop(customer.id, None)
+        if row is not None and row.digest == digest:
+            continue
+        values |= {"inputs": jsonable(values["inputs"]), "digest": digest}
         if row is None:
             new.append({"month": month, "customer_id": customer.id, **values})
-            continue
-        if all(getattr(row, k) == values[k] for k in STORED):
             continue
         updates.append({"id": row.id, **values})
         before, after = {k: getattr(row, k) for k in FIGURE}, {k: values[k] for k in FIGURE}

@@ -170,7 +170,7 @@ def list_invoices(ctx):
         tests.append(lambda i, sub=p["subscription"]: invoicing.subscription_of(i) == sub)
     tests += [helpers.created_test(p.get("created")),
               helpers.created_test(p.get("due_date"), field="due_date")]
-    return helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND)
+    return helpers.list_collection(ctx, KIND, helpers.all_of(*tests), label=KIND, created=p.get("created"))
 
 
 def _field_is(field, value):

@@ -108,3 +108,26 @@ def test_listed_customers_each_get_their_own_tax_ids(stripe_client):
     listed = stripe_client.v1.customers.list(params={"expand": ["data.tax_ids"]})
     by_id = {c.id: [t.value for t in c.tax_ids.data] for c in listed.data}
     assert by_id == {a.id: ["FR12345678901", "DE123456789"], b.id: []}
+
+
+def _invoice_at(stripe_emulator, client, customer, when):
+    stripe_emulator.set_time(when, frozen=True)
+    return client.v1.invoices.create(params={"customer": customer.id, "collection_method": "send_invoice",
+                                             "days_until_due": 30}).id
+
+
+def test_a_created_range_lists_its_invoices_only(stripe_client, stripe_emulator, customer, t0):
+    made = [_invoice_at(stripe_emulator, stripe_client, customer, t0 + 10 * i) for i in range(6)]
+    listed = _pages(stripe_client.v1.invoices.list, created={"gte": t0 + 10, "lt": t0 + 40})
+    assert sum(listed, []) == [made[3], made[2], made[1]]
+
+
+def test_a_created_range_finds_an_invoice_made_after_the_clock_went_back(stripe_client, stripe_emulator, customer,
+                                                                         t0):
+    """Newest first is then not `created` order: an older invoice further down the list is still found."""
+    made = [_invoice_at(stripe_emulator, stripe_client, customer, t0 + 10 * i) for i in range(3)]
+    back = _invoice_at(stripe_emulator, stripe_client, customer, t0 - 100)
+    later = _invoice_at(stripe_emulator, stripe_client, customer, t0 + 5)
+    listed = _pages(stripe_client.v1.invoices.list, created={"gte": t0})
+    assert sum(listed, []) == [later, made[2], made[1], made[0]]
+    assert back not in sum(listed, [])

@@ -159,7 +159,8 @@ def test_stripe_unreachable_keeps_the_previous_snapshot(app, db, gateway, snapsh
 
     def down(*args, **kwargs):
         raise StripeFailed("Could not reach Stripe: connection refused")
-    monkeypatch.setattr(gateway, "invoice_pages", down)
+    monkeypatch.setattr(gateway, "invoice_pages", down)  # a long-period customer's year
+    monkeypatch.setattr(gateway, "invoice_page", down)  # a window's page
     with pytest.raises(StripeFailed):
         snapshot_month(db.session, gateway, collaborators.catalog(), snapshot.month, Actor.system("test"))
     db.session.rollback()

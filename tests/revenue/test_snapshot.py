@@ -110,3 +110,34 @@ def test_a_year_old_up_front_invoice_is_read_by_its_customer_and_old_monthly_inv
     assert (row.mrr_cents, row.rule) == (490_000, "enterprise_yearly")
     assert up_front in str(row.inputs)
     assert result.invoices_read == 1  # the paid customer's invoice of four months ago was never listed
+
+
+def test_a_burst_of_invoices_longer_than_a_page_is_read_whole_and_once(
+        app, db, gateway, stripe_client, stripe_emulator, make_customer):
+    """Invoices made seconds apart fill pages of a single week: the snapshot cuts that week in ranges read side by
+    side, and still counts every invoice once."""
+    from datetime import UTC, datetime
+
+    from app import collaborators
+
+    now = stripe_emulator.state.clock.now()
+    month = datetime.fromtimestamp(now, UTC).date().replace(day=1)
+    customer = stripe_client.v1.customers.create(params={"name": "Busy Co"}).id
+    busy = make_customer(name="Busy Co", stripe_customer_id=customer, billing_configuration="paid")
+    db.session.commit()
+    try:
+        for i in range(230):
+            stripe_emulator.state.clock.set(now + i // 20)
+            made = stripe_client.v1.invoices.create(params={"customer": customer, "collection_method": "send_invoice",
+                                                            "days_until_due": 30})
+            stripe_client.v1.invoice_items.create(params={"customer": customer, "invoice": made.id, "amount": 100 + i,
+                                                          "currency": "usd", "description": "Usage"})
+            stripe_client.v1.invoices.finalize_invoice(made.id)
+    finally:
+        stripe_emulator.state.clock.set(now)
+
+    result = _take(db, gateway, collaborators.catalog(), month)
+    row = _rows(db, month)[busy.id]
+    assert result.invoices_read == 230
+    assert row.mrr_cents == sum(100 + i for i in range(230))
+    assert len(row.inputs["invoices"]) == 230
