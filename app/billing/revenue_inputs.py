@@ -187,9 +187,20 @@ def bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
                for line in invoice["lines"]["data"])
 
 
+def foreign_currencies(facts: CustomerFacts, currency: str) -> list[str]:
+    """The currencies other than the report's that any of the customer's invoices is in."""
+    invoices = [*facts.invoices, *(facts.credits_invoices or []), *(i for _, i in facts.up_fronts if i)]
+    return sorted({str(i.get("currency") or currency).lower() for i in invoices} - {currency.lower()})
+
+
 def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts],
-                 product_keys: dict[str, str]) -> Mrr | Unresolved:
-    """The month's MRR by the customer's configuration, or why it cannot be counted."""
+                 product_keys: dict[str, str], currency: str = "usd") -> Mrr | Unresolved:
+    """The month's MRR by the customer's configuration, or why it cannot be counted. Revenue is counted in
+    `currency` (the catalog's); a customer billed in another is listed, never added at a made-up rate."""
+    foreign = foreign_currencies(facts, currency)
+    if foreign:
+        return Unresolved(f"billed in {', '.join(c.upper() for c in foreign)}: revenue is counted in "
+                          f"{currency.upper()} and no exchange rate is set, so it is listed here, not added")
     rules_invoices = facts.billed
     if rules_invoices is None:
         rules_invoices = [invoice_for_rules(i, prices, product_keys) for i in _billing(facts, month)]

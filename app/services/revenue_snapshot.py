@@ -107,7 +107,7 @@ def _snapshot_month(session, gateway, catalog, month: date, actor: Actor) -> Sna
     counted_customers = [c for c in customers
                          if not (c.billing_configuration == "enterprise_amortized" and credits_half(c))]
     facts = [_facts(c, month, reads, plans, catalog, gateway) for c in counted_customers]
-    results = {f.customer_id: customer_mrr(f, month, reads.prices, reads.product_keys) for f in facts}
+    results = {f.customer_id: customer_mrr(f, month, reads.prices, reads.product_keys, catalog.currency) for f in facts}
     changed = _store(session, month, counted_customers, results, actor)
     total = sum(r.mrr_cents for r in results.values() if not isinstance(r, Unresolved))
     unresolved = sum(isinstance(r, Unresolved) for r in results.values())

@@ -141,3 +141,22 @@ def test_a_burst_of_invoices_longer_than_a_page_is_read_whole_and_once(
     assert result.invoices_read == 230
     assert row.mrr_cents == sum(100 + i for i in range(230))
     assert len(row.inputs["invoices"]) == 230
+
+
+def test_a_customer_billed_in_euros_is_listed_with_why_never_added_to_dollars(app, db, gateway, stripe_client,
+                                                                               seeded_month, make_customer):
+    from app import collaborators
+    euro_stripe = stripe_client.v1.customers.create(params={"name": "Euro Co"}).id
+    invoice = stripe_client.v1.invoices.create(params={"customer": euro_stripe, "currency": "eur",
+                                                       "collection_method": "send_invoice", "days_until_due": 30})
+    stripe_client.v1.invoice_items.create(params={"customer": euro_stripe, "invoice": invoice.id, "amount": 250_000,
+                                                  "currency": "eur", "description": "Usage"})
+    stripe_client.v1.invoices.finalize_invoice(invoice.id)
+    euro = make_customer(name="Euro Co", stripe_customer_id=euro_stripe, billing_configuration="paid")
+    db.session.commit()
+    result = _take(db, gateway, collaborators.catalog(), seeded_month.month)
+    row = _rows(db, seeded_month.month)[euro.id]
+    assert row.mrr_cents is None
+    assert row.unresolved_reason == ("billed in EUR: revenue is counted in USD and no exchange rate is set, so it is "
+                                     "listed here, not added")
+    assert result.total_mrr_cents == 4_000 + 490_000 + 1_000_000 and result.unresolved == 2  # the €2,500 not in $

@@ -83,3 +83,16 @@ def test_missing_inputs_are_unresolved_with_a_reason_never_zero():
 def test_paid_lines_are_counted_after_their_discounts():
     facts = CustomerFacts(1, "paid", [invoice("in_1", [line(5_000, discount=1_000)])])
     assert customer_mrr(facts, MARCH, PRICES, {}).product_cents == {"product_analytics": 4_000}
+
+
+def test_a_customer_billed_in_another_currency_is_listed_not_added():
+    """Revenue is counted in the catalog's currency; euros are not summed into dollars at no rate."""
+    euros = invoice("in_eur", [line(4_999)]) | {"currency": "eur"}
+    facts = CustomerFacts(1, "paid", [euros])
+    found = customer_mrr(facts, MARCH, PRICES, {}, "usd")
+    assert isinstance(found, Unresolved)
+    assert found.reason == ("billed in EUR: revenue is counted in USD and no exchange rate is set, so it is listed "
+                            "here, not added")
+    dollars = CustomerFacts(1, "paid", [invoice("in_usd", [line(4_999)]) | {"currency": "usd"}])
+    assert customer_mrr(dollars, MARCH, PRICES, {}, "usd").mrr_cents == 4_999
+    assert customer_mrr(facts, MARCH, PRICES, {}, "eur").mrr_cents == 4_999  # a catalog kept in euros counts it
