@@ -232,6 +232,19 @@ def audit_changes(before, after) -> list[dict]:
              "after": audit_value(after[name], name, currency) if name in after else None} for name in names]
 
 
+def readable_inputs(value, name: str = ""):
+    """A rule's stored inputs as people read them, for the why panel: keys as words, every *_cents amount as
+    money, the nesting kept (dicts and lists stay dicts and lists; the JSON keeps the integers)."""
+    if isinstance(value, dict):
+        return {_key_words(k.removesuffix("_cents")) if k.endswith("_cents") else _key_words(k):
+                readable_inputs(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable_inputs(v, name) for v in value]
+    if name.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return money(value)
+    return "—" if value is None else value
+
+
 def action_words(action: str) -> str:
     """An audit action as words: "annual_plan.field_updated" -> "Annual plan field updated"."""
     return sentence(action.replace(".", " ").replace("_", " "))
@@ -262,6 +275,7 @@ def init_app(app) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(sentence, "sentence")
     app.add_template_filter(action_words, "action_words")
+    app.add_template_filter(readable_inputs, "readable_inputs")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(webhook_source, "webhook_source")
     app.add_template_filter(status_mark, "status_mark")
