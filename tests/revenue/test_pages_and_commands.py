@@ -58,8 +58,8 @@ def test_a_figure_opens_its_rule_inputs_and_arithmetic(client, login_as, db, sna
     assert "Rule: enterprise yearly" in body and "spread evenly" in body
     assert "$58,800.00 ÷ 12 months = $4,900.00 in month 1" in body
     assert f'href="https://dashboard.stripe.com/test/invoices/{invoice_id}"' in body
-    inputs = body[body.index('<div class="inputs">'):body.index("The inputs as stored")]
-    assert "<dt>Amount</dt><dd>$58,800.00</dd>" in inputs and "_cents" not in inputs  # money, fields in words
+    inputs = body[body.index('<div class="inputs-read">'):body.index("The inputs as stored")]
+    assert '<span class="key">Amount:</span> $58,800.00' in inputs and "_cents" not in inputs  # money, in words
 
 
 def test_the_month_as_json(client, login_as, snapshot):
