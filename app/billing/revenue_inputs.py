@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain
 
 from app.billing import revenue
 from app.billing.revenue import Credits, Invoice, Line, Mrr, Prepayment, RecurringCharge, Usage
@@ -188,9 +189,11 @@ def bills_in(invoice: dict, bounds: tuple[int, int]) -> bool:
 
 
 def foreign_currencies(facts: CustomerFacts, currency: str) -> list[str]:
-    """The currencies other than the report's that any of the customer's invoices is in."""
-    invoices = [*facts.invoices, *(facts.credits_invoices or []), *(i for _, i in facts.up_fronts if i)]
-    return sorted({str(i.get("currency") or currency).lower() for i in invoices} - {currency.lower()})
+    """The currencies other than the report's that any of the customer's invoices is in (Stripe writes them in
+    lowercase)."""
+    currency = currency.lower()
+    invoices = chain(facts.invoices, facts.credits_invoices or (), (i for _, i in facts.up_fronts if i))
+    return sorted({found for i in invoices if (found := i.get("currency") or currency) != currency})
 
 
 def customer_mrr(facts: CustomerFacts, month: date, prices: dict[str, PriceFacts],
