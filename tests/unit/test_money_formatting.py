@@ -46,3 +46,10 @@ def test_tiers_read_as_bounds_and_dollars():
              {"up_to": None, "unit_amount": 1, "unit_amount_decimal": None}]
     assert tiers_text(tiers, "eur") == ["up to 5,000: €0.00 each + €100.00 flat", "up to 1,000,000: €0.004 each",
                                         "above 1,000,000: €0.01 each"]
+
+
+@pytest.mark.parametrize("currency", ["usd", "eur", "gbp", "jpy", "bhd", "chf"])
+def test_whole_minor_units_read_the_same_by_the_integer_path_and_the_decimal_one(currency):
+    """Integers take a faster path (divmod, no Decimal); it must write exactly what the Decimal path writes."""
+    for minor in (0, 1, -1, 9, 10, 99, 100, 101, -12345, 999_999, 1_000_000, 10 ** 15 + 7, -(2 ** 63)):
+        assert money(minor, currency) == money(Decimal(minor), currency), (minor, currency)
