@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -146,6 +147,15 @@ def oidc_provider() -> OidcProvider | None:
         return None
     return OidcProvider(OidcSettings(cfg["OIDC_ISSUER"], cfg["OIDC_CLIENT_ID"], cfg["OIDC_CLIENT_SECRET"],
                                      cfg["OIDC_GROUPS_CLAIM"], cfg["OIDC_SCOPES"], cfg["OIDC_PROVIDER_NAME"]))
+
+
+def login_policy():
+    """How many wrong passwords an account or an address may try per window (LOGIN_* settings)."""
+    from app.services.logins import LoginPolicy
+
+    cfg = current_app.config
+    return LoginPolicy(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_IP"],
+                       timedelta(minutes=cfg["LOGIN_THROTTLE_MINUTES"]))
 
 
 def public_url() -> str:

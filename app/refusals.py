@@ -70,6 +70,13 @@ class Unauthenticated(Refusal):
     kind = "unauthorized"
 
 
+class TooManyAttempts(Refusal):
+    """Too many wrong passwords lately: try again after the throttle's window."""
+
+    status = 429
+    kind = "rate_limited"
+
+
 class StripeFailed(Refusal):
     """Stripe refused the request or could not be reached; the message is Stripe's own words.
 

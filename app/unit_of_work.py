@@ -28,6 +28,8 @@ CHECKPOINTS = {
     "notification_sent": "a notification's deliveries are durable before any is sent, each is claimed before its "
                          "server is called and its result kept right after, so nobody is told twice "
                          "(services/notification_delivery.py)",
+    "password_failure": "a wrong current password on the account page is counted although the change is refused, "
+                        "so guessing it is throttled as signing in is (services/logins.py)",
     "job_progress": "a job's progress and log are committed while it runs, so its page can show them "
                     "(app/jobs)",
 }

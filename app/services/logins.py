@@ -9,9 +9,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import LoginFailure, User
 from app.models.user import normalise_email
+from app.refusals import Invalid, TooManyAttempts
 from app.services.audit import Actor, record_audit
 from app.services.users import SESSIONS_ENDED
 from app.timeutil import system_utcnow
+from app.unit_of_work import checkpoint
 
 GENERIC_FAILURE = "Email or password is incorrect."
 # Checked when the email is unknown, so the answer takes as long as for a real account.
@@ -56,6 +58,22 @@ def attempt_login(session, email: str, password: str, ip: str, policy: LoginPoli
     session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     record_audit(session, Actor.of(user), "user.logged_in", "user", user.id, note=f"from {ip}")
     return LoginResult(user)
+
+
+def check_own_password(session, user: User, password: str, ip: str, policy: LoginPolicy) -> None:
+    """A signed-in person proving their current password (to change it), throttled as signing in is: a wrong one
+    is counted, and kept although the change is refused, so a borrowed session cannot guess it."""
+    now = system_utcnow()
+    since = now - policy.window
+    if (_recent_failures(session, LoginFailure.email, user.email, since) >= policy.max_per_account
+            or _recent_failures(session, LoginFailure.ip, ip, since) >= policy.max_per_ip):
+        minutes = int(policy.window.total_seconds() // 60)
+        raise TooManyAttempts(f"Too many wrong passwords. Try again in {minutes} minutes.",
+                              field="current_password")
+    if not user.check_password(password):
+        session.add(LoginFailure(email=user.email, ip=ip, at=now))
+        checkpoint(session, "password_failure")
+        raise Invalid("Your current password is not right.", field="current_password")
 
 
 def record_logout(session, user: User) -> None:

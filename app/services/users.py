@@ -56,15 +56,18 @@ def set_password(session, actor: Actor, email: str, password: str) -> User:
     return _replace_password(session, actor, find_user(session, email), password)
 
 
-def change_own_password(session, user_id: int, current: str, new: str, confirm: str) -> User:
-    """The user's own change, proven with the current password."""
+def change_own_password(session, user_id: int, current: str, new: str, confirm: str, ip: str,
+                        policy) -> User:
+    """The user's own change, proven with the current password (wrong ones throttled as signing in is,
+    `policy` a logins.LoginPolicy)."""
+    from app.services.logins import check_own_password  # logins imports this module
+
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     if not (current and new and confirm):
         raise Invalid("Fill in your current password and the new one twice.")
-    if not user.check_password(current):
-        raise Invalid("Your current password is not right.", field="current_password")
+    check_own_password(session, user, current, ip, policy)
     if new != confirm:
         raise Invalid("The two new passwords differ.", field="confirm_password")
     return _replace_password(session, Actor.of(user), user, new)

@@ -39,7 +39,6 @@ def test_changing_my_password_ends_my_other_sessions_and_keeps_this_one(app, cli
 
 
 @pytest.mark.parametrize("current, new, confirm, message", [
-    ("wrong-password-1", NEW_PASSWORD, None, "Your current password is not right."),
     (TEST_PASSWORD, "short", None, "at least 10 characters"),
     (TEST_PASSWORD, NEW_PASSWORD, "something-else-1", "The two new passwords differ."),
     ("", NEW_PASSWORD, None, "Fill in your current password and the new one twice."),
@@ -64,3 +63,22 @@ def test_no_password_change_when_password_sign_in_is_off(app, client, db, login_
         response = _change(client)
     assert response.status_code == 403 and "Password sign-in is switched off" in response.get_data(as_text=True)
     assert db.session.get(User, user.id).check_password(TEST_PASSWORD)
+
+
+def test_a_wrong_current_password_is_counted_and_guessing_is_throttled_as_signing_in_is(app, client, db, login_as,
+                                                                                      monkeypatch):
+    from app.models import LoginFailure
+
+    user = login_as("cs")
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 3)
+    for n in range(3):
+        response = _change(client, current=f"wrong-password-{n}")
+        assert response.status_code == 422 and "Your current password is not right." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)
+                             .where(LoginFailure.email == user.email)) == 3  # kept although each was refused
+    throttled = _change(client)  # even the right password, while the window lasts
+    assert throttled.status_code == 429
+    assert "Too many wrong passwords. Try again in 15 minutes." in throttled.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password(TEST_PASSWORD)  # unchanged
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "user.password_set")) is None

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 
+from app import collaborators
 from app.errors import on_refusal
 from app.extensions import db
 from app.refusals import NotAllowed
@@ -41,7 +42,8 @@ def password():
 def change_password():
     form = PasswordForm()  # CSRFProtect has checked the token; the service judges the passwords
     user = change_own_password(db.session, current_user.id, form.current_password.data or "",
-                               form.new_password.data or "", form.confirm_password.data or "")
+                               form.new_password.data or "", form.confirm_password.data or "",
+                               request.remote_addr or "unknown", collaborators.login_policy())
     db.session.commit()
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     login_user(user, remember=remembered)  # this browser carries on; every other session has ended

@@ -1,7 +1,6 @@
 """Login and logout: a password, or the company's identity provider (single sign-on)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,13 +18,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from app import collaborators
 from app.auth import public
 from app.collaborators import oidc_provider
 from app.errors import on_refusal
 from app.extensions import db
 from app.gateways.oidc import PendingSignIn
 from app.refusals import NotAllowed
-from app.services.logins import LoginPolicy, attempt_login, record_logout
+from app.services.logins import attempt_login, record_logout
 from app.services.sso_logins import SsoPolicy, begin_provider_sign_in, sign_in_with_provider
 
 bp = Blueprint("auth", __name__)
@@ -36,12 +36,6 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this computer")
-
-
-def _policy() -> LoginPolicy:
-    cfg = current_app.config
-    return LoginPolicy(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_IP"],
-                       timedelta(minutes=cfg["LOGIN_THROTTLE_MINUTES"]))
 
 
 def _safe_next(target: str | None) -> str:
@@ -81,7 +75,7 @@ def login():
     if not form.validate_on_submit():
         return _login_page(form), 422 if form.is_submitted() else 200
     result = attempt_login(db.session, form.email.data, form.password.data,
-                           request.remote_addr or "unknown", _policy())
+                           request.remote_addr or "unknown", collaborators.login_policy())
     db.session.commit()
     if result.user is None:
         return _login_page(form, result.message), 429 if result.throttled else 401
