@@ -30,6 +30,9 @@ CHECKPOINTS = {
                          "(services/notification_delivery.py)",
     "password_failure": "a wrong current password on the account page is counted although the change is refused, "
                         "so guessing it is throttled as signing in is (services/logins.py)",
+    "rehearsal_step": "a rehearsal replays the product's services on its own in-memory copy of a row, standing in "
+                      "for the request or job that would commit after each of them, so the next step reads what "
+                      "the last one wrote (services/rehearsal.py, rehearsal_sandbox.py)",
     "job_progress": "a job's progress and log are committed while it runs, so its page can show them "
                     "(app/jobs)",
 }

@@ -42,6 +42,7 @@ from app.services.renewals import draft_renewals
 from app.services.stripe_webhooks import receive_stripe_event
 from app.services.stripe_writes import stripe_write
 from app.timeutil import pinned
+from app.unit_of_work import checkpoint
 
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 PLAYER = Actor.system("rehearsal")  # the actor of everything the copy's services record
@@ -146,7 +147,7 @@ class Rehearsal:
         params = self._customer_copy(real_customer_id)
         customer = self._write("customer", lambda key: self.gateway.create_customer_raw(params, key))
         self.plan.stripe_customer_id = customer
-        self.sandbox.commit()
+        checkpoint(self.sandbox, "rehearsal_step")
 
     def _customer_copy(self, customer_id: str) -> dict:
         """The same details (the review step checks them), on the clock."""
@@ -186,7 +187,7 @@ class Rehearsal:
                     self._finalize(plan.invoice_id, "year1")
                     plan.invoice_status = "open"
                 plan.stage = "sent"
-            self.sandbox.commit()
+            checkpoint(self.sandbox, "rehearsal_step")
         self._pay_sent()
 
     def _finalize(self, invoice_id: str, step: str) -> None:
@@ -228,7 +229,7 @@ class Rehearsal:
                                   f"{outcome.detail}")
             elif outcome.result == "drafted":
                 self._send_year(outcome.year)
-        self.sandbox.commit()
+        checkpoint(self.sandbox, "rehearsal_step")
 
     def _send_year(self, number: int) -> None:
         try:
@@ -261,7 +262,7 @@ class Rehearsal:
         """Stripe's event, handled by the product's webhook handler as the real one will be."""
         event = {"id": f"evt_rehearsal_{obj['id']}_{kind}", "type": kind, "data": {"object": obj}}
         result = receive_stripe_event(self.sandbox, self.gateway, event, json.dumps(event, default=str).encode())
-        self.sandbox.commit()
+        checkpoint(self.sandbox, "rehearsal_step")
         if result != "processed":
             self.notes.append(f"Stripe's {kind} for {obj['id']} was {result} by the product: no credit was granted")
 

@@ -23,6 +23,7 @@ from app.models import (
     StripeOperation,
 )
 from app.services.renewals import LAST_PERIOD_FIELD
+from app.unit_of_work import checkpoint
 
 REUSED_STEPS = ("create_subscription:price.", "schedule:coupon")  # the row's objects no customer owns
 STRIPE_FIELDS = ("invoice_id", "invoice_status", "amortization", "subscription_schedule_id", "schedule_status",
@@ -48,7 +49,7 @@ def open_sandbox(session, plan_id: int) -> Session:
     for year in plan.contract_years:
         year.status, year.invoice_id, year.credit_grant_id, year.error = "due", None, None, ""
         year.drafted_at = year.sent_at = year.paid_at = None
-    sandbox.commit()
+    checkpoint(sandbox, "rehearsal_step")
     return sandbox
 
 

@@ -100,9 +100,7 @@ def page(browser, live_server):
 
 @pytest.fixture
 def signed_in(page):
-    page.goto("/login")
-    page.fill("input[name=email]", ADMIN_EMAIL)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/annual-plans")
+    from tests.browser.actions import sign_in
+
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
     return page

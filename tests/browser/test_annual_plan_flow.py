@@ -1,7 +1,7 @@
 """The whole flow in a real browser: a loaded row to "sent", through every button."""
 import os
 
-from tests.browser.actions import run_row_action
+from tests.browser.actions import create_customer_from_row, run_row_action
 from tests.browser.test_annual_plans_grid import _cell, _row
 from tests.factories import make_annual_plan, make_catalog
 
@@ -39,15 +39,7 @@ def test_loaded_row_to_sent(signed_in, live_server):
     assert "org-flowco, org-flowco-eu" in _cell(_row(page, "Flowco"), "organization_ids").inner_text()
     assert "no organisation" not in _row(page, "Flowco").inner_text()
     _shot(page, "organisations")
-    _row(page, "Flowco").locator("a", has_text="choose…").click()
-    page.click("text=Create a Stripe customer from this row")
-    page.fill("#customer input[name=line1]", "742 Evergreen Terrace")
-    page.fill("#customer input[name=city]", "Springfield")
-    page.fill("#customer input[name=postal_code]", "49007")
-    page.fill("#customer input[name=country]", "US")
-    page.fill("#customer input[name=tax_id_type]", "us_ein")
-    page.fill("#customer input[name=tax_id_value]", "12-3456789")
-    page.click("text=Create customer in Stripe")
+    create_customer_from_row(page, _row(page, "Flowco"), "742 Evergreen Terrace", "Springfield", "49007")
     assert "Create the Stripe customer Flowco Industries" in page.locator("#confirm-text").inner_text()
     page.locator("#confirm-dialog button", has_text="Confirm").click()
     page.wait_for_selector("text=This row bills")

@@ -11,7 +11,7 @@ import time
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.actions import run_row_action
+from tests.browser.actions import create_customer_from_row, run_row_action, sign_in
 from tests.browser.conftest import policed_tab
 from tests.conftest import STRIPE_WEBHOOK_SECRET
 
@@ -71,11 +71,7 @@ def _row(page, company):
 
 
 def test_1_sign_in(tab):
-    tab.goto("/login")
-    tab.fill("input[name=email]", EMAIL)
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url("**/annual-plans")
+    sign_in(tab, EMAIL, PASSWORD)
     assert tab.locator("h1").inner_text() == "Annual plans" and "Tour Admin" in tab.locator("header").inner_text()
 
 
@@ -96,15 +92,7 @@ def test_3_soylent_gets_its_stripe_customer(tab):
     tab.goto("/annual-plans")
     soylent = _row(tab, "Soylent")
     assert "no organisation" not in soylent.inner_text()  # its contract names its two organisations
-    soylent.locator("a", has_text="choose…").click()
-    tab.click("text=Create a Stripe customer from this row")
-    tab.fill("#customer input[name=line1]", "1 Soylent Way")
-    tab.fill("#customer input[name=city]", "New York")
-    tab.fill("#customer input[name=postal_code]", "10001")
-    tab.fill("#customer input[name=country]", "US")
-    tab.fill("#customer input[name=tax_id_type]", "us_ein")
-    tab.fill("#customer input[name=tax_id_value]", "12-3456789")
-    tab.click("text=Create customer in Stripe")
+    create_customer_from_row(tab, soylent, "1 Soylent Way", "New York", "10001")
     tab.locator("#confirm-dialog button", has_text="Confirm").click()
     tab.wait_for_selector("text=This row bills")
     assert "ready" in tab.locator("h1 .badge").inner_text()
