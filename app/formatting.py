@@ -200,10 +200,10 @@ def audit_value(value, name: str = "", currency: str = "usd") -> str:
     nested as compact JSON."""
     if value is None or value == "":
         return "—"
-    if name.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+    if _is_amount(name, value):
         return money(value, currency)
-    if name.endswith("_cents") and isinstance(value, dict) and all(isinstance(v, int) for v in value.values()):
-        return ", ".join(f"{k.replace('_', ' ').capitalize()}: {money(v, currency)}" for k, v in value.items()) or "—"
+    if name.endswith("_cents") and isinstance(value, dict) and all(_is_amount(name, v) for v in value.values()):
+        return ", ".join(f"{_key_words(k)}: {money(v, currency)}" for k, v in value.items()) or "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
@@ -213,6 +213,11 @@ def audit_value(value, name: str = "", currency: str = "usd") -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return str(value)
+
+
+def _is_amount(name: str, value) -> bool:
+    """A recorded value in minor units: an integer under a key named *_cents."""
+    return name.endswith("_cents") and type(value) is int
 
 
 def _key_words(key: str) -> str:
@@ -239,11 +244,10 @@ def readable_inputs(value, name: str = ""):
     """A rule's stored inputs as people read them, for the why panel: keys as words, every *_cents amount as
     money, the nesting kept (dicts and lists stay dicts and lists; the JSON keeps the integers)."""
     if isinstance(value, dict):
-        return {_key_words(k.removesuffix("_cents")) if k.endswith("_cents") else _key_words(k):
-                readable_inputs(v, k) for k, v in value.items()}
+        return {_key_words(k.removesuffix("_cents")): readable_inputs(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [readable_inputs(v, name) for v in value]
-    if name.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+    if _is_amount(name, value):
         return money(value)
     return "—" if value is None else value
 
